@@ -1,0 +1,53 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { coversSelector } from '../../src/core/coverage.js';
+import { matchesSelector } from '../../src/core/selector.js';
+import type { LabelSelector } from '../../src/core/selector.js';
+import { allLabelSets, coveringPiecesArb, selectorArb } from '../support/arbitraries.js';
+
+const UNIVERSE = allLabelSets();
+
+/** oracleCovers enumerates the universe: is every label set S matches matched by some T? */
+function oracleCovers(selector: LabelSelector, covering: readonly LabelSelector[]): boolean {
+  return UNIVERSE.every(
+    (labels) => !matchesSelector(selector, labels) || covering.some((t) => matchesSelector(t, labels)),
+  );
+}
+
+describe('coversSelector against a brute-force oracle', () => {
+  it('agrees on covered / uncovered, and every counterexample is genuine', () => {
+    fc.assert(
+      fc.property(selectorArb, fc.array(selectorArb, { maxLength: 8 }), (selector, covering) => {
+        const answer = coversSelector(selector, covering);
+        expect(answer.kind).not.toBe('too-complex');
+        expect(answer.kind === 'covered').toBe(oracleCovers(selector, covering));
+        if (answer.kind === 'uncovered') {
+          expect(matchesSelector(selector, answer.counterexample)).toBe(true);
+          expect(covering.some((t) => matchesSelector(t, answer.counterexample))).toBe(false);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('agrees on nearly-covering inputs: a full partition with pieces dropped (the hard cases)', () => {
+    let covered = 0;
+    fc.assert(
+      fc.property(selectorArb, coveringPiecesArb, fc.array(fc.nat(), { maxLength: 2 }), (selector, pieces, drops) => {
+        const covering = pieces.filter((_, index) => !drops.some((drop) => drop % pieces.length === index));
+        const answer = coversSelector(selector, covering);
+        const expected = oracleCovers(selector, covering);
+        if (expected) covered++;
+        expect(answer.kind === 'covered').toBe(expected);
+        if (answer.kind === 'uncovered') {
+          expect(matchesSelector(selector, answer.counterexample)).toBe(true);
+          expect(covering.some((t) => matchesSelector(t, answer.counterexample))).toBe(false);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    // The generator must exercise both answers, or the property above proves little.
+    expect(covered).toBeGreaterThan(2_000);
+    expect(covered).toBeLessThan(18_000);
+  });
+});
