@@ -185,25 +185,53 @@ export function coversSelector(
   covering: readonly LabelSelector[],
   options: CoverageOptions = {},
 ): Coverage {
+  return coversWith(selector, covering, (matching) => matching.size > 0, options);
+}
+
+/**
+ * coversWith generalises coversSelector: every label set matched by `selector` must be matched by a
+ * set of `covering` selectors (given by index) that `enough` accepts. `enough` must be monotone
+ * (a superset of an accepted set is accepted), like "one of them" or "one allowing each DNS port".
+ */
+export function coversWith(
+  selector: LabelSelector,
+  covering: readonly LabelSelector[],
+  enough: (matching: ReadonlySet<number>) => boolean,
+  options: CoverageOptions = {},
+): Coverage {
   const start = cubeOf(selector);
   if (start === null) return { kind: 'covered' }; // S matches nothing, so nothing is left uncovered
-  const cubes = covering.map(cubeOf).filter((cube): cube is Cube => cube !== null);
+  const cubes: Array<{ index: number; cube: Cube }> = [];
+  covering.forEach((t, index) => {
+    const cube = cubeOf(t);
+    if (cube !== null) cubes.push({ index, cube });
+  });
   const budget = options.budget ?? DEFAULT_COVERAGE_BUDGET;
   let steps = 0;
   const coveredCubes = new Set<string>();
 
-  const search = (cube: Cube, candidates: readonly Cube[]): Labels | null => {
-    const live = candidates.filter((t) => cubeIntersects(cube, t));
-    if (live.length === 0) return sampleOf(cube);
-    if (live.some((t) => cubeWithin(cube, t))) return null;
+  // `inside`: selectors that match all of `cube`; `candidates`: those that may match part of it.
+  type Candidate = { index: number; cube: Cube };
+  const search = (cube: Cube, inside: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
+    const within = new Set(inside);
+    const partial: Candidate[] = [];
+    for (const candidate of candidates) {
+      if (!cubeIntersects(cube, candidate.cube)) continue;
+      if (cubeWithin(cube, candidate.cube)) within.add(candidate.index);
+      else partial.push(candidate);
+    }
+    if (enough(within)) return null;
+    // Every label set of the cube is matched by at most within + partial; if even that is not
+    // enough, any of them is a counterexample (enough is monotone).
+    if (!enough(new Set([...within, ...partial.map((candidate) => candidate.index)]))) return sampleOf(cube);
     const memoKey = canonicalKey(cube);
     if (coveredCubes.has(memoKey)) return null;
     if (++steps > budget) throw new BudgetExceeded();
-    const key = splittingKey(cube, live);
+    const key = splittingKey(cube, partial.map((candidate) => candidate.cube));
     const domain = cube.get(key) ?? ANY;
-    const others = live.map((t) => t.get(key)).filter((d): d is Domain => d !== undefined);
+    const others = partial.map((candidate) => candidate.cube.get(key)).filter((d): d is Domain => d !== undefined);
     for (const part of splitDomain(domain, others)) {
-      const counterexample = search(new Map([...cube, [key, part]]), live);
+      const counterexample = search(new Map([...cube, [key, part]]), within, partial);
       if (counterexample !== null) return counterexample;
     }
     coveredCubes.add(memoKey);
@@ -211,7 +239,7 @@ export function coversSelector(
   };
 
   try {
-    const counterexample = search(start, cubes);
+    const counterexample = search(start, new Set(), cubes);
     return counterexample === null ? { kind: 'covered' } : { kind: 'uncovered', counterexample };
   } catch (error) {
     if (error instanceof BudgetExceeded) return { kind: 'too-complex', steps };
@@ -220,8 +248,8 @@ export function coversSelector(
 }
 
 /**
- * splittingKey picks the key on which the most live selectors are narrower than the cube. One
- * exists: no live selector contains the cube, so each is narrower on some key.
+ * splittingKey picks the key on which the most partially matching selectors are narrower than the
+ * cube. One exists: none of them contains the cube, so each is narrower on some key.
  */
 function splittingKey(cube: Cube, live: readonly Cube[]): string {
   const counts = new Map<string, number>();

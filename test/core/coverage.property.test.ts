@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coversSelector } from '../../src/core/coverage.js';
+import { coversSelector, coversWith } from '../../src/core/coverage.js';
 import { matchesSelector } from '../../src/core/selector.js';
+import type { Labels } from '../../src/core/labels.js';
 import type { LabelSelector } from '../../src/core/selector.js';
 import { allLabelSets, coveringPiecesArb, selectorArb } from '../support/arbitraries.js';
 
@@ -49,5 +50,28 @@ describe('coversSelector against a brute-force oracle', () => {
     // The generator must exercise both answers, or the property above proves little.
     expect(covered).toBeGreaterThan(2_000);
     expect(covered).toBeLessThan(18_000);
+  });
+
+  it('coversWith agrees for monotone conditions ("matched by all of one of these groups")', () => {
+    fc.assert(
+      fc.property(
+        selectorArb,
+        fc.array(selectorArb, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.uniqueArray(fc.nat({ max: 5 }), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }),
+        (selector, covering, groups) => {
+          const enough = (matching: ReadonlySet<number>): boolean => groups.some((group) => group.every((i) => matching.has(i)));
+          const matchingOf = (labels: Labels): Set<number> =>
+            new Set(covering.flatMap((t, i) => (matchesSelector(t, labels) ? [i] : [])));
+          const expected = UNIVERSE.every((labels) => !matchesSelector(selector, labels) || enough(matchingOf(labels)));
+          const answer = coversWith(selector, covering, enough);
+          expect(answer.kind === 'covered').toBe(expected);
+          if (answer.kind === 'uncovered') {
+            expect(matchesSelector(selector, answer.counterexample)).toBe(true);
+            expect(enough(matchingOf(answer.counterexample))).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 20_000 },
+    );
   });
 });
