@@ -1,0 +1,13 @@
+/** Io is where a command writes: injected so tests read output without spawning a process. */
+export interface Io {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** Command is one `netfence` subcommand. `run` returns the exit code. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(args: readonly string[], io: Io): Promise<number>;
+}

@@ -1,0 +1,48 @@
+import { endpointName } from '../core/connection.js';
+import { formatPort } from '../core/protocol.js';
+import type { TruthTable } from '../core/truth-table.js';
+
+/** truthTableJson is the `simulate --json` object for a truth table: `allowed[from][to]`. */
+export function truthTableJson(table: TruthTable): { port: string; allowed: Record<string, Record<string, boolean>> } {
+  const allowed: Record<string, Record<string, boolean>> = {};
+  table.sources.forEach((source, i) => {
+    const row: Record<string, boolean> = {};
+    table.targets.forEach((target, j) => {
+      row[endpointName(target)] = table.allowed(i, j);
+    });
+    allowed[endpointName(source)] = row;
+  });
+  return { port: formatPort(table.port), allowed };
+}
+
+/**
+ * formatTruthTable prints a grid a person can read at a glance: one row per source, one column
+ * per target (numbered, with the legend beside the rows), `.` allowed and `X` denied.
+ */
+export function formatTruthTable(table: TruthTable): string {
+  const sameSides = table.sources === table.targets;
+  const targetNames = table.targets.map(endpointName);
+  const sourceNames = table.sources.map(endpointName);
+  const width = String(table.targets.length).length;
+  const numberWidth = String(Math.max(table.sources.length, table.targets.length)).length;
+  const rowLabel = (name: string, i: number): string =>
+    sameSides ? `${String(i + 1).padStart(numberWidth)} ${name}` : name;
+  const labelWidth = Math.max(...sourceNames.map((name, i) => rowLabel(name, i).length), 'from \\ to'.length);
+  const cell = (text: string): string => text.padStart(width);
+  let allowedCount = 0;
+  const lines = [
+    `${'from \\ to'.padEnd(labelWidth)}  ${targetNames.map((_, j) => cell(String(j + 1))).join(' ')}`,
+    ...sourceNames.map((name, i) => {
+      const cells = targetNames.map((_, j) => {
+        const allowed = table.allowed(i, j);
+        if (allowed) allowedCount++;
+        return cell(allowed ? '.' : 'X');
+      });
+      return `${rowLabel(name, i).padEnd(labelWidth)}  ${cells.join(' ')}`;
+    }),
+  ];
+  if (!sameSides) lines.push('', ...targetNames.map((name, j) => `${String(j + 1).padStart(width)} ${name}`));
+  const total = table.sources.length * table.targets.length;
+  lines.push('', `${formatPort(table.port)}: ${allowedCount} of ${total} connections allowed ('.' allowed, 'X' denied)`);
+  return lines.join('\n');
+}

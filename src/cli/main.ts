@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DecodeError } from '../k8s/decode.js';
+import { StateError } from '../state/load-state.js';
+import type { Command, Io } from './command.js';
+import { simulateCommand } from './simulate.js';
+import { UsageError } from './usage-error.js';
+
+/** EXIT_USAGE is the exit code for a bad command line or bad input files. */
+export const EXIT_USAGE = 2;
+
+const COMMANDS: readonly Command[] = [simulateCommand];
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'netfence: NetworkPolicy guardrails for Kubernetes',
+    '',
+    'Usage: netfence COMMAND [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    "Run 'netfence COMMAND --help' for a command's options.",
+  ].join('\n');
+}
+
+/**
+ * runCli runs one command line and returns the exit code. Every expected failure (bad flags, bad
+ * YAML, a missing file) becomes one line on stderr; only a bug shows more, and only with
+ * NETFENCE_DEBUG set.
+ */
+export async function runCli(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(help());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    io.stderr(`netfence: unknown command ${JSON.stringify(name)}\n\n${help()}`);
+    return EXIT_USAGE;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`Usage: ${command.usage}\n\n${command.summary}`);
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
+      io.stderr(`netfence ${command.name}: ${messageOf(error)}\nUsage: ${command.usage}`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof StateError || error instanceof DecodeError) {
+      io.stderr(`netfence ${command.name}: ${error.message}`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`netfence ${command.name}: internal error: ${messageOf(error)} (set NETFENCE_DEBUG=1 for details)`);
+    if (process.env['NETFENCE_DEBUG'] && error instanceof Error) io.stderr(error.stack ?? '');
+    return 70; // EX_SOFTWARE
+  }
+}
+
+function isParseArgsError(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const io: Io = {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+  };
+  process.exitCode = await runCli(process.argv.slice(2), io);
+}

@@ -1,0 +1,60 @@
+import type { Labels } from './labels.js';
+import type { JsonObject } from './manifest.js';
+
+/** RULE_IDS lists every guardrail rule by its stable id (DESIGN.md), in the order findings print. */
+export const RULE_IDS = [
+  'essential-egress',
+  'essential-ingress',
+  'default-deny-missing',
+  'allow-all',
+  'managed-policy-change',
+  'baseline-opt-out',
+  'dns-tcp-missing',
+  'namespace-selector-all',
+] as const;
+
+/** RuleId is a rule's stable id: used in messages, config, metrics and audit annotations. */
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** isRuleId narrows a string to a RuleId. */
+export function isRuleId(text: string): text is RuleId {
+  return (RULE_IDS as readonly string[]).includes(text);
+}
+
+/** Severity is what a finding does in enforce mode: deny the change, or only warn. */
+export type Severity = 'deny' | 'warn';
+
+/** DEFAULT_SEVERITY is each rule's severity when the config does not override it. */
+export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
+  'essential-egress': 'deny',
+  'essential-ingress': 'deny',
+  'default-deny-missing': 'deny',
+  'allow-all': 'deny',
+  'managed-policy-change': 'deny',
+  'baseline-opt-out': 'deny',
+  'dns-tcp-missing': 'warn',
+  'namespace-selector-all': 'warn',
+};
+
+/** Counterexample is a pod (its namespace and labels) that a change would cut off. */
+export interface Counterexample {
+  readonly namespace: string;
+  readonly labels: Labels;
+}
+
+/**
+ * Finding is one broken guardrail. `summary` is one short line for kubectl warnings; `message` the
+ * full explanation. `service`, `counterexample` and `fix` are set where they apply.
+ */
+export interface Finding {
+  readonly rule: RuleId;
+  readonly severity: Severity;
+  /** object is the object the finding is about: `namespace/name` of a policy, or a namespace's name. */
+  readonly object: string;
+  readonly summary: string;
+  readonly message: string;
+  readonly service?: string;
+  readonly counterexample?: Counterexample;
+  /** fix is the NetworkPolicy to add or apply; it passes every rule by itself. */
+  readonly fix?: JsonObject;
+}

@@ -1,0 +1,160 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { ClusterState } from '../core/cluster-state.js';
+import type { Namespace } from '../core/namespace.js';
+import type { NetworkPolicy } from '../core/network-policy.js';
+import type { Pod } from '../core/pod.js';
+import type { Service } from '../core/service.js';
+import { DecodeError, Fields } from '../k8s/decode.js';
+import { decodeObject } from '../k8s/object.js';
+import { MemoryState } from './memory-state.js';
+
+/** StateError is bad state input: its message is one line naming the file, the object and the field. */
+export class StateError extends Error {
+  override readonly name = 'StateError';
+}
+
+/** LoadedState is a state and the notices about what was skipped. */
+export interface LoadedState {
+  readonly state: ClusterState;
+  readonly notices: readonly string[];
+}
+
+const MANIFEST = /\.(ya?ml|json)$/i;
+
+/**
+ * loadState reads a state from a directory (every .yaml, .yml and .json file below it, in name
+ * order) or from one file: multi-document YAML, `kind: List` and `*List` kinds, the shape
+ * `kubectl get -o yaml` prints. Kinds netfence does not read are skipped with a notice.
+ */
+export async function loadState(path: string): Promise<LoadedState> {
+  const files = await manifestFiles(path);
+  const objects = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+  const notices: string[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const shown = relative(process.cwd(), file) || file;
+    for (const { value, where } of await documentsOf(file, shown)) {
+      for (const { item, label } of itemsOf(value, where)) {
+        const decoded = decode(item, label);
+        if (decoded.kind === 'Other') {
+          notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services and NetworkPolicies)`);
+          continue;
+        }
+        const id = identity(decoded);
+        const first = seen.get(id);
+        if (first !== undefined) throw new StateError(`${label}: duplicate ${id} (first defined at ${first})`);
+        seen.set(id, label);
+        switch (decoded.kind) {
+          case 'Namespace':
+            objects.namespaces.push(decoded.namespace);
+            break;
+          case 'Pod':
+            objects.pods.push(decoded.pod);
+            break;
+          case 'Service':
+            objects.services.push(decoded.service);
+            break;
+          case 'NetworkPolicy':
+            objects.policies.push(decoded.policy);
+            break;
+        }
+      }
+    }
+  }
+  return { state: new MemoryState(objects), notices };
+}
+
+async function manifestFiles(path: string): Promise<string[]> {
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) throw new StateError(`${path}: no such file or directory`);
+  if (info.isFile()) return [path];
+  const entries = await readdir(path, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && MANIFEST.test(entry.name))
+    .map((entry) => join(entry.parentPath, entry.name))
+    .sort();
+}
+
+interface Document {
+  readonly value: unknown;
+  readonly where: string;
+}
+
+async function documentsOf(file: string, shown: string): Promise<Document[]> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new StateError(`${shown}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+  });
+  const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(documents) ? documents : [documents];
+  const result: Document[] = [];
+  list.forEach((document, index) => {
+    const error = document.errors[0];
+    if (error !== undefined) {
+      const line = error.linePos?.[0]?.line;
+      throw new StateError(`${shown}${line === undefined ? '' : `:${line}`}: YAML error: ${error.message.split('\n')[0]}`);
+    }
+    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    if (value !== null && value !== undefined) {
+      const line = document.contents?.range[0] === undefined ? undefined : lineOf(text, document.contents.range[0]);
+      result.push({ value, where: `${shown}${line === undefined ? '' : `:${line}`} (document ${index + 1})` });
+    }
+  });
+  return result;
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** itemsOf unwraps `List` documents into their items, each labelled for error messages. */
+function itemsOf(value: unknown, where: string): Array<{ item: unknown; label: string }> {
+  const fields = wrap(() => Fields.of(value, ''), where);
+  const kind = fields.raw('kind');
+  if (typeof kind !== 'string' || !kind.endsWith('List') || !fields.has('items')) return [{ item: value, label: `${where} ${describeObject(fields)}` }];
+  const items = wrap(() => fields.array('items', (item) => item) ?? [], where);
+  return items.map((item, index) => {
+    const label = `${where} items[${index}]`;
+    return { item, label: `${label} ${describeObject(wrap(() => Fields.of(item, `items[${index}]`), label))}` };
+  });
+}
+
+function describeObject(fields: Fields): string {
+  const kind = fields.raw('kind');
+  const metadata = fields.raw('metadata');
+  const meta = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata) ? Fields.of(metadata, 'metadata') : undefined;
+  const name = meta?.raw('name');
+  const namespace = meta?.raw('namespace');
+  const kindText = typeof kind === 'string' ? kind : 'object';
+  if (typeof name !== 'string') return kindText;
+  return `${kindText} ${typeof namespace === 'string' && namespace !== '' ? `${namespace}/` : ''}${name}`;
+}
+
+function decode(item: unknown, label: string): ReturnType<typeof decodeObject> {
+  return wrap(() => decodeObject(item), label);
+}
+
+function wrap<T>(read: () => T, label: string): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof DecodeError) throw new StateError(`${label}: ${error.message}`);
+    throw error;
+  }
+}
+
+function identity(object: Exclude<ReturnType<typeof decodeObject>, { kind: 'Other' }>): string {
+  switch (object.kind) {
+    case 'Namespace':
+      return `Namespace ${object.namespace.name}`;
+    case 'Pod':
+      return `Pod ${object.pod.namespace}/${object.pod.name}`;
+    case 'Service':
+      return `Service ${object.service.namespace}/${object.service.name}`;
+    case 'NetworkPolicy':
+      return `NetworkPolicy ${object.policy.namespace}/${object.policy.name}`;
+  }
+}

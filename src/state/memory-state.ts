@@ -1,0 +1,89 @@
+import type { ClusterState } from '../core/cluster-state.js';
+import type { Labels } from '../core/labels.js';
+import { withNameLabel } from '../core/namespace.js';
+import type { Namespace } from '../core/namespace.js';
+import type { NetworkPolicy } from '../core/network-policy.js';
+import type { Pod } from '../core/pod.js';
+import type { Service } from '../core/service.js';
+
+/** StateObjects are the objects a state is built from. */
+export interface StateObjects {
+  readonly namespaces: readonly Namespace[];
+  readonly pods: readonly Pod[];
+  readonly services: readonly Service[];
+  readonly policies: readonly NetworkPolicy[];
+}
+
+const byNamespaceThenName = (a: { namespace: string; name: string }, b: { namespace: string; name: string }): number =>
+  a.namespace === b.namespace ? compare(a.name, b.name) : compare(a.namespace, b.namespace);
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function groupByNamespace<T extends { namespace: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.namespace);
+    if (group === undefined) groups.set(item.namespace, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+/**
+ * MemoryState is an immutable ClusterState held in memory, indexed by namespace. A namespace that
+ * objects live in but that was not declared exists with just its name label, as a cluster would
+ * not let those objects exist without it.
+ */
+export class MemoryState implements ClusterState {
+  private readonly namespaceList: readonly Namespace[];
+  private readonly namespaceByName: ReadonlyMap<string, Namespace>;
+  private readonly podList: readonly Pod[];
+  private readonly podsByNamespace: ReadonlyMap<string, Pod[]>;
+  private readonly policyList: readonly NetworkPolicy[];
+  private readonly policiesByNamespace: ReadonlyMap<string, NetworkPolicy[]>;
+  private readonly serviceList: readonly Service[];
+
+  constructor(objects: StateObjects) {
+    const namespaces = new Map(objects.namespaces.map((namespace) => [namespace.name, namespace]));
+    for (const { namespace } of [...objects.pods, ...objects.services, ...objects.policies]) {
+      if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
+    }
+    this.namespaceList = [...namespaces.values()].sort((a, b) => compare(a.name, b.name));
+    this.namespaceByName = namespaces;
+    this.podList = [...objects.pods].sort(byNamespaceThenName);
+    this.podsByNamespace = groupByNamespace(this.podList);
+    this.policyList = [...objects.policies].sort(byNamespaceThenName);
+    this.policiesByNamespace = groupByNamespace(this.policyList);
+    this.serviceList = [...objects.services].sort(byNamespaceThenName);
+  }
+
+  namespaces(): readonly Namespace[] {
+    return this.namespaceList;
+  }
+  namespace(name: string): Namespace | undefined {
+    return this.namespaceByName.get(name);
+  }
+  namespaceLabels(namespace: string): Labels | undefined {
+    return this.namespaceByName.get(namespace)?.labels;
+  }
+  pods(): readonly Pod[] {
+    return this.podList;
+  }
+  podsIn(namespace: string): readonly Pod[] {
+    return this.podsByNamespace.get(namespace) ?? [];
+  }
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.podsIn(namespace).find((pod) => pod.name === name);
+  }
+  policies(): readonly NetworkPolicy[] {
+    return this.policyList;
+  }
+  policiesIn(namespace: string): readonly NetworkPolicy[] {
+    return this.policiesByNamespace.get(namespace) ?? [];
+  }
+  services(): readonly Service[] {
+    return this.serviceList;
+  }
+}
