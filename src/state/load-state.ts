@@ -92,10 +92,16 @@ async function documentsOf(file: string, shown: string): Promise<Document[]> {
   list.forEach((document, index) => {
     const error = document.errors[0];
     if (error !== undefined) {
-      const line = error.linePos?.[0]?.line;
-      throw new StateError(`${shown}${line === undefined ? '' : `:${line}`}: YAML error: ${error.message.split('\n')[0]}`);
+      const line = lineOf(text, error.pos[0]);
+      throw new StateError(`${shown}:${line}: YAML error: ${error.message.split('\n')[0] ?? ''}`);
     }
-    const value: unknown = document.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // The yaml package refuses alias bombs here ("Excessive alias count ...").
+      throw new StateError(`${shown} (document ${index + 1}): YAML error: ${error instanceof Error ? error.message : String(error)}`);
+    }
     if (value !== null && value !== undefined) {
       const line = document.contents?.range[0] === undefined ? undefined : lineOf(text, document.contents.range[0]);
       result.push({ value, where: `${shown}${line === undefined ? '' : `:${line}`} (document ${index + 1})` });

@@ -1,0 +1,115 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { StateError, loadState } from '../../src/state/load-state.js';
+
+/** Loading states from YAML files: the shapes kubectl prints, and one-line errors for bad input. */
+
+function stateDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netfence-state-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+async function loadError(files: Record<string, string>): Promise<string> {
+  try {
+    await loadState(stateDir(files));
+  } catch (error) {
+    if (error instanceof StateError) return error.message;
+    throw error;
+  }
+  throw new Error('expected a StateError');
+}
+
+const POLICY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: team-a}
+spec: {podSelector: {}}
+`;
+
+describe('loadState', () => {
+  it('reads multi-document files, Lists and nested directories', async () => {
+    const dir = stateDir({
+      'a.yaml': `apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {tenant: a}}\n---\n${POLICY}`,
+      'nested/pods.yml': `apiVersion: v1
+kind: PodList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: web, namespace: team-a}
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: api, namespace: team-b}
+`,
+      'ignored.txt': 'not yaml at all: [',
+    });
+    const { state, notices } = await loadState(dir);
+    expect(notices).toEqual([]);
+    expect(state.namespaces().map((namespace) => namespace.name)).toEqual(['team-a', 'team-b']);
+    expect(state.namespaceLabels('team-a')?.get('tenant')).toBe('a');
+    expect(state.namespaceLabels('team-b')?.get('kubernetes.io/metadata.name')).toBe('team-b'); // implicit
+    expect(state.pods().map((pod) => `${pod.namespace}/${pod.name}`)).toEqual(['team-a/web', 'team-b/api']);
+    expect(state.policiesIn('team-a').map((policy) => policy.name)).toEqual(['deny']);
+  });
+
+  it('reads a single file, JSON included', async () => {
+    const dir = stateDir({ 'state.json': JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }] }) });
+    const { state } = await loadState(join(dir, 'state.json'));
+    expect(state.namespace('x')?.name).toBe('x');
+  });
+
+  it('skips other kinds with a notice that names the file and the object', async () => {
+    const { notices } = await loadState(stateDir({ 'd.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: team-a}\n' }));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(/d\.yaml:1 \(document 1\) Deployment team-a\/web: skipped \(netfence reads Namespaces, Pods, Services and NetworkPolicies\)$/);
+  });
+
+  it('names file, line and document for YAML syntax errors', async () => {
+    const message = await loadError({ 'bad.yaml': `${POLICY}---\napiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n` });
+    expect(message).toMatch(/bad\.yaml:\d+: YAML error: /);
+    expect(message.split('\n')).toHaveLength(1);
+  });
+
+  it('rejects duplicate keys, as kubectl would', async () => {
+    const message = await loadError({ 'dup.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\nmetadata: {name: b}\n' });
+    expect(message).toMatch(/dup\.yaml:4: YAML error: Map keys must be unique/);
+  });
+
+  it('names file, object and field for a wrong field', async () => {
+    const message = await loadError({
+      'p.yaml': POLICY.replace('spec: {podSelector: {}}', 'spec: {podSelector: {matchExpressions: [{key: app, operator: Inn, values: [x]}]}}'),
+    });
+    expect(message).toMatch(
+      /p\.yaml:1 \(document 1\) NetworkPolicy team-a\/deny: spec\.podSelector\.matchExpressions\[0\]\.operator: must be one of In, NotIn, Exists, DoesNotExist \(got "Inn"\)$/,
+    );
+  });
+
+  it('names the item of a List', async () => {
+    const message = await loadError({ 'l.yaml': 'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: x}\n  status: {podIP: nope}\n' });
+    expect(message).toMatch(/l\.yaml:1 \(document 1\) items\[0\] Pod x: status\.podIP: "nope" is not an IP address/);
+  });
+
+  it('refuses the same object twice, naming both places', async () => {
+    const message = await loadError({ 'a.yaml': POLICY, 'b.yaml': POLICY });
+    expect(message).toMatch(/b\.yaml:1 \(document 1\) NetworkPolicy team-a\/deny: duplicate NetworkPolicy team-a\/deny \(first defined at .*a\.yaml:1/);
+  });
+
+  it('says when the path does not exist', async () => {
+    await expect(loadState('/nonexistent/netfence-state')).rejects.toThrow('/nonexistent/netfence-state: no such file or directory');
+  });
+
+  it('rejects a document that is not an object', async () => {
+    expect(await loadError({ 's.yaml': '- just\n- a list\n' })).toMatch(/s\.yaml:1 \(document 1\): must be an object \(got a list\)/);
+  });
+
+  it('stops billion-laughs alias expansion with an error', async () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    const message = await loadError({ 'bomb.yaml': lines.join('\n') });
+    expect(message).toMatch(/bomb\.yaml/);
+  });
+});
