@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/load-config.js';
 import { DecodeError } from '../k8s/decode.js';
 import { StateError } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
+import { checkCommand } from './check.js';
 import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_USAGE is the exit code for a bad command line or bad input files. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [simulateCommand];
+const COMMANDS: readonly Command[] = [checkCommand, simulateCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -53,7 +55,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`netfence ${command.name}: ${messageOf(error)}\nUsage: ${command.usage}`);
       return EXIT_USAGE;
     }
-    if (error instanceof StateError || error instanceof DecodeError) {
+    if (error instanceof StateError || error instanceof DecodeError || error instanceof ConfigError) {
       io.stderr(`netfence ${command.name}: ${error.message}`);
       return EXIT_USAGE;
     }

@@ -2,53 +2,45 @@ import type { PolicyLookup } from './cluster-state.js';
 import { ruleAllows } from './connection.js';
 import type { Endpoint } from './connection.js';
 import type { Labels } from './labels.js';
-import type { Direction, NetworkPolicy, Peer, PolicyPort } from './network-policy.js';
+import type { Direction, NetworkPolicy, PolicyRule } from './network-policy.js';
 import { rulesFor } from './network-policy.js';
 import type { Port } from './protocol.js';
+import type { LabelSelector } from './selector.js';
 
 /**
  * Essential services: what tenant pods must always reach (cluster DNS, the API server) or be
- * reached by (a metrics scraper, the ingress controller). Each service is a set of alternatives:
- * a pod is served when, for one alternative, its policies allow every endpoint of that alternative
- * on every required port (e.g. all CoreDNS pods on 53/UDP, or else the NodeLocal DNSCache address).
+ * reached by (a metrics scraper, the ingress controller). A service is a list of alternatives; a
+ * pod is served when its policies allow every requirement of one alternative (all CoreDNS pods on
+ * their DNS port, or else NodeLocal DNSCache's address on 53).
  */
 
-/** EssentialEndpoint is one concrete peer of a service, with its namespace's labels (it may be symbolic). */
-export interface EssentialEndpoint {
-  readonly endpoint: Endpoint;
-  readonly namespaceLabels: Labels | undefined;
+/** ServiceRequirement is one peer and port that an alternative needs allowed. */
+export interface ServiceRequirement {
+  readonly peer: Endpoint;
+  /** peerNamespaceLabels are the labels of a pod peer's namespace (which may not be in the state). */
+  readonly peerNamespaceLabels: Labels | undefined;
+  readonly port: Port;
 }
 
-/** EssentialService is one service tenants depend on. */
+/** EssentialService is one service tenants depend on, resolved against the cluster's state. */
 export interface EssentialService {
   readonly name: string;
   /** direction: Egress when tenant pods must reach it, Ingress when it must reach tenant pods. */
   readonly direction: Direction;
-  /** ports are the ports that must be allowed, after a Service's port translation. */
-  readonly ports: readonly Port[];
-  /** alternatives: any one of them, fully allowed, serves a pod. */
-  readonly alternatives: readonly (readonly EssentialEndpoint[])[];
-  /** fixRule is the rule (peers and ports) a suggested fix adds to allow this service. */
-  readonly fixPeers: readonly Peer[];
-  readonly fixPorts: readonly PolicyPort[];
-}
-
-/** Requirement is one (endpoint, port) pair that an alternative needs allowed. */
-export interface ServiceRequirement {
-  readonly endpoint: EssentialEndpoint;
-  readonly port: Port;
-}
-
-/** requirementsOfAlternative lists every (endpoint, port) pair one alternative needs. */
-export function requirementsOfAlternative(service: EssentialService, alternative: readonly EssentialEndpoint[]): ServiceRequirement[] {
-  return alternative.flatMap((endpoint) => service.ports.map((port) => ({ endpoint, port })));
+  readonly alternatives: readonly (readonly ServiceRequirement[])[];
+  /** targets limits an Ingress service to the tenant pods it must reach (undefined: all). */
+  readonly targets: LabelSelector | undefined;
+  /** fixRule is the rule a suggested fix adds to allow this service. */
+  readonly fixRule: PolicyRule;
+  /** describe is how messages name what must be reachable, e.g. `kube-system/kube-dns pods on 53/UDP`. */
+  readonly describe: string;
 }
 
 /**
- * policyAllowsRequirement says whether one policy, selecting a tenant pod in the service's
- * direction, allows that pod to reach (or be reached by) one endpoint on one port. For ingress the
- * tenant pod is the destination: its named ports are unknown for a pod that may not exist yet, so a
- * named port in the policy matches only a required port given by the same name.
+ * policyAllowsRequirement says whether one policy, if it selects a tenant pod in the service's
+ * direction, allows that pod to reach (or be reached by) the requirement's peer on its port. For
+ * ingress the tenant pod is the destination: its container ports are unknown for a pod that may
+ * not exist yet, so a named port in the policy cannot be counted on.
  */
 export function policyAllowsRequirement(
   policy: NetworkPolicy,
@@ -57,14 +49,28 @@ export function policyAllowsRequirement(
   lookup: Pick<PolicyLookup, 'namespaceLabels'>,
 ): boolean {
   if (!policy.policyTypes.has(direction)) return false;
-  const { endpoint, port } = requirement;
+  const { peer, port, peerNamespaceLabels } = requirement;
   const namespaceLabels = (namespace: string): Labels | undefined =>
-    endpoint.endpoint.kind === 'pod' && endpoint.endpoint.pod.namespace === namespace
-      ? endpoint.namespaceLabels ?? lookup.namespaceLabels(namespace)
+    peer.kind === 'pod' && peer.pod.namespace === namespace && peerNamespaceLabels !== undefined
+      ? peerNamespaceLabels
       : lookup.namespaceLabels(namespace);
-  // For egress the essential endpoint is the destination. For ingress the destination is the
-  // tenant pod, which is symbolic: resolve named ports against nothing.
   const destination: Endpoint =
-    direction === 'Egress' ? endpoint.endpoint : { kind: 'pod', pod: { namespace: policy.namespace, name: '', labels: new Map(), ips: [], containerPorts: [] } };
-  return rulesFor(policy, direction).some((rule) => ruleAllows(rule, policy.namespace, endpoint.endpoint, port, destination, namespaceLabels));
+    direction === 'Egress'
+      ? peer
+      : { kind: 'pod', pod: { namespace: policy.namespace, name: '', labels: new Map(), ips: [], containerPorts: [] } };
+  return rulesFor(policy, direction).some((rule) => ruleAllows(rule, policy.namespace, peer, port, destination, namespaceLabels));
+}
+
+/**
+ * servedBy says whether a pod whose isolating policies (in the service's direction) are `policies`
+ * can use the service: some alternative has each requirement allowed by one of them.
+ */
+export function servedBy(
+  service: EssentialService,
+  policies: readonly NetworkPolicy[],
+  lookup: Pick<PolicyLookup, 'namespaceLabels'>,
+): boolean {
+  return service.alternatives.some((alternative) =>
+    alternative.every((requirement) => policies.some((policy) => policyAllowsRequirement(policy, service.direction, requirement, lookup))),
+  );
 }

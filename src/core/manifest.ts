@@ -51,7 +51,8 @@ function portManifest(port: PolicyPort): JsonObject {
   }
 }
 
-function ruleManifest(rule: PolicyRule, side: 'from' | 'to'): JsonObject {
+/** ruleManifest prints one rule as the API object, with `from` or `to` as `side` says. */
+export function ruleManifest(rule: PolicyRule, side: 'from' | 'to'): JsonObject {
   const manifest: JsonObject = {};
   if (rule.peers !== null) manifest[side] = rule.peers.map(peerManifest);
   if (rule.ports !== null) manifest['ports'] = rule.ports.map(portManifest);

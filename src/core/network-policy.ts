@@ -1,4 +1,5 @@
 import type { Cidr } from './ip.js';
+import type { Labels } from './labels.js';
 import type { Protocol } from './protocol.js';
 import type { LabelSelector } from './selector.js';
 
@@ -51,6 +52,8 @@ export interface PolicyRule {
 export interface NetworkPolicy {
   readonly namespace: string;
   readonly name: string;
+  /** labels are the policy's own labels (`app.kubernetes.io/managed-by` marks netfence's). */
+  readonly labels: Labels;
   readonly podSelector: LabelSelector;
   readonly policyTypes: ReadonlySet<Direction>;
   /** policyTypesDefaulted is true when the manifest left out `policyTypes`, so explanations can say so. */

@@ -87,3 +87,8 @@ export function formatSelector(selector: LabelSelector): string {
     })
     .join(',');
 }
+
+/** intersectSelectors is the selector matching what both match (their requirements together). */
+export function intersectSelectors(a: LabelSelector, b: LabelSelector): LabelSelector {
+  return { matchLabels: new Map(), matchExpressions: [...requirementsOf(a), ...requirementsOf(b)] };
+}

@@ -18,7 +18,7 @@ const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
  */
 export function decodeNetworkPolicy(value: unknown): NetworkPolicy {
   const object = Fields.of(value, '');
-  const { name, namespace } = decodeMetadata(object, true);
+  const { name, namespace, labels } = decodeMetadata(object, true);
   const spec = object.requiredObject('spec');
   const podSelector = decodeLabelSelector(spec.raw('podSelector'), spec.child('podSelector'));
   const ingress = spec.array('ingress', (rule, path) => decodeRule(rule, path, 'from')) ?? [];
@@ -26,7 +26,7 @@ export function decodeNetworkPolicy(value: unknown): NetworkPolicy {
   const listed = spec.array('policyTypes', (type, path) => oneOf(decodeString(type, path), DIRECTIONS, path)) ?? [];
   const policyTypesDefaulted = listed.length === 0;
   const policyTypes = policyTypesDefaulted ? defaultPolicyTypes(egress.length) : new Set(listed);
-  return { namespace, name, podSelector, policyTypes, policyTypesDefaulted, ingress, egress };
+  return { namespace, name, labels, podSelector, policyTypes, policyTypesDefaulted, ingress, egress };
 }
 
 function decodeRule(value: unknown, path: string, side: 'from' | 'to'): PolicyRule {

@@ -8,6 +8,7 @@ import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
 import { DecodeError, Fields } from '../k8s/decode.js';
 import { decodeObject } from '../k8s/object.js';
+import type { KubeObject } from '../k8s/object.js';
 import { MemoryState } from './memory-state.js';
 
 /** StateError is bad state input: its message is one line naming the file, the object and the field. */
@@ -23,47 +24,60 @@ export interface LoadedState {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
+/** LoadedObject is one object read from a file, with where it came from (for messages). */
+export interface LoadedObject {
+  readonly object: Exclude<KubeObject, { kind: 'Other' }>;
+  readonly label: string;
+}
+
 /**
- * loadState reads a state from a directory (every .yaml, .yml and .json file below it, in name
- * order) or from one file: multi-document YAML, `kind: List` and `*List` kinds, the shape
- * `kubectl get -o yaml` prints. Kinds netfence does not read are skipped with a notice.
+ * loadObjects reads every object from a directory (every .yaml, .yml and .json file below it, in
+ * name order) or from one file, in file order: multi-document YAML, `kind: List` and `*List`
+ * kinds, the shape `kubectl get -o yaml` prints. Kinds netfence does not read are skipped with a
+ * notice.
  */
-export async function loadState(path: string): Promise<LoadedState> {
-  const files = await manifestFiles(path);
-  const objects = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+export async function loadObjects(path: string): Promise<{ objects: LoadedObject[]; notices: string[] }> {
+  const objects: LoadedObject[] = [];
   const notices: string[] = [];
-  const seen = new Map<string, string>();
-  for (const file of files) {
+  for (const file of await manifestFiles(path)) {
     const shown = relative(process.cwd(), file) || file;
     for (const { value, where } of await documentsOf(file, shown)) {
       for (const { item, label } of itemsOf(value, where)) {
-        const decoded = decode(item, label);
-        if (decoded.kind === 'Other') {
-          notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services and NetworkPolicies)`);
-          continue;
-        }
-        const id = identity(decoded);
-        const first = seen.get(id);
-        if (first !== undefined) throw new StateError(`${label}: duplicate ${id} (first defined at ${first})`);
-        seen.set(id, label);
-        switch (decoded.kind) {
-          case 'Namespace':
-            objects.namespaces.push(decoded.namespace);
-            break;
-          case 'Pod':
-            objects.pods.push(decoded.pod);
-            break;
-          case 'Service':
-            objects.services.push(decoded.service);
-            break;
-          case 'NetworkPolicy':
-            objects.policies.push(decoded.policy);
-            break;
-        }
+        const object = wrap(() => decodeObject(item), label);
+        if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services and NetworkPolicies)`);
+        else objects.push({ object, label });
       }
     }
   }
-  return { state: new MemoryState(objects), notices };
+  return { objects, notices };
+}
+
+/** loadState reads a state (see loadObjects); the same object twice is an error. */
+export async function loadState(path: string): Promise<LoadedState> {
+  const { objects, notices } = await loadObjects(path);
+  const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+  const seen = new Map<string, string>();
+  for (const { object, label } of objects) {
+    const id = objectId(object);
+    const first = seen.get(id);
+    if (first !== undefined) throw new StateError(`${label}: duplicate ${id} (first defined at ${first})`);
+    seen.set(id, label);
+    switch (object.kind) {
+      case 'Namespace':
+        state.namespaces.push(object.namespace);
+        break;
+      case 'Pod':
+        state.pods.push(object.pod);
+        break;
+      case 'Service':
+        state.services.push(object.service);
+        break;
+      case 'NetworkPolicy':
+        state.policies.push(object.policy);
+        break;
+    }
+  }
+  return { state: new MemoryState(state), notices };
 }
 
 async function manifestFiles(path: string): Promise<string[]> {
@@ -139,10 +153,6 @@ function describeObject(fields: Fields): string {
   return `${kindText} ${typeof namespace === 'string' && namespace !== '' ? `${namespace}/` : ''}${name}`;
 }
 
-function decode(item: unknown, label: string): ReturnType<typeof decodeObject> {
-  return wrap(() => decodeObject(item), label);
-}
-
 function wrap<T>(read: () => T, label: string): T {
   try {
     return read();
@@ -152,7 +162,8 @@ function wrap<T>(read: () => T, label: string): T {
   }
 }
 
-function identity(object: Exclude<ReturnType<typeof decodeObject>, { kind: 'Other' }>): string {
+/** objectId names an object by kind, namespace and name: `NetworkPolicy team-a/allow-dns`. */
+export function objectId(object: LoadedObject['object']): string {
   switch (object.kind) {
     case 'Namespace':
       return `Namespace ${object.namespace.name}`;

@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../core/config.js';
+import type { Finding } from '../core/finding.js';
+import { findingJson } from '../core/finding-json.js';
+import { formatLabels } from '../core/labels.js';
+import { resolveEssentialServices } from '../core/resolve-essential-services.js';
+import { reviewChange } from '../core/review.js';
+import type { Change, Requester } from '../core/rules/change.js';
+import { EditableState } from '../state/editable-state.js';
+import { loadObjects, loadState } from '../state/load-state.js';
+import type { LoadedObject } from '../state/load-state.js';
+import type { Command } from './command.js';
+import { UsageError } from './usage-error.js';
+
+/** EXIT_WOULD_DENY is check's exit code when a change would be denied in enforce mode. */
+export const EXIT_WOULD_DENY = 1;
+
+interface CheckedObject {
+  readonly label: string;
+  readonly change: Change;
+  readonly findings: readonly Finding[];
+  readonly skipped: string | undefined;
+}
+
+function changeFor(loaded: LoadedObject, state: EditableState, requester: Requester): Change | undefined {
+  const { object } = loaded;
+  if (object.kind === 'NetworkPolicy') {
+    const { policy } = object;
+    const oldPolicy = state.policiesIn(policy.namespace).find((p) => p.name === policy.name);
+    return { kind: 'NetworkPolicy', operation: oldPolicy === undefined ? 'CREATE' : 'UPDATE', namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester };
+  }
+  if (object.kind === 'Namespace') {
+    const old = state.namespace(object.namespace.name);
+    return { kind: 'Namespace', operation: old === undefined ? 'CREATE' : 'UPDATE', name: object.namespace.name, labels: object.namespace.labels, oldLabels: old?.labels, requester };
+  }
+  return undefined;
+}
+
+function apply(loaded: LoadedObject, state: EditableState): void {
+  if (loaded.object.kind === 'NetworkPolicy') state.putPolicy(loaded.object.policy);
+  else if (loaded.object.kind === 'Namespace') state.putNamespace(loaded.object.namespace);
+}
+
+/**
+ * checkManifests applies manifests on top of a state one by one, as admission would see them
+ * (CREATE, or UPDATE when the object exists), and reviews each with every rule.
+ */
+export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
+  const checked: CheckedObject[] = [];
+  for (const loaded of objects) {
+    const change = changeFor(loaded, state, requester);
+    if (change === undefined) continue;
+    const review = reviewChange(change, { state, config, essentials: resolveEssentialServices(state, config) });
+    checked.push({ label: loaded.label, change, findings: review.findings, skipped: review.skipped });
+    apply(loaded, state);
+  }
+  return checked;
+}
+
+function formatFinding(finding: Finding, fixesShown: Set<string>): string {
+  const lines = [`  ${finding.severity.toUpperCase()} [${finding.rule}] ${finding.message}`];
+  if (finding.counterexample !== undefined) {
+    lines.push(`    example pod: namespace ${finding.counterexample.namespace}, labels ${formatLabels(finding.counterexample.labels)}`);
+  }
+  const fix = finding.fix === undefined ? undefined : stringify(finding.fix).trimEnd();
+  if (fix !== undefined && !fixesShown.has(fix)) {
+    fixesShown.add(fix);
+    lines.push('    fix (kubectl apply -f -):', ...fix.split('\n').map((line) => `      ${line}`));
+  }
+  return lines.join('\n');
+}
+
+/**
+ * checkCommand runs the admission rules offline, for CI pipelines and GitOps repositories: exit 0
+ * when every manifest would be admitted in enforce mode, 1 when one would be denied.
+ */
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'apply manifests on top of a state offline, as admission would, and print every finding',
+  usage: 'netfence check --state PATH [FILE...] [--json] [--config F] [--user NAME] [--group G...]',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: {
+        state: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        config: { type: 'string' },
+        user: { type: 'string', default: 'netfence-check' },
+        group: { type: 'string', multiple: true, default: [] },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
+    const config = await loadConfig(values.config);
+    const loaded = await loadState(values.state);
+    const notices = [...loaded.notices];
+    const objects: LoadedObject[] = [];
+    for (const file of positionals) {
+      const read = await loadObjects(file);
+      notices.push(...read.notices);
+      objects.push(...read.objects);
+    }
+    for (const notice of notices) io.stderr(notice);
+    const checked = checkManifests(new EditableState(loaded.state), objects, config, { username: values.user, groups: values.group });
+    const findings = checked.flatMap((entry) => entry.findings);
+    const denied = findings.some((finding) => finding.severity === 'deny');
+    if (values.json) {
+      io.stdout(JSON.stringify({ denied, findings: findings.map(findingJson) }));
+    } else {
+      for (const entry of checked) {
+        const verdict = entry.skipped !== undefined ? `skipped (${entry.skipped})` : entry.findings.some((f) => f.severity === 'deny') ? 'DENIED in enforce mode' : entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
+        io.stdout(`${entry.label} (${entry.change.operation}): ${verdict}`);
+        const fixesShown = new Set<string>();
+        for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
+      }
+      io.stdout(`\n${checked.length} object(s) checked, ${findings.length} finding(s): ${denied ? 'some would be DENIED' : 'all would be admitted'}.`);
+    }
+    return denied ? EXIT_WOULD_DENY : 0;
+  },
+};

@@ -1,0 +1,14 @@
+import type { Finding } from './finding.js';
+import { labelsToRecord } from './labels.js';
+import type { JsonObject } from './manifest.js';
+
+/** findingJson is a finding in DESIGN.md's JSON shape (`check --json`, audit annotations). */
+export function findingJson(finding: Finding): JsonObject {
+  const json: JsonObject = { rule: finding.rule, severity: finding.severity, object: finding.object, message: finding.message };
+  if (finding.service !== undefined) json['service'] = finding.service;
+  if (finding.counterexample !== undefined) {
+    json['counterexample'] = { namespace: finding.counterexample.namespace, labels: labelsToRecord(finding.counterexample.labels) };
+  }
+  if (finding.fix !== undefined) json['fix'] = finding.fix;
+  return json;
+}

@@ -1,0 +1,156 @@
+import type { ClusterState } from './cluster-state.js';
+import type { Config, EssentialPeerConfig, EssentialServiceConfig } from './config.js';
+import type { EssentialService, ServiceRequirement } from './essential-service.js';
+import type { Cidr, IpAddress } from './ip.js';
+import { formatLabels } from './labels.js';
+import type { Labels } from './labels.js';
+import { METADATA_NAME_LABEL, withNameLabel } from './namespace.js';
+import type { Peer, PolicyRule } from './network-policy.js';
+import type { Pod } from './pod.js';
+import { formatPort } from './protocol.js';
+import type { Port, Protocol } from './protocol.js';
+import type { Service } from './service.js';
+import { dnsEgressRuleOf } from './dns-rule.js';
+
+/** CLUSTER_DNS is the built-in essential service's name. */
+export const CLUSTER_DNS = 'cluster-dns';
+
+/** EssentialServices are the resolved services, plus cluster DNS over TCP for `dns-tcp-missing`. */
+export interface EssentialServices {
+  readonly services: readonly EssentialService[];
+  readonly dnsOverTcp: EssentialService | undefined;
+}
+
+function firstAddress(cidr: Cidr): IpAddress {
+  return { family: cidr.family, value: cidr.first, text: cidr.text.split('/')[0] ?? cidr.text };
+}
+
+function symbolicPod(namespace: string, labels: Labels, ports: readonly Port[]): Pod {
+  return {
+    namespace,
+    name: `(pods ${formatLabels(labels)})`,
+    labels,
+    ips: [],
+    containerPorts: ports.map((port) => ({ name: undefined, port: port.port, protocol: port.protocol })),
+  };
+}
+
+/** targetPortOn translates a Service port to the port a backend pod listens on (named targetPorts too). */
+function targetPortOn(pod: Pod, servicePort: Service['ports'][number]): Port | undefined {
+  const { targetPort, protocol } = servicePort;
+  if (typeof targetPort === 'number') return { port: targetPort, protocol };
+  const container = pod.containerPorts.find((port) => port.name === targetPort && port.protocol === protocol);
+  return container === undefined ? undefined : { port: container.port, protocol };
+}
+
+/**
+ * dnsAlternatives finds where cluster DNS answers on `protocol`: every backend pod of the DNS
+ * Service on the Service's port 53 after translation (or, if the state does not show them, any pod
+ * with the configured labels on 53), and each NodeLocal DNSCache address on 53.
+ */
+function dnsAlternatives(state: ClusterState, config: Config, protocol: Protocol): ServiceRequirement[][] {
+  const dns = config.clusterDns;
+  const namespaceLabels = state.namespaceLabels(dns.namespace) ?? withNameLabel(dns.namespace, new Map());
+  const service = state.services().find((s) => s.namespace === dns.namespace && s.name === dns.service);
+  const servicePort = service?.ports.find((port) => port.port === 53 && port.protocol === protocol);
+  const selector = service?.selector;
+  const backends =
+    selector === undefined || selector === null
+      ? []
+      : state.podsIn(dns.namespace).filter((pod) => [...selector].every(([key, value]) => pod.labels.get(key) === value));
+  const podRequirements: ServiceRequirement[] = [];
+  if (servicePort !== undefined) {
+    for (const pod of backends) {
+      const port = targetPortOn(pod, servicePort);
+      if (port !== undefined) podRequirements.push({ peer: { kind: 'pod', pod }, peerNamespaceLabels: namespaceLabels, port });
+    }
+  }
+  const podsAlternative: ServiceRequirement[] =
+    podRequirements.length > 0
+      ? podRequirements
+      : [
+          {
+            peer: { kind: 'pod', pod: symbolicPod(dns.namespace, dns.podLabels, [{ port: 53, protocol }]) },
+            peerNamespaceLabels: namespaceLabels,
+            port: { port: 53, protocol },
+          },
+        ];
+  const nodeLocal = dns.nodeLocalAddresses.map((cidr): ServiceRequirement[] => [
+    { peer: { kind: 'ip', ip: firstAddress(cidr) }, peerNamespaceLabels: undefined, port: { port: 53, protocol } },
+  ]);
+  return [podsAlternative, ...nodeLocal];
+}
+
+function clusterDns(state: ClusterState, config: Config, protocol: Protocol): EssentialService {
+  const dns = config.clusterDns;
+  return {
+    name: CLUSTER_DNS,
+    direction: 'Egress',
+    alternatives: dnsAlternatives(state, config, protocol),
+    targets: undefined,
+    fixRule: dnsEgressRuleOf(dns),
+    describe: `${dns.namespace}/${dns.service} on 53/${protocol}`,
+  };
+}
+
+function peerRequirements(peer: EssentialPeerConfig, ports: readonly Port[], state: ClusterState): ServiceRequirement[][] {
+  if (peer.kind === 'cidrs') {
+    return peer.cidrs.map((cidr) => ports.map((port) => ({ peer: { kind: 'ip' as const, ip: firstAddress(cidr) }, peerNamespaceLabels: undefined, port })));
+  }
+  const namespace = peer.namespaceLabels.get(METADATA_NAME_LABEL) ?? '(any namespace)';
+  const namespaceLabels = state.namespaceLabels(namespace) ?? peer.namespaceLabels;
+  const pod = symbolicPod(namespace, peer.podLabels, ports);
+  return [ports.map((port) => ({ peer: { kind: 'pod' as const, pod }, peerNamespaceLabels: namespaceLabels, port }))];
+}
+
+function fixRuleOf(service: EssentialServiceConfig): PolicyRule {
+  return {
+    peers: service.peers.flatMap((peer): Peer[] =>
+      peer.kind === 'cidrs'
+        ? peer.cidrs.map((cidr) => ({ kind: 'ipBlock' as const, block: { cidr, except: [] } }))
+        : [
+            {
+              kind: 'pods' as const,
+              namespaceSelector: { matchLabels: peer.namespaceLabels, matchExpressions: [] },
+              podSelector: { matchLabels: peer.podLabels, matchExpressions: [] },
+            },
+          ],
+    ),
+    ports: service.ports.map((port) => ({ protocol: port.protocol, range: { kind: 'numbers' as const, from: port.port, to: port.port } })),
+  };
+}
+
+function configured(service: EssentialServiceConfig, state: ClusterState): EssentialService {
+  return {
+    name: service.name,
+    direction: service.direction,
+    alternatives: service.peers.flatMap((peer) => peerRequirements(peer, service.ports, state)),
+    targets: service.targets,
+    fixRule: fixRuleOf(service),
+    describe: `${service.peers.map(describePeer).join(' or ')} on ${service.ports.map(formatPort).join(', ')}`,
+  };
+}
+
+function describePeer(peer: EssentialPeerConfig): string {
+  if (peer.kind === 'cidrs') return peer.cidrs.map((cidr) => cidr.text).join(', ');
+  return `pods ${formatLabels(peer.podLabels)} in namespaces ${formatLabels(peer.namespaceLabels)}`;
+}
+
+/**
+ * resolveEssentialServices turns the configuration into the services the rules check, located in
+ * the current state: cluster DNS (built in), the API server (optional) and the configured ones.
+ */
+export function resolveEssentialServices(state: ClusterState, config: Config): EssentialServices {
+  const services: EssentialService[] = [];
+  if (config.clusterDns.enabled) services.push(clusterDns(state, config, 'UDP'));
+  if (config.apiServer.enabled && config.apiServer.cidrs.length > 0) {
+    services.push(
+      configured(
+        { name: 'api-server', direction: 'Egress', peers: [{ kind: 'cidrs', cidrs: config.apiServer.cidrs }], ports: config.apiServer.ports, targets: undefined },
+        state,
+      ),
+    );
+  }
+  services.push(...config.essentialServices.map((service) => configured(service, state)));
+  return { services, dnsOverTcp: config.clusterDns.enabled ? clusterDns(state, config, 'TCP') : undefined };
+}

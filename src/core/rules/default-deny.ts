@@ -1,0 +1,82 @@
+import { essentialsPolicy } from '../baseline.js';
+import { coversSelector } from '../coverage.js';
+import type { Finding } from '../finding.js';
+import { formatLabels } from '../labels.js';
+import type { Labels } from '../labels.js';
+import { networkPolicyManifest } from '../manifest.js';
+import { policyId } from '../network-policy.js';
+import type { Direction, NetworkPolicy } from '../network-policy.js';
+import { SELECT_ALL, matchesSelector } from '../selector.js';
+import type { PolicyChange } from './change.js';
+import type { RuleContext } from './essential-access.js';
+import { policiesAfter } from './namespace-policies.js';
+import { summaryLine } from './summary.js';
+
+function selectorsIsolating(policies: readonly NetworkPolicy[], direction: Direction): NetworkPolicy[] {
+  return policies.filter((policy) => policy.policyTypes.has(direction));
+}
+
+/**
+ * notIsolatedAfter finds a pod that the change leaves without isolation in `direction`. On CREATE
+ * and UPDATE every pod of the namespace must be isolated afterwards; on DELETE only pods the
+ * deletion un-isolates count, so that a broken namespace can still be cleaned up.
+ */
+function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[], after: readonly NetworkPolicy[], direction: Direction): Labels | 'too-complex' | undefined {
+  const covering = selectorsIsolating(after, direction).map((policy) => policy.podSelector);
+  const scopes = change.operation === 'DELETE' ? selectorsIsolating(before, direction).map((policy) => policy.podSelector) : [SELECT_ALL];
+  for (const scope of scopes) {
+    const answer = coversSelector(scope, covering);
+    if (answer.kind === 'too-complex') return 'too-complex';
+    if (answer.kind === 'uncovered') return answer.counterexample;
+  }
+  return undefined;
+}
+
+/** defaultDenyFindings reports `default-deny-missing`: after the change, a pod not isolated in a required direction. */
+export function defaultDenyFindings(change: PolicyChange, context: RuleContext): Finding[] {
+  const { state, config, essentials } = context;
+  const before = state.policiesIn(change.namespace);
+  const after = policiesAfter(before, change);
+  const object = `${change.namespace}/${change.name}`;
+  const gaps = [...config.requiredDirections].flatMap((direction) => {
+    const missing = notIsolatedAfter(change, before, after, direction);
+    return missing === undefined ? [] : [{ direction, missing }];
+  });
+  const first = gaps[0];
+  if (first === undefined) return [];
+  const directions = gaps.map((gap) => gap.direction).join(' and ');
+  const fix = essentialsPolicy(change.namespace, config, essentials.services, new Set(after.map((policy) => policy.name)));
+  const fixText = `Fix: apply ${policyId(fix)} (below), a default-deny that carries every essential allow.`;
+  if (first.missing === 'too-complex') {
+    return [
+      {
+        rule: 'default-deny-missing',
+        severity: 'deny',
+        object,
+        fix: networkPolicyManifest(fix),
+        summary: summaryLine('default-deny-missing', `too complex to prove every pod in ${change.namespace} is isolated for ${directions}`),
+        message: `netfence could not prove within its search budget that every pod in ${change.namespace} stays isolated for ${directions}. ${fixText}`,
+      },
+    ];
+  }
+  const labels = formatLabels(first.missing);
+  const example = first.missing;
+  const predates =
+    change.operation !== 'DELETE' && !selectorsIsolating(before, first.direction).some((policy) => matchesSelector(policy.podSelector, example));
+  const cause = change.operation === 'DELETE' ? `Deleting ${object} leaves` : 'After this change,';
+  return [
+    {
+      rule: 'default-deny-missing',
+      severity: 'deny',
+      object,
+      counterexample: { namespace: change.namespace, labels: example },
+      fix: networkPolicyManifest(fix),
+      summary: summaryLine('default-deny-missing', `pods ${labels} in ${change.namespace} are not isolated for ${directions}`),
+      message:
+        `${cause} pods in ${change.namespace} (for example with labels ${labels}) are not selected by any policy with policyTypes ${first.direction}` +
+        `${gaps.length > 1 ? ` (nor ${gaps.slice(1).map((gap) => gap.direction).join(', ')})` : ''}, so all their ${first.direction === 'Ingress' ? 'incoming' : 'outgoing'} traffic is allowed. ` +
+        (predates ? 'The namespace already lacked this default-deny before the change. ' : '') +
+        fixText,
+    },
+  ];
+}

@@ -1,0 +1,167 @@
+import { essentialsPolicy } from '../baseline.js';
+import type { ClusterState } from '../cluster-state.js';
+import type { Config } from '../config.js';
+import { coversWith } from '../coverage.js';
+import type { EssentialService } from '../essential-service.js';
+import { policyAllowsRequirement, servedBy } from '../essential-service.js';
+import type { Finding, RuleId } from '../finding.js';
+import { formatLabels } from '../labels.js';
+import type { Labels } from '../labels.js';
+import { networkPolicyManifest, ruleManifest } from '../manifest.js';
+import { policyId } from '../network-policy.js';
+import type { NetworkPolicy } from '../network-policy.js';
+import { SELECT_ALL, intersectSelectors, matchesSelector } from '../selector.js';
+import type { LabelSelector } from '../selector.js';
+import type { EssentialServices } from '../resolve-essential-services.js';
+import type { PolicyChange } from './change.js';
+import { policiesAfter } from './namespace-policies.js';
+import { summaryLine } from './summary.js';
+
+/** RuleContext is what every rule may consult besides the change. */
+export interface RuleContext {
+  /** state is the cluster before the change. */
+  readonly state: ClusterState;
+  readonly config: Config;
+  readonly essentials: EssentialServices;
+}
+
+type CutOff =
+  | { readonly kind: 'served' }
+  | { readonly kind: 'cut'; readonly labels: Labels; readonly isolatedBy: readonly NetworkPolicy[] }
+  | { readonly kind: 'too-complex' };
+
+/**
+ * findCutOff looks for a pod selected by `subject` that, with the namespace's `policies`, is isolated
+ * in the service's direction and cannot use the service. Exact: for each isolating policy I, every
+ * pod of subject ∧ I must match a set of policies that serves it (coversWith, a monotone condition).
+ */
+export function findCutOff(
+  service: EssentialService,
+  subject: LabelSelector,
+  policies: readonly NetworkPolicy[],
+  state: Pick<ClusterState, 'namespaceLabels'>,
+): CutOff {
+  const isolating = policies.filter((policy) => policy.policyTypes.has(service.direction));
+  const allowers = service.alternatives.map((alternative) =>
+    alternative.map((requirement) =>
+      isolating.flatMap((policy, index) => (policyAllowsRequirement(policy, service.direction, requirement, state) ? [index] : [])),
+    ),
+  );
+  const enough = (matching: ReadonlySet<number>): boolean =>
+    allowers.some((alternative) => alternative.every((indexes) => indexes.some((index) => matching.has(index))));
+  const selectors = isolating.map((policy) => policy.podSelector);
+  const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
+  for (const isolator of isolating) {
+    const answer = coversWith(intersectSelectors(scope, isolator.podSelector), selectors, enough);
+    if (answer.kind === 'too-complex') return { kind: 'too-complex' };
+    if (answer.kind === 'uncovered') {
+      const labels = answer.counterexample;
+      return { kind: 'cut', labels, isolatedBy: isolating.filter((policy) => matchesSelector(policy.podSelector, labels)) };
+    }
+  }
+  return { kind: 'served' };
+}
+
+/** wasCutBefore says whether a pod with these labels was already cut off from the service before the change. */
+function wasCutBefore(service: EssentialService, labels: Labels, before: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): boolean {
+  const isolating = before.filter((policy) => policy.policyTypes.has(service.direction) && matchesSelector(policy.podSelector, labels));
+  return isolating.length > 0 && !servedBy(service, isolating, state);
+}
+
+function subjectsOf(change: PolicyChange): LabelSelector[] {
+  const subjects = [change.policy?.podSelector, change.oldPolicy?.podSelector].filter((s): s is LabelSelector => s !== undefined);
+  return subjects.length > 0 ? subjects : [SELECT_ALL];
+}
+
+/**
+ * essentialAccessFindings checks every essential service against the pods the changed (or
+ * deleted) policy selects, with the namespace as it would be after the change: `essential-egress`
+ * and `essential-ingress`, then `dns-tcp-missing` where DNS over UDP is fine.
+ */
+export function essentialAccessFindings(change: PolicyChange, context: RuleContext): Finding[] {
+  const { state, config, essentials } = context;
+  const before = state.policiesIn(change.namespace);
+  const after = policiesAfter(before, change);
+  const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after.map((policy) => policy.name)));
+  const findings: Finding[] = [];
+  const object = `${change.namespace}/${change.name}`;
+  let dnsUdpCut = false;
+  for (const service of essentials.services) {
+    const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
+    for (const subject of subjectsOf(change)) {
+      const cut = findCutOff(service, subject, after, state);
+      if (cut.kind === 'served') continue;
+      if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
+      findings.push(cutFinding(rule, object, change, service, cut, before, state, fix));
+      break;
+    }
+  }
+  const tcp = essentials.dnsOverTcp;
+  if (tcp !== undefined && !dnsUdpCut) {
+    for (const subject of subjectsOf(change)) {
+      const cut = findCutOff(tcp, subject, after, state);
+      if (cut.kind !== 'cut') continue;
+      findings.push({
+        rule: 'dns-tcp-missing',
+        severity: 'warn',
+        object,
+        service: tcp.name,
+        counterexample: { namespace: change.namespace, labels: cut.labels },
+        summary: summaryLine('dns-tcp-missing', `pods ${formatLabels(cut.labels)} get DNS over UDP but not TCP 53`),
+        message:
+          `Pods in ${change.namespace} with labels ${formatLabels(cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
+          `(isolated for Egress by ${cut.isolatedBy.map(policyId).join(', ')}). Large answers and some resolvers need TCP: ` +
+          `allow 53/TCP wherever 53/UDP is allowed, e.g. the rule ${JSON.stringify(ruleManifest(tcp.fixRule, 'to'))}.`,
+      });
+      break;
+    }
+  }
+  return findings;
+}
+
+function cutFinding(
+  rule: RuleId,
+  object: string,
+  change: PolicyChange,
+  service: EssentialService,
+  cut: Exclude<CutOff, { kind: 'served' }>,
+  before: readonly NetworkPolicy[],
+  state: Pick<ClusterState, 'namespaceLabels'>,
+  fix: () => NetworkPolicy,
+): Finding {
+  const verb = service.direction === 'Egress' ? 'reach' : 'be reached by';
+  const fixPolicy = fix();
+  const fixManifest = networkPolicyManifest(fixPolicy);
+  if (cut.kind === 'too-complex') {
+    return {
+      rule,
+      severity: 'deny',
+      object,
+      service: service.name,
+      summary: summaryLine(rule, `too complex to prove pods can still ${verb} ${service.name}`),
+      message: `netfence could not prove within its search budget that every pod ${object} selects can still ${verb} ${service.name} (${service.describe}) after this change. Simplify the selectors, or apply ${policyId(fixPolicy)} (below).`,
+      fix: fixManifest,
+    };
+  }
+  const labels = formatLabels(cut.labels);
+  const predates = wasCutBefore(service, cut.labels, before, state);
+  const side = service.direction === 'Egress' ? 'egress' : 'ingress';
+  const peerSide = service.direction === 'Egress' ? 'to' : 'from';
+  const isolatedBy = cut.isolatedBy.map(policyId).join(', ');
+  const deleted = change.operation === 'DELETE' ? `deleting ${object}` : 'this change';
+  return {
+    rule,
+    severity: 'deny',
+    object,
+    service: service.name,
+    counterexample: { namespace: change.namespace, labels: cut.labels },
+    fix: fixManifest,
+    summary: summaryLine(rule, `pods ${labels} in ${change.namespace} cannot ${verb} ${service.name}`),
+    message:
+      `After ${deleted}, a pod in ${change.namespace} with labels ${labels} cannot ${verb} ${service.name} (${service.describe}): ` +
+      `it is isolated for ${service.direction} by ${isolatedBy}, and no ${side} rule of the namespace's policies allows it. ` +
+      (predates ? 'Such pods were already cut off before this change; a change must not build on a broken namespace. ' : '') +
+      `Fix: add the ${side} rule ${JSON.stringify(ruleManifest(service.fixRule, peerSide))} to ${isolatedBy.split(', ')[0] ?? object}, ` +
+      `or apply ${policyId(fixPolicy)} (below), a default-deny that carries every essential allow.`,
+  };
+}
