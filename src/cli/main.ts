@@ -6,13 +6,14 @@ import { DecodeError } from '../k8s/decode.js';
 import { StateError } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
 import { checkCommand } from './check.js';
+import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_USAGE is the exit code for a bad command line or bad input files. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [checkCommand, simulateCommand];
+const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

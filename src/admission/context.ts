@@ -1,0 +1,16 @@
+import type { ClusterState } from '../core/cluster-state.js';
+import type { Config } from '../core/config.js';
+import type { EssentialServices } from '../core/resolve-essential-services.js';
+import type { Change } from '../core/rules/change.js';
+
+/**
+ * AdmissionContext is what the handlers need: the current state and essential services (both may
+ * change between requests), the configuration, and a hook told about every admitted change.
+ */
+export interface AdmissionContext {
+  readonly config: Config;
+  state(): ClusterState;
+  essentials(): EssentialServices;
+  /** admitted is called for each change that was allowed and is not a dry run. */
+  admitted(change: Change): void;
+}

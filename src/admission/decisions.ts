@@ -1,0 +1,44 @@
+import type { Mode } from '../core/config.js';
+import type { Finding } from '../core/finding.js';
+import { findingJson } from '../core/finding-json.js';
+import type { Review } from '../core/review.js';
+import { allowed, denied, withAuditAnnotations, withWarnings } from './admission-response.js';
+import type { Response } from './admission-response.js';
+
+/** Decision is what a handler decided, for the response, the log line and the metrics. */
+export interface Decision {
+  readonly response: Response;
+  readonly decision: 'allow' | 'deny' | 'skip' | 'error';
+  readonly mode: Mode | undefined;
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * decisionOf turns a review into the admission response. Enforce: deny-severity findings deny with
+ * the full explanation (and the fix) in the status message, the rest are warnings. Audit: allowed,
+ * every finding a warning. Both record mode, decision and findings as audit annotations.
+ */
+export function decisionOf(review: Review): Decision {
+  if (review.skipped !== undefined) {
+    return { response: allowed(), decision: 'skip', mode: review.mode, findings: [] };
+  }
+  const denying = review.findings.filter((finding) => finding.severity === 'deny');
+  const isDenied = !review.allowed;
+  const base = isDenied ? denied(denialMessage(denying)) : allowed();
+  const warnings = review.findings.filter((finding) => !isDenied || finding.severity === 'warn').map((finding) => finding.summary);
+  const annotations: Record<string, string> = { mode: review.mode, decision: isDenied ? 'deny' : 'allow' };
+  if (review.findings.length > 0) annotations['findings'] = JSON.stringify(review.findings.map(findingJson));
+  return {
+    response: withAuditAnnotations(withWarnings(base, warnings), annotations),
+    decision: isDenied ? 'deny' : 'allow',
+    mode: review.mode,
+    findings: review.findings,
+  };
+}
+
+function denialMessage(findings: readonly Finding[]): string {
+  const lines = findings.map((finding) => `[${finding.rule}] ${finding.message}`);
+  const fix = findings.find((finding) => finding.fix !== undefined)?.fix;
+  if (fix !== undefined) lines.push(`Policy to apply: ${JSON.stringify(fix)}`);
+  return `netfence: ${lines.join('\n')}`;
+}

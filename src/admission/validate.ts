@@ -1,0 +1,40 @@
+import type { PolicyChange, NamespaceChange } from '../core/rules/change.js';
+import { reviewChange } from '../core/review.js';
+import { decodeNamespace } from '../k8s/namespace.js';
+import { decodeNetworkPolicy } from '../k8s/network-policy.js';
+import { allowed } from './admission-response.js';
+import type { AdmissionRequest } from './admission-request.js';
+import type { AdmissionContext } from './context.js';
+import { decisionOf } from './decisions.js';
+import type { Decision } from './decisions.js';
+
+/**
+ * validate is the validating webhook: one function from request to decision. It reviews
+ * NetworkPolicy and Namespace changes; anything else is allowed untouched.
+ */
+export function validate(request: AdmissionRequest, context: AdmissionContext): Decision {
+  const change = changeOf(request);
+  if (change === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
+  const review = reviewChange(change, { state: context.state(), config: context.config, essentials: context.essentials() });
+  if (review.allowed && !request.dryRun) context.admitted(change);
+  return decisionOf(review);
+}
+
+function changeOf(request: AdmissionRequest): PolicyChange | NamespaceChange | undefined {
+  const { resource, operation, user } = request;
+  if (resource.group === 'networking.k8s.io' && resource.resource === 'networkpolicies' && request.subResource === undefined) {
+    const policy = request.object === undefined || operation === 'DELETE' ? undefined : decodeNetworkPolicy(request.object);
+    const oldPolicy = request.oldObject === undefined ? undefined : decodeNetworkPolicy(request.oldObject);
+    const namespace = request.namespace ?? policy?.namespace ?? oldPolicy?.namespace ?? 'default';
+    const name = request.name ?? policy?.name ?? oldPolicy?.name ?? '';
+    const inNamespace = <T extends { namespace: string }>(p: T | undefined): T | undefined => (p === undefined ? undefined : { ...p, namespace });
+    return { kind: 'NetworkPolicy', operation, namespace, name, policy: inNamespace(policy), oldPolicy: inNamespace(oldPolicy), requester: user };
+  }
+  if (resource.group === '' && resource.resource === 'namespaces' && request.subResource === undefined) {
+    const namespace = request.object === undefined || operation === 'DELETE' ? undefined : decodeNamespace(request.object);
+    const oldNamespace = request.oldObject === undefined ? undefined : decodeNamespace(request.oldObject);
+    const name = request.name ?? namespace?.name ?? oldNamespace?.name ?? '';
+    return { kind: 'Namespace', operation, name, labels: namespace?.labels, oldLabels: oldNamespace?.labels, requester: user };
+  }
+  return undefined;
+}

@@ -1,0 +1,42 @@
+import { X509Certificate } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateCertificates } from './generate-certificates.js';
+
+/** TlsFiles are the PEM contents netfence serves with, and the CA a caBundle needs. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string | undefined;
+  readonly generated: boolean;
+}
+
+/** loadTlsFiles reads a serving certificate and key (e.g. a mounted Secret's tls.crt and tls.key). */
+export async function loadTlsFiles(certFile: string, keyFile: string): Promise<TlsFiles> {
+  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+  new X509Certificate(cert); // fails early, with the file named by the caller, if it is not a certificate
+  return { cert, key, ca: undefined, generated: false };
+}
+
+/**
+ * ensureSelfSigned serves from `dir` (ca.crt, tls.crt, tls.key), generating them on first start
+ * for standalone use: valid for localhost and 127.0.0.1 plus the given names, for a year. A
+ * certificate that expires within a day is replaced.
+ */
+export async function ensureSelfSigned(dir: string, dnsNames: readonly string[], now: Date = new Date()): Promise<TlsFiles> {
+  const paths = { ca: join(dir, 'ca.crt'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  try {
+    const [ca, cert, key] = await Promise.all([readFile(paths.ca, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
+    const expires = new Date(new X509Certificate(cert).validTo);
+    if (expires.getTime() - now.getTime() > 24 * 60 * 60 * 1000) return { cert, key, ca, generated: false };
+  } catch {
+    // missing or unreadable: generate below
+  }
+  const generated = generateCertificates({ dnsNames: ['localhost', ...dnsNames], ips: ['127.0.0.1', '::1'], days: 365, now });
+  await mkdir(dir, { recursive: true });
+  await writeFile(paths.ca, generated.caCert);
+  await writeFile(paths.cert, generated.cert);
+  await writeFile(paths.key, generated.key, { mode: 0o600 });
+  await chmod(paths.key, 0o600);
+  return { cert: generated.cert, key: generated.key, ca: generated.caCert, generated: true };
+}

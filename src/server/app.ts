@@ -1,0 +1,127 @@
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { DecodeError } from '../k8s/decode.js';
+import { completeReview, errored } from '../admission/admission-response.js';
+import { parseAdmissionReview } from '../admission/admission-request.js';
+import type { AdmissionRequest } from '../admission/admission-request.js';
+import type { AdmissionContext } from '../admission/context.js';
+import type { Decision } from '../admission/decisions.js';
+import { mutate } from '../admission/mutate.js';
+import { validate } from '../admission/validate.js';
+import { ERRORS, errorBody } from './errors.js';
+import type { ErrorCode } from './errors.js';
+import type { Metrics } from './metrics.js';
+
+/** BODY_LIMIT is the largest AdmissionReview accepted: an object and its old version, each up to etcd's 3 MiB. */
+export const BODY_LIMIT = 7 * 1024 * 1024;
+
+/** AppOptions are the app's dependencies, passed in so tests can build it with their own. */
+export interface AppOptions {
+  readonly context: AdmissionContext;
+  readonly logger: FastifyBaseLogger;
+  readonly metrics: Metrics;
+  /** https: the TLS key and certificate; absent in tests that drive the app with inject(). */
+  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** ready says whether netfence can answer (certificates loaded, caches synced). */
+  readonly ready: () => boolean;
+  readonly now?: () => bigint;
+  readonly bodyLimit?: number;
+}
+
+type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
+
+/**
+ * buildApp wires the HTTP endpoints of DESIGN.md: POST /validate and /mutate (AdmissionReview v1),
+ * GET /healthz, /readyz and /metrics. One structured log line per admission decision.
+ */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { context, metrics, logger } = options;
+  const now = options.now ?? process.hrtime.bigint;
+  const app = Fastify({
+    loggerInstance: logger,
+    // netfence logs one line per admission decision itself; fastify's per-request lines would double them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    return503OnClosing: true,
+    ...(options.https === undefined ? {} : { https: { ...options.https, minVersion: 'TLSv1.2' as const } }),
+  });
+
+  const sendError = (reply: FastifyReply, code: ErrorCode, message: string): FastifyReply =>
+    reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, message));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 'NETFENCE_BODY_TOO_LARGE', `the body is larger than ${options.bodyLimit ?? BODY_LIMIT} bytes`);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 'NETFENCE_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json (got ${request.headers['content-type'] ?? 'none'})`);
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return sendError(reply, 'NETFENCE_BAD_JSON', 'the body is not valid JSON');
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      // secure-json-parse refusals (__proto__ keys), bad gzip and the like.
+      return sendError(reply, 'NETFENCE_BAD_JSON', error.message);
+    }
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, 'NETFENCE_INTERNAL', 'internal error');
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, 'NETFENCE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`));
+
+  const admissionRoute = (webhook: 'validate' | 'mutate', handler: Handler) =>
+    app.post(`/${webhook}`, async (request, reply) => {
+      const started = now();
+      let admission: AdmissionRequest;
+      try {
+        admission = parseAdmissionReview(request.body);
+      } catch (error) {
+        if (error instanceof DecodeError) return sendError(reply, 'NETFENCE_BAD_REVIEW', error.message);
+        throw error;
+      }
+      let decision: Decision;
+      try {
+        decision = handler(admission, context);
+      } catch (error) {
+        // A bad object inside a well-formed review, or a bug: answer with the uid, as onError says.
+        const bad = error instanceof DecodeError;
+        const allow = context.config.onError === 'allow';
+        const message = bad ? `netfence could not read the object: ${error.message}` : 'netfence failed on this request; see its log';
+        request.log.error({ uid: admission.uid, err: bad ? undefined : error, reason: bad ? error.message : undefined }, 'admission error');
+        decision = { response: errored(bad ? 400 : 500, message, allow), decision: 'error', mode: undefined, findings: [] };
+      }
+      const seconds = Number(now() - started) / 1e9;
+      record(webhook, admission, decision, seconds);
+      return reply.type('application/json').send(completeReview(admission.uid, decision.response));
+    });
+
+  const record = (webhook: string, admission: AdmissionRequest, decision: Decision, seconds: number): void => {
+    const mode = decision.mode ?? 'none';
+    metrics.requests.inc({ webhook, resource: admission.resource.resource, operation: admission.operation, decision: decision.decision, mode });
+    metrics.duration.observe({ webhook }, seconds);
+    for (const finding of decision.findings) metrics.findings.inc({ rule: finding.rule, severity: finding.severity, mode });
+    logger.info(
+      {
+        webhook,
+        uid: admission.uid,
+        resource: admission.resource.resource,
+        namespace: admission.namespace,
+        name: admission.name,
+        operation: admission.operation,
+        user: admission.user.username,
+        dryRun: admission.dryRun,
+        decision: decision.decision,
+        mode: decision.mode,
+        rules: decision.findings.map((finding) => finding.rule),
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+      },
+      'admission decision',
+    );
+  };
+
+  admissionRoute('validate', validate);
+  admissionRoute('mutate', mutate);
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_, reply) => (options.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
+  app.get('/metrics', async (_, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  return app;
+}

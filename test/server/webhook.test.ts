@@ -1,0 +1,238 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { CA, fixture, startWebhook } from '../support/webhook.js';
+import type { TestWebhook } from '../support/webhook.js';
+
+/**
+ * The webhook over real HTTPS, driven with AdmissionReview bodies captured from a kube-apiserver
+ * (test/fixtures/admission), posted the way the API server posts them.
+ */
+
+const TEAM_A = `apiVersion: v1
+kind: Namespace
+metadata: {name: team-a}
+`;
+const DEFAULT_DENY = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: team-a}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+`;
+const ALLOW_DNS = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: team-a}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+`;
+const TEAM_B_MANAGED = `apiVersion: v1
+kind: Namespace
+metadata: {name: team-b}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: team-b}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: netfence-allow-dns
+  namespace: team-b
+  labels: {app.kubernetes.io/managed-by: netfence, netfence.io/profile: default}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+`;
+
+let webhook: TestWebhook | undefined;
+afterEach(async () => {
+  await webhook?.app.close();
+  webhook = undefined;
+});
+
+interface ReviewResponse {
+  uid: string;
+  allowed: boolean;
+  status?: { code: number; message?: string; reason?: string };
+  warnings?: string[];
+  auditAnnotations?: Record<string, string>;
+  patch?: string;
+  patchType?: string;
+}
+
+async function post(hook: TestWebhook, path: '/validate' | '/mutate', body: unknown): Promise<ReviewResponse> {
+  const response = await request(hook.app.server)
+    .post(`${path}?timeout=10s`)
+    .ca(CA)
+    .set('content-type', 'application/json')
+    .set('accept', 'application/json, */*')
+    .set('accept-encoding', 'gzip')
+    .set('user-agent', 'kube-apiserver-admission')
+    .send(JSON.stringify(body));
+  expect(response.status).toBe(200);
+  expect(response.body).toMatchObject({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' });
+  return response.body.response;
+}
+
+function uidOf(review: Record<string, unknown>): unknown {
+  const inner = review['request'];
+  return typeof inner === 'object' && inner !== null && 'uid' in inner ? inner.uid : undefined;
+}
+
+describe('mutating webhook', () => {
+  it('adds the baseline label to a new namespace (001), escaping / in the JSON pointer', async () => {
+    webhook = await startWebhook('');
+    const body = fixture('001');
+    const response = await post(webhook, '/mutate', body);
+    expect(response.uid).toBe(uidOf(body));
+    expect(response.allowed).toBe(true);
+    expect(response.patchType).toBe('JSONPatch');
+    expect(JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'))).toEqual([
+      { op: 'add', path: '/metadata/labels/netfence.io~1baseline', value: 'default' },
+    ]);
+  });
+
+  it('patches a namespace created with generateName, which has no name yet (016)', async () => {
+    webhook = await startWebhook('');
+    const response = await post(webhook, '/mutate', fixture('016'));
+    expect(response.allowed).toBe(true);
+    expect(response.patchType).toBe('JSONPatch');
+  });
+
+  it('leaves NetworkPolicies alone (004)', async () => {
+    webhook = await startWebhook('');
+    const response = await post(webhook, '/mutate', fixture('004'));
+    expect(response).toEqual({ uid: uidOf(fixture('004')), allowed: true });
+  });
+});
+
+describe('validating webhook on captured requests', () => {
+  it('denies a default-deny without DNS (005) with the rule, a counterexample pod and the policy to apply', async () => {
+    webhook = await startWebhook(TEAM_A);
+    const response = await post(webhook, '/validate', fixture('005'));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.code).toBe(403);
+    expect(response.status?.reason).toBe('Forbidden');
+    const message = response.status?.message ?? '';
+    expect(message).toContain('[essential-egress]');
+    expect(message).toContain('cannot reach cluster-dns');
+    expect(message).toContain('isolated for Egress by team-a/default-deny');
+    expect(message).toContain('Policy to apply: {"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"netfence-essentials","namespace":"team-a"}');
+    const findings: Array<Record<string, unknown>> = JSON.parse(response.auditAnnotations?.['findings'] ?? '[]');
+    expect(findings.map((finding) => finding['rule'])).toEqual(['essential-egress']);
+    expect(findings[0]).toMatchObject({ service: 'cluster-dns', counterexample: { namespace: 'team-a', labels: {} } });
+    expect(response.auditAnnotations).toMatchObject({ mode: 'enforce', decision: 'deny' });
+  });
+
+  it('allows the same change in audit mode, with warnings and audit annotations, and counts it', async () => {
+    webhook = await startWebhook(TEAM_A.replace('{name: team-a}', '{name: team-a, labels: {netfence.io/mode: audit}}'));
+    const response = await post(webhook, '/validate', fixture('005'));
+    expect(response.allowed).toBe(true);
+    expect(response.status).toBeUndefined();
+    expect(response.warnings).toEqual([expect.stringMatching(/^\[essential-egress\] pods <none> in team-a cannot reach cluster-dns$/)]);
+    for (const warning of response.warnings ?? []) expect(warning.length).toBeLessThan(120);
+    expect(response.auditAnnotations).toMatchObject({ mode: 'audit', decision: 'allow' });
+    const metrics = await webhook.metrics.registry.getSingleMetricAsString('netfence_findings_total');
+    expect(metrics).toContain('netfence_findings_total{rule="essential-egress",severity="deny",mode="audit"} 1');
+  });
+
+  it('skips a namespace in mode off', async () => {
+    webhook = await startWebhook(TEAM_A.replace('{name: team-a}', '{name: team-a, labels: {netfence.io/mode: "off"}}'));
+    const response = await post(webhook, '/validate', fixture('005'));
+    expect(response).toEqual({ uid: uidOf(fixture('005')), allowed: true });
+  });
+
+  it('admits the DNS allow next to a default-deny that has it (007, then 009)', async () => {
+    webhook = await startWebhook(`${TEAM_A}---\n${DEFAULT_DENY}`);
+    expect((await post(webhook, '/validate', fixture('007'))).allowed).toBe(true);
+    // allow-dns is now part of the standalone state, so the next policy builds on it.
+    expect(webhook.context.state().policiesIn('team-a').map((policy) => policy.name)).toEqual(['allow-dns', 'default-deny']);
+    const response = await post(webhook, '/validate', fixture('009'));
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toBeUndefined();
+  });
+
+  it('denies deleting the DNS allow policy (014): DELETE carries oldObject, the rest comes from the state', async () => {
+    webhook = await startWebhook(`${TEAM_A}---\n${DEFAULT_DENY}---\n${ALLOW_DNS}`);
+    const response = await post(webhook, '/validate', fixture('014'));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('After deleting team-a/allow-dns, a pod in team-a with labels <none> cannot reach cluster-dns');
+    expect(webhook.context.state().policiesIn('team-a')).toHaveLength(2); // denied: the state keeps it
+  });
+
+  it('lets the namespace controller delete policies while a namespace is deleted (019, 020), without a name', async () => {
+    webhook = await startWebhook(`${TEAM_A}---\n${DEFAULT_DENY}---\n${ALLOW_DNS}`);
+    for (const number of ['019', '020']) {
+      const body = fixture(number);
+      const response = await post(webhook, '/validate', body);
+      expect(response).toEqual({ uid: uidOf(body), allowed: true });
+    }
+  });
+
+  it('has no side effects on a dry run (013)', async () => {
+    webhook = await startWebhook(`${TEAM_A}---\n${DEFAULT_DENY}---\n${ALLOW_DNS}`);
+    const response = await post(webhook, '/validate', fixture('013'));
+    expect(response.allowed).toBe(true);
+    expect(webhook.context.state().policiesIn('team-a').map((policy) => policy.name)).toEqual(['allow-dns', 'default-deny']);
+    const log = webhook.logs.lines.find((line) => line['msg'] === 'admission decision');
+    expect(log).toMatchObject({ dryRun: true, decision: 'allow', operation: 'CREATE', namespace: 'team-a' });
+  });
+
+  it("lets netfence's own service account create a managed policy (021)", async () => {
+    webhook = await startWebhook(TEAM_B_MANAGED.replace(/---\napiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: netfence-allow-dns[\s\S]*$/, ''));
+    const response = await post(webhook, '/validate', fixture('021'));
+    expect(response.allowed).toBe(true);
+  });
+
+  it('denies a tenant switching its namespace off (022)', async () => {
+    webhook = await startWebhook(TEAM_B_MANAGED);
+    const response = await post(webhook, '/validate', fixture('022'));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toBe('netfence: [baseline-opt-out] Namespace team-b: jane may not set netfence.io/mode=off (from enforce); lowering netfence\'s mode takes a cluster administrator.');
+  });
+
+  it('denies a tenant deleting a managed policy (023), naming both broken rules', async () => {
+    webhook = await startWebhook(TEAM_B_MANAGED);
+    const response = await post(webhook, '/validate', fixture('023'));
+    expect(response.allowed).toBe(false);
+    const findings: Array<{ rule: string }> = JSON.parse(response.auditAnnotations?.['findings'] ?? '[]');
+    expect(findings.map((finding) => finding.rule)).toEqual(['essential-egress', 'managed-policy-change']);
+    expect(response.status?.message).toContain('team-b/netfence-allow-dns is managed by netfence (baseline profile "default"): jane may not delete it');
+  });
+
+  it('allows the admin relabelling a namespace and creating pods (003, 015)', async () => {
+    webhook = await startWebhook(TEAM_A);
+    for (const number of ['003', '015']) expect((await post(webhook, '/validate', fixture(number))).allowed).toBe(true);
+  });
+
+  it('logs one structured line per decision, without the object', async () => {
+    webhook = await startWebhook(TEAM_A);
+    await post(webhook, '/validate', fixture('005'));
+    const decisions = webhook.logs.lines.filter((line) => line['msg'] === 'admission decision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({
+      webhook: 'validate',
+      uid: uidOf(fixture('005')),
+      resource: 'networkpolicies',
+      namespace: 'team-a',
+      name: 'default-deny',
+      operation: 'CREATE',
+      user: 'admin',
+      decision: 'deny',
+      mode: 'enforce',
+      rules: ['essential-egress'],
+    });
+    expect(typeof decisions[0]?.['durationMs']).toBe('number');
+    expect(JSON.stringify(decisions[0])).not.toContain('last-applied-configuration');
+  });
+});

@@ -1,0 +1,80 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { parseAllDocuments } from 'yaml';
+import { generateCertificates } from '../../src/certs/generate-certificates.js';
+import type { Config } from '../../src/core/config.js';
+import type { Namespace } from '../../src/core/namespace.js';
+import type { NetworkPolicy } from '../../src/core/network-policy.js';
+import type { Pod } from '../../src/core/pod.js';
+import type { Service } from '../../src/core/service.js';
+import { defaultConfig } from '../../src/config/defaults.js';
+import { decodeObject } from '../../src/k8s/object.js';
+import { buildApp } from '../../src/server/app.js';
+import { Metrics } from '../../src/server/metrics.js';
+import { StandaloneContext } from '../../src/server/standalone-context.js';
+import { EditableState } from '../../src/state/editable-state.js';
+import { MemoryState } from '../../src/state/memory-state.js';
+
+/** Test helpers for the webhook: states from YAML, a real HTTPS app, reviews from captured fixtures. */
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'admission');
+const KUBE_SYSTEM = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'cluster', 'kube-system.yaml'), 'utf8');
+
+/** stateOf builds a state from YAML documents, on top of kube-system with CoreDNS. */
+export function stateOf(yaml: string): MemoryState {
+  const objects = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+  for (const document of parseAllDocuments(`${KUBE_SYSTEM}\n---\n${yaml}`)) {
+    const value: unknown = document.toJS();
+    if (value === null || value === undefined) continue;
+    const decoded = decodeObject(value);
+    if (decoded.kind === 'Namespace') objects.namespaces.push(decoded.namespace);
+    if (decoded.kind === 'Pod') objects.pods.push(decoded.pod);
+    if (decoded.kind === 'Service') objects.services.push(decoded.service);
+    if (decoded.kind === 'NetworkPolicy') objects.policies.push(decoded.policy);
+  }
+  return new MemoryState(objects);
+}
+
+/** fixture reads a captured AdmissionReview by its number, e.g. fixture('005'). */
+export function fixture(number: string): Record<string, unknown> {
+  const name = readdirSync(FIXTURES).find((file) => file.startsWith(`${number}-`));
+  if (name === undefined) throw new Error(`no fixture ${number}`);
+  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+}
+
+/** LogLines collects the app's log lines as objects, so tests assert on them. */
+export class LogLines {
+  readonly lines: Array<Record<string, unknown>> = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) this.lines.push(JSON.parse(line));
+      done();
+    },
+  });
+}
+
+const CERTS = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
+
+/** CA is the certificate authority the test servers' certificates chain to. */
+export const CA = CERTS.caCert;
+
+/** TestWebhook is a running HTTPS netfence on loopback, with its context, metrics and logs. */
+export interface TestWebhook {
+  readonly app: FastifyInstance;
+  readonly context: StandaloneContext;
+  readonly metrics: Metrics;
+  readonly logs: LogLines;
+}
+
+/** startWebhook serves netfence over real TLS on 127.0.0.1 with a state and a config. */
+export async function startWebhook(yaml: string, config: Partial<Config> = {}): Promise<TestWebhook> {
+  const context = new StandaloneContext(new EditableState(stateOf(yaml)), { ...defaultConfig(), ...config });
+  const metrics = new Metrics({ processMetrics: false });
+  const logs = new LogLines();
+  const app = buildApp({ context, metrics, logger: pino({ level: 'info' }, logs.stream), https: { key: CERTS.key, cert: CERTS.cert }, ready: () => true });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, context, metrics, logs };
+}
