@@ -63,14 +63,14 @@ function findingsOf(change: Change, context: RuleContext): Finding[] {
 
 /**
  * reviewChange applies every rule to a change with the namespace "after the change", then the
- * configured severities and the namespace's mode: enforce denies on any deny finding, audit and
- * off allow (off checks nothing).
+ * configured severities and the namespace's mode: enforce denies on any deny finding, audit
+ * allows and reports, off checks nothing.
  */
 export function reviewChange(change: Change, context: RuleContext): Review {
   const mode = modeFor(change, context);
   const exempt = exemption(change, context.config);
   if (exempt !== undefined) return skip(mode, exempt);
-  if (mode === 'off' && change.kind === 'NetworkPolicy') return skip(mode, `namespace ${change.namespace} is in mode off`);
+  if (mode === 'off') return skip(mode, `namespace ${namespaceOf(change)} is in mode off`);
   const severity = context.config.severity;
   const findings = findingsOf(change, context)
     .flatMap((finding): Finding[] => {

@@ -78,3 +78,36 @@ export async function startWebhook(yaml: string, config: Partial<Config> = {}): 
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, context, metrics, logs };
 }
+
+/** ReviewFields are the parts of a captured review a test replaces. */
+export interface ReviewFields {
+  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  readonly namespace: string;
+  readonly name: string;
+  readonly object?: unknown;
+  readonly oldObject?: unknown;
+  readonly user?: { readonly username: string; readonly groups: readonly string[] };
+}
+
+/**
+ * reviewFrom makes a new AdmissionReview from a captured one (same shape, same headers of the
+ * request body), replacing what the test changes: operation, names, objects and user.
+ */
+export function reviewFrom(template: string, fields: ReviewFields): Record<string, unknown> {
+  const review = fixture(template);
+  const request = review['request'];
+  if (typeof request !== 'object' || request === null) throw new Error(`fixture ${template} has no request`);
+  return {
+    ...review,
+    request: {
+      ...request,
+      uid: `test-${Math.random().toString(16).slice(2)}`,
+      operation: fields.operation,
+      namespace: fields.namespace,
+      name: fields.name,
+      object: fields.operation === 'DELETE' ? null : (fields.object ?? null),
+      oldObject: fields.oldObject ?? null,
+      userInfo: fields.user ?? { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
+    },
+  };
+}
