@@ -1,0 +1,118 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config/defaults.js';
+import type { EssentialService } from '../../src/core/essential-service.js';
+import { servedBy } from '../../src/core/essential-service.js';
+import { parseIp } from '../../src/core/ip.js';
+import { withNameLabel } from '../../src/core/namespace.js';
+import type { NetworkPolicy, PolicyRule } from '../../src/core/network-policy.js';
+import { resolveEssentialServices } from '../../src/core/resolve-essential-services.js';
+import { findCutOff } from '../../src/core/rules/essential-access.js';
+import { matchesSelector } from '../../src/core/selector.js';
+import type { LabelSelector } from '../../src/core/selector.js';
+import { MemoryState } from '../../src/state/memory-state.js';
+import { allLabelSets, selectorArb } from '../support/arbitraries.js';
+
+/**
+ * The essential-service question ("can every pod this selector picks still reach DNS?") against a
+ * brute-force oracle: enumerate every label set of the small universe, find the policies that
+ * isolate it, and ask servedBy concretely. findCutOff must agree exactly, and its counterexample
+ * must be a pod the oracle also finds cut off.
+ */
+
+const UNIVERSE = allLabelSets();
+const COREDNS = {
+  namespace: 'kube-system',
+  name: 'coredns-a',
+  labels: new Map([['k8s-app', 'kube-dns']]),
+  ips: [parseIp('10.96.5.5') ?? { family: 4 as const, value: 0n, text: '' }],
+  containerPorts: [
+    { name: 'dns', port: 53, protocol: 'UDP' as const },
+    { name: 'dns-tcp', port: 53, protocol: 'TCP' as const },
+  ],
+};
+const STATE = new MemoryState({
+  namespaces: [{ name: 'kube-system', labels: withNameLabel('kube-system', new Map()) }],
+  pods: [COREDNS],
+  services: [
+    {
+      namespace: 'kube-system',
+      name: 'kube-dns',
+      selector: new Map([['k8s-app', 'kube-dns']]),
+      clusterIPs: ['10.96.0.10'],
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 'dns' },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
+    },
+  ],
+  policies: [],
+});
+const DNS: EssentialService = (() => {
+  const service = resolveEssentialServices(STATE, defaultConfig()).services[0];
+  if (service === undefined) throw new Error('cluster DNS not resolved');
+  return service;
+})();
+
+const SELECT = (matchLabels: Record<string, string>): LabelSelector => ({ matchLabels: new Map(Object.entries(matchLabels)), matchExpressions: [] });
+
+/** Egress rules that do or do not serve DNS, in the ways users get it right and wrong. */
+const RULES: PolicyRule[] = [
+  { peers: [{ kind: 'pods', namespaceSelector: SELECT({ 'kubernetes.io/metadata.name': 'kube-system' }), podSelector: SELECT({ 'k8s-app': 'kube-dns' }) }], ports: [{ protocol: 'UDP', range: { kind: 'numbers', from: 53, to: 53 } }] },
+  { peers: [{ kind: 'pods', namespaceSelector: SELECT({}), podSelector: SELECT({}) }], ports: [{ protocol: 'UDP', range: { kind: 'named', name: 'dns' } }] },
+  { peers: null, ports: [{ protocol: 'TCP', range: { kind: 'numbers', from: 53, to: 53 } }] }, // TCP only: not enough
+  { peers: [{ kind: 'pods', namespaceSelector: null, podSelector: SELECT({}) }], ports: null }, // own namespace only
+  { peers: [{ kind: 'ipBlock', block: { cidr: { family: 4, first: 0xa9fe140an, last: 0xa9fe140an, prefix: 32, text: '169.254.20.10/32' }, except: [] } }], ports: null }, // NodeLocal DNSCache
+  { peers: [{ kind: 'ipBlock', block: { cidr: { family: 4, first: 0x0a000000n, last: 0x0affffffn, prefix: 8, text: '10.0.0.0/8' }, except: [] } }], ports: [{ protocol: 'UDP', range: { kind: 'any' } }] },
+];
+
+const policyArb = (index: number): fc.Arbitrary<NetworkPolicy> =>
+  fc
+    .record({
+      podSelector: selectorArb,
+      egress: fc.subarray(RULES, { maxLength: 2 }),
+      types: fc.constantFrom<Array<'Ingress' | 'Egress'>>(['Egress'], ['Ingress'], ['Ingress', 'Egress']),
+    })
+    .map(({ podSelector, egress, types }) => ({
+      namespace: 'tenant',
+      name: `p${index}`,
+      labels: new Map(),
+      podSelector,
+      policyTypes: new Set(types),
+      policyTypesDefaulted: false,
+      ingress: [],
+      egress,
+    }));
+const policiesArb = fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => policyArb(i))));
+
+function oracleCutOff(subject: LabelSelector, policies: readonly NetworkPolicy[]): boolean {
+  return UNIVERSE.some((labels) => {
+    if (!matchesSelector(subject, labels)) return false;
+    const isolating = policies.filter((policy) => policy.policyTypes.has('Egress') && matchesSelector(policy.podSelector, labels));
+    return isolating.length > 0 && !servedBy(DNS, isolating, STATE);
+  });
+}
+
+describe('findCutOff against a brute-force oracle', () => {
+  it('finds a pod cut off from DNS exactly when one exists, and the pod it names is one', () => {
+    let cut = 0;
+    fc.assert(
+      fc.property(selectorArb, policiesArb, (subject, policies) => {
+        const answer = findCutOff(DNS, subject, policies, STATE);
+        expect(answer.kind).not.toBe('too-complex');
+        const expected = oracleCutOff(subject, policies);
+        if (expected) cut++;
+        expect(answer.kind === 'cut').toBe(expected);
+        if (answer.kind === 'cut') {
+          expect(matchesSelector(subject, answer.labels)).toBe(true);
+          const isolating = policies.filter((policy) => policy.policyTypes.has('Egress') && matchesSelector(policy.podSelector, answer.labels));
+          expect(isolating.length).toBeGreaterThan(0);
+          expect(servedBy(DNS, isolating, STATE)).toBe(false);
+        }
+      }),
+      { numRuns: 10_000 },
+    );
+    expect(cut).toBeGreaterThan(1_000);
+    expect(cut).toBeLessThan(9_000);
+  });
+});
