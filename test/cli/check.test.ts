@@ -1,0 +1,100 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli } from '../../src/cli/main.js';
+
+/** `netfence check` and `netfence baseline`, offline, as a GitOps pipeline runs them. */
+
+const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
+const NO_DNS = join(import.meta.dirname, '..', '..', 'examples', 'manifests', 'reports-egress-no-dns.yaml');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'netfence-check-'));
+  writeFileSync(join(dir, name), text);
+  return join(dir, name);
+}
+
+describe('netfence check', () => {
+  it('exits 1 and prints the findings in the documented JSON shape when a manifest would be denied', async () => {
+    const { code, out } = await run('check', '--state', EXAMPLE, NO_DNS, '--json');
+    expect(code).toBe(1);
+    const result = JSON.parse(out);
+    expect(result.denied).toBe(true);
+    expect(result.findings.map((finding: { rule: string }) => finding.rule)).toEqual(['essential-egress', 'default-deny-missing']);
+    expect(result.findings[0]).toMatchObject({
+      rule: 'essential-egress',
+      severity: 'deny',
+      object: 'team-b/reports-to-db',
+      service: 'cluster-dns',
+      counterexample: { namespace: 'team-b', labels: { app: 'reports' } },
+      fix: { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'netfence-essentials', namespace: 'team-b' } },
+    });
+    expect(typeof result.findings[0].message).toBe('string');
+  });
+
+  it('suggests a fix that passes every rule by itself: applying it first makes the same manifest pass', async () => {
+    const first = JSON.parse((await run('check', '--state', EXAMPLE, NO_DNS, '--json')).out);
+    const fix = tempFile('fix.yaml', JSON.stringify(first.findings[0].fix));
+    const { code, out } = await run('check', '--state', EXAMPLE, fix, NO_DNS, '--json');
+    expect(JSON.parse(out)).toEqual({ denied: false, findings: [] });
+    expect(code).toBe(0);
+  });
+
+  it('applies manifests in order, so a later one sees an earlier one', async () => {
+    const namespace = tempFile('ns.yaml', 'apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: only-ingress, namespace: fresh}\nspec: {podSelector: {}, policyTypes: [Ingress]}\n');
+    const { code, out } = await run('check', '--state', EXAMPLE, namespace);
+    expect(code).toBe(1);
+    expect(out).toContain('NetworkPolicy fresh/only-ingress (CREATE): DENIED in enforce mode');
+    expect(out).toContain('[default-deny-missing] After this change, pods in fresh (for example with labels <none>) are not selected by any policy with policyTypes Egress');
+    expect(out).toContain('fix (kubectl apply -f -):');
+  });
+
+  it('passes a compliant change with exit 0', async () => {
+    const good = tempFile('good.yaml', 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web-to-api-9090, namespace: team-a}\nspec: {podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}], ports: [{port: 9090}]}]}\n');
+    const { code, out } = await run('check', '--state', EXAMPLE, good);
+    expect(out).toContain('NetworkPolicy team-a/web-to-api-9090 (CREATE): ok');
+    expect(code).toBe(0);
+  });
+
+  it('reports a bad manifest in one line naming the file, the object and the field', async () => {
+    const bad = tempFile('bad.yaml', 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: team-a}\nspec: {podSelector: {}, ingress: [{ports: [{port: 0}]}]}\n');
+    const { code, err } = await run('check', '--state', EXAMPLE, bad);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^netfence check: .*bad\.yaml:1 \(document 1\) NetworkPolicy team-a\/x: spec\.ingress\[0\]\.ports\[0\]\.port: must be between 1 and 65535 \(got 0\)$/);
+  });
+
+  it('names the config file and field of a bad configuration', async () => {
+    const config = tempFile('netfence.yaml', 'mode: enforce\nrules:\n  dns-tcp-missng: deny\n');
+    const { code, err } = await run('check', '--state', EXAMPLE, '--config', config, NO_DNS);
+    expect(code).toBe(2);
+    expect(err).toMatch(/netfence\.yaml: rules\.dns-tcp-missng: unknown rule \(rules: essential-egress, /);
+  });
+});
+
+describe('netfence baseline', () => {
+  it('prints the default profile for a namespace as YAML kubectl can apply', async () => {
+    const { code, out } = await run('baseline', 'team-x');
+    expect(code).toBe(0);
+    const policy = parse(out.replace(/^---\n/, ''));
+    expect(policy).toMatchObject({
+      kind: 'NetworkPolicy',
+      metadata: { name: 'netfence-default-deny', namespace: 'team-x', labels: { 'app.kubernetes.io/managed-by': 'netfence', 'netfence.io/profile': 'default' } },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  });
+
+  it('refuses an unknown profile', async () => {
+    const { code, err } = await run('baseline', 'team-x', '--profile', 'strict');
+    expect(code).toBe(2);
+    expect(err).toContain('--profile strict: no such profile (profiles: default)');
+  });
+});
