@@ -1,5 +1,10 @@
 import { BASELINE_LABEL } from '../core/baseline.js';
+import { ruleManifest } from '../core/manifest.js';
+import { reviewChange } from '../core/review.js';
+import type { PolicyChange } from '../core/rules/change.js';
+import { summaryLine } from '../core/rules/summary.js';
 import { Fields } from '../k8s/decode.js';
+import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { allowed, patched, withWarnings } from './admission-response.js';
 import type { JsonPatchOperation } from './admission-response.js';
 import type { AdmissionRequest } from './admission-request.js';
@@ -13,9 +18,12 @@ export function escapeJsonPointer(token: string): string {
 
 /**
  * mutate is the mutating webhook: on Namespace CREATE it adds `netfence.io/baseline: <default
- * profile>` when the label is absent, so every new namespace says which baseline it gets.
+ * profile>` when the label is absent, so every new namespace says which baseline it gets. With
+ * `remediation.essentialEgress`, a NetworkPolicy that would cut its pods off an essential service
+ * gets the missing egress rule added instead of being denied.
  */
 export function mutate(request: AdmissionRequest, context: AdmissionContext): Decision {
+  if (request.resource.group === 'networking.k8s.io' && request.resource.resource === 'networkpolicies') return remediate(request, context);
   const { config } = context;
   const isNamespaceCreate = request.resource.group === '' && request.resource.resource === 'namespaces' && request.operation === 'CREATE';
   if (!isNamespaceCreate || request.object === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
@@ -32,4 +40,32 @@ export function mutate(request: AdmissionRequest, context: AdmissionContext): De
       : [{ op: 'add', path: `/metadata/labels/${escapeJsonPointer(BASELINE_LABEL)}`, value: config.defaultProfile }];
   const response = withWarnings(patched(patch), [`netfence: namespace gets baseline profile "${config.defaultProfile}" (${BASELINE_LABEL})`]);
   return { response, decision: 'allow', mode: undefined, findings: [] };
+}
+
+const SKIP: Decision = { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
+
+/**
+ * remediate adds, to a created or updated policy that isolates egress, the egress rule of each
+ * essential service its pods would be cut off from. The validating webhook then sees the repaired
+ * policy; the warning tells the user what was added.
+ */
+function remediate(request: AdmissionRequest, context: AdmissionContext): Decision {
+  const { config } = context;
+  if (!config.remediateEssentialEgress || request.object === undefined || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return SKIP;
+  const policy = { ...decodeNetworkPolicy(request.object), ...(request.namespace === undefined ? {} : { namespace: request.namespace }) };
+  if (!policy.policyTypes.has('Egress')) return SKIP;
+  const oldPolicy = request.oldObject === undefined ? undefined : decodeNetworkPolicy(request.oldObject);
+  const change: PolicyChange = { kind: 'NetworkPolicy', operation: request.operation, namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester: request.user };
+  const review = reviewChange(change, { state: context.state(), config, essentials: context.essentials() });
+  if (review.skipped !== undefined) return SKIP;
+  const cutServices = new Set(review.findings.filter((finding) => finding.rule === 'essential-egress').map((finding) => finding.service));
+  const rules = context.essentials().services.filter((service) => service.direction === 'Egress' && cutServices.has(service.name)).map((service) => ruleManifest(service.fixRule, 'to'));
+  if (rules.length === 0) return SKIP;
+  const patch: JsonPatchOperation[] =
+    policy.egress.length === 0
+      ? [{ op: 'add', path: '/spec/egress', value: rules }]
+      : rules.map((rule) => ({ op: 'add' as const, path: '/spec/egress/-', value: rule }));
+  const names = [...cutServices].join(', ');
+  const response = withWarnings(patched(patch), [summaryLine('essential-egress', `netfence added egress to ${names} to ${policy.namespace}/${policy.name}`)]);
+  return { response, decision: 'allow', mode: review.mode, findings: [] };
 }

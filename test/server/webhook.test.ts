@@ -109,6 +109,20 @@ describe('mutating webhook', () => {
     expect(response.patchType).toBe('JSONPatch');
   });
 
+  it('with remediation on, adds the missing DNS egress rule to a policy (004), which validation then admits', async () => {
+    webhook = await startWebhook(TEAM_A, { remediateEssentialEgress: true });
+    const body = fixture('004');
+    const response = await post(webhook, '/mutate', body);
+    expect(response.allowed).toBe(true);
+    expect(response.warnings).toEqual(['[essential-egress] netfence added egress to cluster-dns to team-a/default-deny']);
+    const patch: Array<{ op: string; path: string; value: unknown }> = JSON.parse(Buffer.from(response.patch ?? '', 'base64').toString('utf8'));
+    expect(patch).toEqual([{ op: 'add', path: '/spec/egress', value: [expect.objectContaining({ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] })] }]);
+    // What the API server would send to the validating webhook after the patch:
+    const request = body['request'] as { object: { spec: Record<string, unknown> } };
+    const repaired = { ...body, request: { ...request, object: { ...request.object, spec: { ...request.object.spec, egress: patch[0]?.value } } } };
+    expect((await post(webhook, '/validate', repaired)).allowed).toBe(true);
+  });
+
   it('leaves NetworkPolicies alone (004)', async () => {
     webhook = await startWebhook('');
     const response = await post(webhook, '/mutate', fixture('004'));
