@@ -93,8 +93,19 @@ function admits(domain: Domain, value: string | undefined): boolean {
   return domain.mode === 'only' ? domain.values.has(value) : !domain.values.has(value);
 }
 
+// Selectors are immutable values that live as long as their policies: compile each once.
+const compiled = new WeakMap<LabelSelector, Cube | null>();
+
 /** cubeOf turns a selector into a cube, or null when its requirements contradict each other. */
 function cubeOf(selector: LabelSelector): Cube | null {
+  const known = compiled.get(selector);
+  if (known !== undefined) return known;
+  const cube = compileCube(selector);
+  compiled.set(selector, cube);
+  return cube;
+}
+
+function compileCube(selector: LabelSelector): Cube | null {
   const cube = new Map<string, Domain>();
   for (const requirement of requirementsOf(selector)) {
     const domain = intersect(cube.get(requirement.key) ?? ANY, domainOf(requirement));

@@ -7,7 +7,7 @@ import { parseIp } from '../../src/core/ip.js';
 import { withNameLabel } from '../../src/core/namespace.js';
 import type { NetworkPolicy, PolicyRule } from '../../src/core/network-policy.js';
 import { resolveEssentialServices } from '../../src/core/resolve-essential-services.js';
-import { findCutOff } from '../../src/core/rules/essential-access.js';
+import { findCutOff, policySetOf } from '../../src/core/rules/essential-access.js';
 import { matchesSelector } from '../../src/core/selector.js';
 import type { LabelSelector } from '../../src/core/selector.js';
 import { MemoryState } from '../../src/state/memory-state.js';
@@ -98,7 +98,7 @@ describe('findCutOff against a brute-force oracle', () => {
     let cut = 0;
     fc.assert(
       fc.property(selectorArb, policiesArb, (subject, policies) => {
-        const answer = findCutOff(DNS, subject, policies, STATE);
+        const answer = findCutOff(DNS, subject, policySetOf(policies, STATE));
         expect(answer.kind).not.toBe('too-complex');
         const expected = oracleCutOff(subject, policies);
         if (expected) cut++;

@@ -6,7 +6,7 @@ import type { Labels } from '../labels.js';
 import { networkPolicyManifest } from '../manifest.js';
 import { policyId } from '../network-policy.js';
 import type { Direction, NetworkPolicy } from '../network-policy.js';
-import { SELECT_ALL, matchesSelector } from '../selector.js';
+import { SELECT_ALL, isSelectAll, matchesSelector } from '../selector.js';
 import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { policiesAfter } from './namespace-policies.js';
@@ -21,8 +21,9 @@ function selectorsIsolating(policies: readonly NetworkPolicy[], direction: Direc
  * and UPDATE every pod of the namespace must be isolated afterwards; on DELETE only pods the
  * deletion un-isolates count, so that a broken namespace can still be cleaned up.
  */
-function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[], after: readonly NetworkPolicy[], direction: Direction): Labels | 'too-complex' | undefined {
-  const covering = selectorsIsolating(after, direction).map((policy) => policy.podSelector);
+function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[], after: () => readonly NetworkPolicy[], direction: Direction): Labels | 'too-complex' | undefined {
+  if (defaultDenyRemains(before, change, direction)) return undefined; // the common case, at once
+  const covering = selectorsIsolating(after(), direction).map((policy) => policy.podSelector);
   const scopes = change.operation === 'DELETE' ? selectorsIsolating(before, direction).map((policy) => policy.podSelector) : [SELECT_ALL];
   for (const scope of scopes) {
     const answer = coversSelector(scope, covering);
@@ -32,11 +33,31 @@ function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[]
   return undefined;
 }
 
+// Names of the policies that isolate every pod, per direction, per state version of a namespace's list.
+const selectAllBefore = new WeakMap<readonly NetworkPolicy[], Map<Direction, readonly string[]>>();
+
+/** defaultDenyRemains says, without a pass over the namespace, whether a select-all isolator survives the change. */
+function defaultDenyRemains(before: readonly NetworkPolicy[], change: PolicyChange, direction: Direction): boolean {
+  let byDirection = selectAllBefore.get(before);
+  if (byDirection === undefined) {
+    byDirection = new Map();
+    selectAllBefore.set(before, byDirection);
+  }
+  let names = byDirection.get(direction);
+  if (names === undefined) {
+    names = selectorsIsolating(before, direction).filter((policy) => isSelectAll(policy.podSelector)).map((policy) => policy.name);
+    byDirection.set(direction, names);
+  }
+  const added = change.operation !== 'DELETE' && change.policy !== undefined && change.policy.policyTypes.has(direction) && isSelectAll(change.policy.podSelector);
+  return added || names.some((name) => name !== change.name);
+}
+
 /** defaultDenyFindings reports `default-deny-missing`: after the change, a pod not isolated in a required direction. */
 export function defaultDenyFindings(change: PolicyChange, context: RuleContext): Finding[] {
   const { state, config, essentials } = context;
   const before = state.policiesIn(change.namespace);
-  const after = policiesAfter(before, change);
+  let afterList: readonly NetworkPolicy[] | undefined;
+  const after = (): readonly NetworkPolicy[] => (afterList ??= policiesAfter(before, change));
   const object = `${change.namespace}/${change.name}`;
   const gaps = [...config.requiredDirections].flatMap((direction) => {
     const missing = notIsolatedAfter(change, before, after, direction);
@@ -45,7 +66,7 @@ export function defaultDenyFindings(change: PolicyChange, context: RuleContext):
   const first = gaps[0];
   if (first === undefined) return [];
   const directions = gaps.map((gap) => gap.direction).join(' and ');
-  const fix = essentialsPolicy(change.namespace, config, essentials.services, new Set(after.map((policy) => policy.name)));
+  const fix = essentialsPolicy(change.namespace, config, essentials.services, new Set(after().map((policy) => policy.name)));
   const fixText = `Fix: apply ${policyId(fix)} (below), a default-deny that carries every essential allow.`;
   if (first.missing === 'too-complex') {
     return [

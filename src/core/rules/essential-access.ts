@@ -30,27 +30,106 @@ type CutOff =
   | { readonly kind: 'cut'; readonly labels: Labels; readonly isolatedBy: readonly NetworkPolicy[] }
   | { readonly kind: 'too-complex' };
 
+// A policy's answer for a service depends on nothing else (the service carries its peers'
+// namespace labels), and both are immutable values: remember it per pair.
+const allowsCache = new WeakMap<EssentialService, WeakMap<NetworkPolicy, AllowsMatrix>>();
+
+/** AllowsMatrix says which requirements of a service a policy allows (`cells[a][r]`), and whether any. */
+export interface AllowsMatrix {
+  readonly cells: readonly (readonly boolean[])[];
+  readonly any: boolean;
+}
+
+function allowsMatrix(service: EssentialService, policy: NetworkPolicy, state: Pick<ClusterState, 'namespaceLabels'>): AllowsMatrix {
+  let byPolicy = allowsCache.get(service);
+  if (byPolicy === undefined) {
+    byPolicy = new WeakMap();
+    allowsCache.set(service, byPolicy);
+  }
+  let matrix = byPolicy.get(policy);
+  if (matrix === undefined) {
+    const cells = service.alternatives.map((alternative) => alternative.map((requirement) => policyAllowsRequirement(policy, service.direction, requirement, state)));
+    matrix = { cells, any: cells.some((alternative) => alternative.some(Boolean)) };
+    byPolicy.set(policy, matrix);
+  }
+  return matrix;
+}
+
+/** Helper is a policy that allows at least one requirement of a service, with which ones. */
+export interface Helper {
+  readonly policy: NetworkPolicy;
+  readonly allows: AllowsMatrix;
+}
+
 /**
- * findCutOff looks for a pod selected by `subject` that, with the namespace's `policies`, is isolated
+ * PolicySet is a namespace's policies as a rule sees them, with the helpers of each service. The
+ * helpers are all the fast path needs; the full list is only read when a pod may be cut off.
+ */
+export interface PolicySet {
+  readonly policies: () => readonly NetworkPolicy[];
+  readonly helpers: (service: EssentialService) => readonly Helper[];
+}
+
+function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): Helper[] {
+  const helpers: Helper[] = [];
+  for (const policy of policies) {
+    if (!policy.policyTypes.has(service.direction)) continue;
+    const allows = allowsMatrix(service, policy, state);
+    if (allows.any) helpers.push({ policy, allows });
+  }
+  return helpers;
+}
+
+/** policySetOf is a plain list of policies as a PolicySet. */
+export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
+  return { policies: () => policies, helpers: (service) => helpersIn(service, policies, state) };
+}
+
+// Helpers of the namespace before a change, per state version of its policy list (lists are
+// immutable: a new state hands out new lists), so a request costs O(helpers), not O(policies).
+const helpersBefore = new WeakMap<readonly NetworkPolicy[], WeakMap<EssentialService, readonly Helper[]>>();
+
+/** policySetAfter is the namespace as it would be after `change`, derived from `before` incrementally. */
+export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyChange, state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
+  let after: readonly NetworkPolicy[] | undefined;
+  return {
+    policies: () => (after ??= policiesAfter(before, change)),
+    helpers: (service) => {
+      let byService = helpersBefore.get(before);
+      if (byService === undefined) {
+        byService = new WeakMap();
+        helpersBefore.set(before, byService);
+      }
+      let known = byService.get(service);
+      if (known === undefined) {
+        known = helpersIn(service, before, state);
+        byService.set(service, known);
+      }
+      const kept = known.filter((helper) => helper.policy.name !== change.name);
+      return change.operation === 'DELETE' || change.policy === undefined ? kept : [...kept, ...helpersIn(service, [change.policy], state)];
+    },
+  };
+}
+
+/**
+ * findCutOff looks for a pod selected by `subject` that, with the namespace's policies, is isolated
  * in the service's direction and cannot use the service. Exact: for each isolating policy I, every
  * pod of subject ∧ I must match a set of policies that serves it (coversWith, a monotone condition).
+ * Only policies that allow some requirement can help serve a pod, so the covering uses those alone.
  */
-export function findCutOff(
-  service: EssentialService,
-  subject: LabelSelector,
-  policies: readonly NetworkPolicy[],
-  state: Pick<ClusterState, 'namespaceLabels'>,
-): CutOff {
-  const isolating = policies.filter((policy) => policy.policyTypes.has(service.direction));
-  const allowers = service.alternatives.map((alternative) =>
-    alternative.map((requirement) =>
-      isolating.flatMap((policy, index) => (policyAllowsRequirement(policy, service.direction, requirement, state) ? [index] : [])),
-    ),
+export function findCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet): CutOff {
+  const helpers = set.helpers(service);
+  // allowers[a][r]: the helpers that allow requirement r of alternative a.
+  const allowers = service.alternatives.map((alternative, a) =>
+    alternative.map((_, r) => helpers.flatMap((helper, index) => (helper.allows.cells[a]?.[r] === true ? [index] : []))),
   );
   const enough = (matching: ReadonlySet<number>): boolean =>
     allowers.some((alternative) => alternative.every((indexes) => indexes.some((index) => matching.has(index))));
-  const selectors = isolating.map((policy) => policy.podSelector);
+  const selectors = helpers.map((helper) => helper.policy.podSelector);
   const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
+  // Fast path, and the common case: every pod of the scope is served, isolated or not.
+  if (coversWith(scope, selectors, enough).kind === 'covered') return { kind: 'served' };
+  const isolating = set.policies().filter((policy) => policy.policyTypes.has(service.direction));
   for (const isolator of isolating) {
     const answer = coversWith(intersectSelectors(scope, isolator.podSelector), selectors, enough);
     if (answer.kind === 'too-complex') return { kind: 'too-complex' };
@@ -81,15 +160,15 @@ function subjectsOf(change: PolicyChange): LabelSelector[] {
 export function essentialAccessFindings(change: PolicyChange, context: RuleContext): Finding[] {
   const { state, config, essentials } = context;
   const before = state.policiesIn(change.namespace);
-  const after = policiesAfter(before, change);
-  const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after.map((policy) => policy.name)));
+  const after = policySetAfter(before, change, state);
+  const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after.policies().map((policy) => policy.name)));
   const findings: Finding[] = [];
   const object = `${change.namespace}/${change.name}`;
   let dnsUdpCut = false;
   for (const service of essentials.services) {
     const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
     for (const subject of subjectsOf(change)) {
-      const cut = findCutOff(service, subject, after, state);
+      const cut = findCutOff(service, subject, after);
       if (cut.kind === 'served') continue;
       if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
       findings.push(cutFinding(rule, object, change, service, cut, before, state, fix));
@@ -99,7 +178,7 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
   const tcp = essentials.dnsOverTcp;
   if (tcp !== undefined && !dnsUdpCut) {
     for (const subject of subjectsOf(change)) {
-      const cut = findCutOff(tcp, subject, after, state);
+      const cut = findCutOff(tcp, subject, after);
       if (cut.kind !== 'cut') continue;
       findings.push({
         rule: 'dns-tcp-missing',
