@@ -69,4 +69,4 @@ if (kind === 'bare') {
 }
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${app.server.address().port}\n`);
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => void app.close().then(() => process.exit(0)));

@@ -62,7 +62,8 @@ async function measureServer(kind, policies) {
     const cpuBefore = cpuSeconds(child.pid);
     const max = await load(port, {});
     const cpu = cpuSeconds(child.pid) - cpuBefore;
-    const paced = await load(port, { overallRate: 2000 });
+    // A steady 2,000 requests/s over as many connections as the API server would keep open to one replica.
+    const paced = await load(port, { overallRate: 2000, connections: 4 });
     if (max.non2xx > 0 || max.errors > 0 || paced.errors > 0) throw new Error(`${kind}: ${max.non2xx} non-2xx, ${max.errors + paced.errors} errors`);
     return { rps: max.requests.average, p99: max.latency.p99, pacedP50: paced.latency.p50, pacedP99: paced.latency.p99, cpuPerRequest: (cpu / max.requests.total) * 1e6, rss: rssMiB(child.pid) };
   } finally {

@@ -18,21 +18,27 @@ export async function loadTlsFiles(certFile: string, keyFile: string): Promise<T
   return { cert, key, ca: undefined, generated: false };
 }
 
+const IP = /^[\d.]+$|:/;
+
 /**
  * ensureSelfSigned serves from `dir` (ca.crt, tls.crt, tls.key), generating them on first start
- * for standalone use: valid for localhost and 127.0.0.1 plus the given names, for a year. A
- * certificate that expires within a day is replaced.
+ * for standalone use: valid for localhost, 127.0.0.1 and ::1 plus the given names and addresses,
+ * for a year. A certificate that expires within a day, or lacks a requested name, is replaced.
  */
-export async function ensureSelfSigned(dir: string, dnsNames: readonly string[], now: Date = new Date()): Promise<TlsFiles> {
+export async function ensureSelfSigned(dir: string, names: readonly string[], now: Date = new Date()): Promise<TlsFiles> {
   const paths = { ca: join(dir, 'ca.crt'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+  const dnsNames = ['localhost', ...names.filter((name) => !IP.test(name))];
+  const ips = ['127.0.0.1', '::1', ...names.filter((name) => IP.test(name))];
   try {
     const [ca, cert, key] = await Promise.all([readFile(paths.ca, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
-    const expires = new Date(new X509Certificate(cert).validTo);
-    if (expires.getTime() - now.getTime() > 24 * 60 * 60 * 1000) return { cert, key, ca, generated: false };
+    const x509 = new X509Certificate(cert);
+    const fresh = new Date(x509.validTo).getTime() - now.getTime() > 24 * 60 * 60 * 1000;
+    const covers = dnsNames.every((name) => x509.checkHost(name) !== undefined) && ips.every((ip) => x509.checkIP(ip) !== undefined);
+    if (fresh && covers) return { cert, key, ca, generated: false };
   } catch {
     // missing or unreadable: generate below
   }
-  const generated = generateCertificates({ dnsNames: ['localhost', ...dnsNames], ips: ['127.0.0.1', '::1'], days: 365, now });
+  const generated = generateCertificates({ dnsNames, ips, days: 365, now });
   await mkdir(dir, { recursive: true });
   await writeFile(paths.ca, generated.caCert);
   await writeFile(paths.cert, generated.cert);

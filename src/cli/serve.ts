@@ -29,7 +29,7 @@ function parsePortFlag(text: string): number {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the admission webhook (HTTPS): standalone on a state directory when no cluster is configured',
-  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F] [--state DIR] [--certs-dir DIR]',
+  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F] [--state DIR] [--certs-dir DIR] [--san NAME|IP...]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -42,6 +42,7 @@ export const serveCommand: Command = {
         kubeconfig: { type: 'string' },
         state: { type: 'string' },
         'certs-dir': { type: 'string', default: 'certs' },
+        san: { type: 'string', multiple: true, default: [] },
       },
       strict: true,
       allowPositionals: false,
@@ -64,7 +65,7 @@ export const serveCommand: Command = {
     const tls =
       certFile !== undefined && keyFile !== undefined
         ? await loadTlsFiles(certFile, keyFile)
-        : await ensureSelfSigned(values['certs-dir'], [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`]);
+        : await ensureSelfSigned(values['certs-dir'], [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...values.san]);
     const context = new StandaloneContext(new EditableState(loaded.state), config);
     const app = buildApp({ context, logger, metrics: new Metrics(), https: { key: tls.key, cert: tls.cert }, ready: () => true });
     const address = await app.listen({ port, host: values.host });

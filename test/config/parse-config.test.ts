@@ -76,3 +76,17 @@ remediation: {essentialEgress: true}
     throw new Error('expected a DecodeError');
   });
 });
+
+describe('the example configuration', () => {
+  it('examples/netfence.yaml is valid and documents every top-level field', async () => {
+    const { loadConfig } = await import('../../src/config/load-config.js');
+    const { readFileSync } = await import('node:fs');
+    const path = new URL('../../examples/netfence.yaml', import.meta.url).pathname;
+    const config = await loadConfig(path);
+    expect(config.essentialServices.map((service) => service.name)).toEqual(['prometheus']);
+    const text = readFileSync(path, 'utf8');
+    for (const field of ['mode', 'namespace', 'exempt', 'privileged', 'requiredDirections', 'clusterDns', 'apiServer', 'essentialServices', 'profiles', 'defaultProfile', 'rules', 'onError', 'remediation']) {
+      expect(text).toMatch(new RegExp(`^${field}:`, 'm'));
+    }
+  });
+});
