@@ -7,7 +7,9 @@ import { parseIp } from '../../src/core/ip.js';
 import { withNameLabel } from '../../src/core/namespace.js';
 import type { NetworkPolicy, PolicyRule } from '../../src/core/network-policy.js';
 import { resolveEssentialServices } from '../../src/core/resolve-essential-services.js';
-import { findCutOff, policySetOf } from '../../src/core/rules/essential-access.js';
+import { findCutOff, policySetAfter, policySetOf } from '../../src/core/rules/essential-access.js';
+import { policiesAfter } from '../../src/core/rules/namespace-policies.js';
+import type { PolicyChange } from '../../src/core/rules/change.js';
 import { matchesSelector } from '../../src/core/selector.js';
 import type { LabelSelector } from '../../src/core/selector.js';
 import { MemoryState } from '../../src/state/memory-state.js';
@@ -114,5 +116,22 @@ describe('findCutOff against a brute-force oracle', () => {
     );
     expect(cut).toBeGreaterThan(1_000);
     expect(cut).toBeLessThan(9_000);
+  });
+
+  it('answers the same from the incremental view of a change as from the full list after it', () => {
+    fc.assert(
+      fc.property(selectorArb, policiesArb, policyArb(0), fc.nat(), fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), (subject, before, created, pick, operation) => {
+        const target = before[pick % Math.max(1, before.length)];
+        const name = operation === 'CREATE' || target === undefined ? 'new-policy' : target.name;
+        const policy = operation === 'DELETE' ? undefined : { ...created, name };
+        const change: PolicyChange = { kind: 'NetworkPolicy', operation, namespace: 'tenant', name, policy, oldPolicy: target, requester: { username: 'u', groups: [] } };
+        const incremental = findCutOff(DNS, subject, policySetAfter(before, change, STATE));
+        const full = findCutOff(DNS, subject, policySetOf(policiesAfter(before, change), STATE));
+        expect(incremental.kind).toBe(full.kind);
+        // Twice: the second call is answered from the caches.
+        expect(findCutOff(DNS, subject, policySetAfter(before, change, STATE)).kind).toBe(full.kind);
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });

@@ -33,21 +33,27 @@ function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[]
   return undefined;
 }
 
-// Names of the policies that isolate every pod, per direction, per state version of a namespace's list.
-const selectAllBefore = new WeakMap<readonly NetworkPolicy[], Map<Direction, readonly string[]>>();
+// Names of the policies that isolate every pod in each direction, per state version of a
+// namespace's policy list (lists are immutable: a new state hands out new lists).
+const selectAllBefore = new WeakMap<readonly NetworkPolicy[], ReadonlyMap<Direction, readonly string[]>>();
+
+function selectAllIsolators(before: readonly NetworkPolicy[]): ReadonlyMap<Direction, readonly string[]> {
+  let byDirection = selectAllBefore.get(before);
+  if (byDirection === undefined) {
+    byDirection = new Map(
+      (['Ingress', 'Egress'] as const).map((direction) => [
+        direction,
+        selectorsIsolating(before, direction).filter((policy) => isSelectAll(policy.podSelector)).map((policy) => policy.name),
+      ]),
+    );
+    selectAllBefore.set(before, byDirection);
+  }
+  return byDirection;
+}
 
 /** defaultDenyRemains says, without a pass over the namespace, whether a select-all isolator survives the change. */
 function defaultDenyRemains(before: readonly NetworkPolicy[], change: PolicyChange, direction: Direction): boolean {
-  let byDirection = selectAllBefore.get(before);
-  if (byDirection === undefined) {
-    byDirection = new Map();
-    selectAllBefore.set(before, byDirection);
-  }
-  let names = byDirection.get(direction);
-  if (names === undefined) {
-    names = selectorsIsolating(before, direction).filter((policy) => isSelectAll(policy.podSelector)).map((policy) => policy.name);
-    byDirection.set(direction, names);
-  }
+  const names = selectAllIsolators(before).get(direction) ?? [];
   const added = change.operation !== 'DELETE' && change.policy !== undefined && change.policy.policyTypes.has(direction) && isSelectAll(change.policy.podSelector);
   return added || names.some((name) => name !== change.name);
 }

@@ -16,6 +16,7 @@ import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
+import { WeakPairCache } from '../weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
 export interface RuleContext {
@@ -32,7 +33,7 @@ type CutOff =
 
 // A policy's answer for a service depends on nothing else (the service carries its peers'
 // namespace labels), and both are immutable values: remember it per pair.
-const allowsCache = new WeakMap<EssentialService, WeakMap<NetworkPolicy, AllowsMatrix>>();
+const allowsCache = new WeakPairCache<EssentialService, NetworkPolicy, AllowsMatrix>();
 
 /** AllowsMatrix says which requirements of a service a policy allows (`cells[a][r]`), and whether any. */
 export interface AllowsMatrix {
@@ -41,18 +42,10 @@ export interface AllowsMatrix {
 }
 
 function allowsMatrix(service: EssentialService, policy: NetworkPolicy, state: Pick<ClusterState, 'namespaceLabels'>): AllowsMatrix {
-  let byPolicy = allowsCache.get(service);
-  if (byPolicy === undefined) {
-    byPolicy = new WeakMap();
-    allowsCache.set(service, byPolicy);
-  }
-  let matrix = byPolicy.get(policy);
-  if (matrix === undefined) {
+  return allowsCache.get(service, policy, () => {
     const cells = service.alternatives.map((alternative) => alternative.map((requirement) => policyAllowsRequirement(policy, service.direction, requirement, state)));
-    matrix = { cells, any: cells.some((alternative) => alternative.some(Boolean)) };
-    byPolicy.set(policy, matrix);
-  }
-  return matrix;
+    return { cells, any: cells.some((alternative) => alternative.some(Boolean)) };
+  });
 }
 
 /** Helper is a policy that allows at least one requirement of a service, with which ones. */
@@ -87,7 +80,7 @@ export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<Clus
 
 // Helpers of the namespace before a change, per state version of its policy list (lists are
 // immutable: a new state hands out new lists), so a request costs O(helpers), not O(policies).
-const helpersBefore = new WeakMap<readonly NetworkPolicy[], WeakMap<EssentialService, readonly Helper[]>>();
+const helpersBefore = new WeakPairCache<readonly NetworkPolicy[], EssentialService, readonly Helper[]>();
 
 /** policySetAfter is the namespace as it would be after `change`, derived from `before` incrementally. */
 export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyChange, state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
@@ -95,16 +88,7 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
   return {
     policies: () => (after ??= policiesAfter(before, change)),
     helpers: (service) => {
-      let byService = helpersBefore.get(before);
-      if (byService === undefined) {
-        byService = new WeakMap();
-        helpersBefore.set(before, byService);
-      }
-      let known = byService.get(service);
-      if (known === undefined) {
-        known = helpersIn(service, before, state);
-        byService.set(service, known);
-      }
+      const known = helpersBefore.get(before, service, () => helpersIn(service, before, state));
       const kept = known.filter((helper) => helper.policy.name !== change.name);
       return change.operation === 'DELETE' || change.policy === undefined ? kept : [...kept, ...helpersIn(service, [change.policy], state)];
     },
