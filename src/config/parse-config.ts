@@ -1,4 +1,4 @@
-import type { BaselineProfile, Config, EssentialPeerConfig, EssentialServiceConfig, Mode } from '../core/config.js';
+import type { BaselineProfile, Config, EssentialPeerConfig, EssentialServiceConfig } from '../core/config.js';
 import { MODES } from '../core/config.js';
 import { RULE_IDS, isRuleId } from '../core/finding.js';
 import type { RuleId, Severity } from '../core/finding.js';

@@ -280,8 +280,3 @@ function splittingKey(cube: Cube, live: readonly Cube[]): string {
   if (best === undefined) throw new Error('coverage: no splitting key although no selector contains the cube');
   return best;
 }
-
-/** selectsNothing says whether a selector's requirements contradict each other (e.g. `a In [x]`, `a In [y]`). */
-export function selectsNothing(selector: LabelSelector): boolean {
-  return cubeOf(selector) === null;
-}

@@ -4,14 +4,6 @@
  */
 export type Labels = ReadonlyMap<string, string>;
 
-/** NO_LABELS is the empty label set. */
-export const NO_LABELS: Labels = new Map();
-
-/** labelsOf builds Labels from a plain record (tests, fixtures, JSON output round trips). */
-export function labelsOf(record: Readonly<Record<string, string>>): Labels {
-  return new Map(Object.entries(record));
-}
-
 /** labelsToRecord turns Labels into a plain object for JSON output, keys sorted. */
 export function labelsToRecord(labels: Labels): Record<string, string> {
   return Object.fromEntries([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

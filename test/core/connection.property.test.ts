@@ -45,7 +45,6 @@ const NAMESPACE_NAMES = Object.keys(NAMESPACES);
 const PORT_NUMBERS = [53, 80, 8080];
 const PORT_NAMES = ['dns', 'http', 'web'];
 const PROTOCOLS: Protocol[] = ['TCP', 'UDP', 'SCTP'];
-const CIDRS = ['10.0.0.0/16', '10.0.1.0/24', '10.0.1.7/32', '10.0.0.0/8', '0.0.0.0/0', '192.168.0.0/16'];
 const OUTSIDE_IPS = ['10.0.1.7', '192.168.3.4', '8.8.8.8'];
 
 // --- generators -------------------------------------------------------------------------------

@@ -35,8 +35,3 @@ export interface NamespaceChange {
 
 /** Change is anything netfence reviews. */
 export type Change = PolicyChange | NamespaceChange;
-
-/** changeObject names the object of a change in findings: `ns/name` or the namespace's name. */
-export function changeObject(change: Change): string {
-  return change.kind === 'NetworkPolicy' ? `${change.namespace}/${change.name}` : change.name;
-}
