@@ -1,0 +1,90 @@
+import type { ClusterState } from '../core/cluster-state.js';
+import type { Namespace } from '../core/namespace.js';
+import type { NetworkPolicy } from '../core/network-policy.js';
+import type { Pod } from '../core/pod.js';
+import type { Service } from '../core/service.js';
+import { decodeNamespace } from '../k8s/namespace.js';
+import { decodeNetworkPolicy } from '../k8s/network-policy.js';
+import { decodePod } from '../k8s/pod.js';
+import { decodeService } from '../k8s/service.js';
+import { MemoryState } from '../state/memory-state.js';
+import type { KubeClient } from './kube-client.js';
+import { Reflector } from './reflector.js';
+import type { ReflectorLogger } from './reflector.js';
+
+/** ClusterCacheOptions say what to watch: pods and services only where essential services run. */
+export interface ClusterCacheOptions {
+  readonly client: KubeClient;
+  readonly logger: ReflectorLogger;
+  /** serviceNamespaces: namespaces whose pods and Services locate essential services (DNS's). */
+  readonly serviceNamespaces: readonly string[];
+  readonly initialBackoffMs?: number;
+  readonly onChange?: () => void;
+}
+
+/**
+ * ClusterCache is the live ClusterState: list+watch caches of Namespaces and NetworkPolicies in
+ * the whole cluster, and of Pods and Services only in the namespaces where essential services
+ * run. It keeps what the rules need (labels, specs, ports, addresses), never whole objects, and
+ * hands out an immutable snapshot that is rebuilt only after something changed.
+ */
+export class ClusterCache {
+  private readonly namespaces: Reflector<Namespace>;
+  private readonly policies: Reflector<NetworkPolicy>;
+  private readonly pods: Reflector<Pod>[];
+  private readonly services: Reflector<Service>[];
+  private current: MemoryState | undefined;
+
+  constructor(options: ClusterCacheOptions) {
+    const make = <T>(path: string, decode: (raw: unknown) => T): Reflector<T> =>
+      new Reflector({
+        client: options.client,
+        path,
+        decode,
+        logger: options.logger,
+        onChange: () => {
+          this.current = undefined;
+          options.onChange?.();
+        },
+        ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
+      });
+    this.namespaces = make('/api/v1/namespaces', decodeNamespace);
+    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', decodeNetworkPolicy);
+    this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod));
+    this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService));
+  }
+
+  private all(): Array<Reflector<unknown>> {
+    return [this.namespaces, this.policies, ...this.pods, ...this.services];
+  }
+
+  /** start begins every list+watch loop in the background. */
+  start(): void {
+    for (const reflector of this.all()) void reflector.run();
+  }
+
+  stop(): void {
+    for (const reflector of this.all()) reflector.stop();
+  }
+
+  /** synced says whether every cache has completed its first list (readiness). */
+  synced(): boolean {
+    return this.all().every((reflector) => reflector.synced());
+  }
+
+  /** healthy says whether every watch is open now (false while a cache recovers: decisions may be stale). */
+  healthy(): boolean {
+    return this.all().every((reflector) => reflector.healthy());
+  }
+
+  /** snapshot is the cluster as last seen: the same object until something changes. */
+  snapshot(): ClusterState {
+    this.current ??= new MemoryState({
+      namespaces: [...this.namespaces.items.values()],
+      policies: [...this.policies.items.values()],
+      pods: this.pods.flatMap((reflector) => [...reflector.items.values()]),
+      services: this.services.flatMap((reflector) => [...reflector.items.values()]),
+    });
+    return this.current;
+  }
+}

@@ -1,0 +1,186 @@
+import { DecodeError } from '../k8s/decode.js';
+import type { KubeClient } from './kube-client.js';
+
+/** ReflectorLogger is the part of a logger a reflector uses. */
+export interface ReflectorLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
+
+/** ReflectorOptions configure one list+watch cache. */
+export interface ReflectorOptions<T> {
+  readonly client: KubeClient;
+  /** path lists and watches the resource, e.g. `/apis/networking.k8s.io/v1/networkpolicies`. */
+  readonly path: string;
+  /** decode parses one object into what netfence keeps of it (never the whole object). */
+  readonly decode: (raw: unknown) => T;
+  readonly onChange: () => void;
+  readonly logger: ReflectorLogger;
+  readonly initialBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+function metadataKey(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return undefined;
+  const metadata = raw.metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('name' in metadata) || typeof metadata.name !== 'string') return undefined;
+  const namespace = 'namespace' in metadata && typeof metadata.namespace === 'string' ? metadata.namespace : '';
+  return `${namespace}/${metadata.name}`;
+}
+
+function resourceVersionOf(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return undefined;
+  const metadata = raw.metadata;
+  return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string'
+    ? metadata.resourceVersion
+    : undefined;
+}
+
+function statusCode(raw: unknown): number | undefined {
+  return typeof raw === 'object' && raw !== null && 'code' in raw && typeof raw.code === 'number' ? raw.code : undefined;
+}
+
+/**
+ * Reflector keeps a decoded copy of one resource in step with the API server: list, then watch
+ * from the list's resourceVersion (with bookmarks), relist on 410 Gone, rewatch when a stream
+ * ends, and back off exponentially (with jitter) while the API server fails. `synced` turns true
+ * after the first successful list and stays true: a stale cache keeps serving while it recovers.
+ */
+export class Reflector<T> {
+  readonly items = new Map<string, T>();
+  private resourceVersion = '';
+  private stopped = false;
+  private stopWatch: (() => void) | undefined;
+  private wake: (() => void) | undefined;
+  private syncedOnce = false;
+  private watching = false;
+  private backoffMs: number;
+
+  constructor(private readonly options: ReflectorOptions<T>) {
+    this.backoffMs = options.initialBackoffMs ?? 500;
+  }
+
+  /** synced says whether the first list has completed. */
+  synced(): boolean {
+    return this.syncedOnce;
+  }
+
+  /** healthy says whether a watch stream is open now (false while recovering). */
+  healthy(): boolean {
+    return this.watching;
+  }
+
+  /** run lists and watches until stop(); it never throws. */
+  async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === '') await this.list();
+        const error = await this.watchOnce();
+        if (error === undefined) {
+          this.backoffMs = this.options.initialBackoffMs ?? 500;
+          continue;
+        }
+        this.options.logger.warn({ path: this.options.path, error: describe(error) }, 'watch failed; retrying');
+      } catch (error) {
+        this.options.logger.warn({ path: this.options.path, error: describe(error) }, 'list failed; retrying');
+      }
+      await this.sleep(this.backoffMs * (0.8 + Math.random() * 0.4));
+      this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopWatch?.();
+    this.wake?.();
+  }
+
+  private async list(): Promise<void> {
+    const response = await this.options.client.request('GET', this.options.path);
+    if (response.status !== 200) throw new Error(`GET ${this.options.path}: HTTP ${response.status}`);
+    const body = response.body;
+    const items = typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items) ? body.items : [];
+    this.items.clear();
+    for (const raw of items) this.upsert(raw);
+    this.resourceVersion = resourceVersionOf(body) ?? '';
+    this.syncedOnce = true;
+    this.options.onChange();
+  }
+
+  private upsert(raw: unknown): void {
+    const key = metadataKey(raw);
+    if (key === undefined) return;
+    try {
+      this.items.set(key, this.options.decode(raw));
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.items.delete(key);
+      this.options.logger.warn({ path: this.options.path, object: key, error: error.message }, 'cannot read object; ignoring it');
+    }
+  }
+
+  /** watchOnce watches until the stream ends: undefined when it simply closed or expired (410), else the error. */
+  private watchOnce(): Promise<unknown> {
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = (error: unknown): void => {
+        if (finished) return;
+        finished = true;
+        if (typeof error === 'object' && error !== null && 'statusCode' in error && error.statusCode === 410) {
+          this.resourceVersion = ''; // 410 Gone as an HTTP status: relist, no backoff
+          error = undefined;
+        }
+        this.watching = false;
+        this.stopWatch = undefined;
+        resolve(error ?? undefined);
+      };
+      const onEvent = (type: string, object: unknown): void => {
+        switch (type) {
+          case 'ADDED':
+          case 'MODIFIED':
+            this.upsert(object);
+            break;
+          case 'DELETED': {
+            const key = metadataKey(object);
+            if (key !== undefined) this.items.delete(key);
+            break;
+          }
+          case 'BOOKMARK':
+            break;
+          case 'ERROR':
+            if (statusCode(object) === 410) {
+              this.options.logger.info({ path: this.options.path }, 'resourceVersion expired (410 Gone); relisting');
+              this.resourceVersion = '';
+            }
+            this.stopWatch?.();
+            finish(statusCode(object) === 410 ? undefined : new Error(`watch error event: ${JSON.stringify(object)}`));
+            return;
+        }
+        this.resourceVersion = resourceVersionOf(object) ?? this.resourceVersion;
+        if (type !== 'BOOKMARK') this.options.onChange();
+      };
+      this.options.client
+        .watch(this.options.path, { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' }, onEvent, finish)
+        .then((stop) => {
+          this.stopWatch = stop;
+          this.watching = !finished;
+          if (this.stopped) stop();
+        })
+        .catch(finish);
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

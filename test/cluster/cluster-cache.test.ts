@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterCache } from '../../src/cluster/cluster-cache.js';
+import { KubeClient } from '../../src/cluster/kube-client.js';
+import { FakeApiServer } from '../support/fake-apiserver.js';
+import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+
+/**
+ * The live cache against a server speaking the Kubernetes REST and watch protocol on loopback
+ * (HTTPS, bearer token), with @kubernetes/client-node's KubeConfig and Watch doing the talking.
+ */
+
+const quiet = { info: () => undefined, warn: () => undefined };
+let server: FakeApiServer | undefined;
+let cache: ClusterCache | undefined;
+
+afterEach(async () => {
+  cache?.stop();
+  await server?.stop();
+  cache = undefined;
+  server = undefined;
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function started(): Promise<{ server: FakeApiServer; cache: ClusterCache }> {
+  server = new FakeApiServer();
+  const kubeConfig = await server.start();
+  server.put(namespace('kube-system'));
+  server.put(namespace('team-a', { tenant: 'a' }));
+  server.put(corednsPod('coredns-1', '10.244.0.10'));
+  server.put(kubeDnsService());
+  server.put(networkPolicy('team-a', 'default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+  cache = new ClusterCache({ client: new KubeClient(kubeConfig), logger: quiet, serviceNamespaces: ['kube-system'], initialBackoffMs: 20 });
+  cache.start();
+  const current = cache;
+  await until(() => current.synced(), 'the first list');
+  return { server, cache };
+}
+
+const policyNames = (cache: ClusterCache, ns: string): string[] => cache.snapshot().policiesIn(ns).map((policy) => policy.name);
+
+describe('ClusterCache', () => {
+  it('lists everything, then follows ADDED, MODIFIED and DELETED events', async () => {
+    const { server, cache } = await started();
+    expect(cache.snapshot().namespaceLabels('team-a')?.get('tenant')).toBe('a');
+    expect(policyNames(cache, 'team-a')).toEqual(['default-deny']);
+    expect(cache.snapshot().podsIn('kube-system').map((pod) => pod.name)).toEqual(['coredns-1']);
+    await until(() => cache.healthy(), 'open watches');
+
+    server.put(networkPolicy('team-a', 'allow-dns', { podSelector: {}, policyTypes: ['Egress'] }));
+    await until(() => policyNames(cache, 'team-a').includes('allow-dns'), 'ADDED');
+    server.put(namespace('team-a', { tenant: 'a', 'netfence.io/mode': 'audit' }));
+    await until(() => cache.snapshot().namespaceLabels('team-a')?.get('netfence.io/mode') === 'audit', 'MODIFIED');
+    server.remove('NetworkPolicy', 'team-a', 'default-deny');
+    await until(() => !policyNames(cache, 'team-a').includes('default-deny'), 'DELETED');
+  });
+
+  it('keeps the same snapshot until something changes', async () => {
+    const { server, cache } = await started();
+    const first = cache.snapshot();
+    expect(cache.snapshot()).toBe(first);
+    server.put(networkPolicy('team-a', 'x', { podSelector: {} }));
+    await until(() => cache.snapshot() !== first, 'a new snapshot');
+  });
+
+  it('rewatches from where it was when a stream is cut, missing nothing', async () => {
+    const { server, cache } = await started();
+    await until(() => server.watchCount() === 4, 'four watches');
+    server.cutWatches();
+    server.put(networkPolicy('team-a', 'while-cut', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-a').includes('while-cut'), 'the event made while the watch was down');
+    const relists = server.requests.filter((request) => request.method === 'GET' && request.path === '/apis/networking.k8s.io/v1/networkpolicies');
+    expect(relists).toHaveLength(1); // resumed from its resourceVersion: no second list
+  });
+
+  it('relists on 410 Gone, dropping what was deleted meanwhile', async () => {
+    const { server, cache } = await started();
+    await until(() => server.watchCount() === 4, 'four watches');
+    server.cutWatches();
+    server.remove('NetworkPolicy', 'team-a', 'default-deny');
+    server.compact(); // the deletion event is no longer in the history
+    server.put(networkPolicy('team-a', 'after-compaction', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-a').join() === 'after-compaction', 'a relist');
+    const lists = server.requests.filter((request) => request.method === 'GET' && request.path === '/apis/networking.k8s.io/v1/networkpolicies');
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('backs off through API server errors, keeps serving the last state, and recovers', async () => {
+    const { server, cache } = await started();
+    await until(() => server.watchCount() === 4, 'four watches');
+    server.failNext(500, 500, 500, 500, 500, 500);
+    server.cutWatches();
+    expect(policyNames(cache, 'team-a')).toEqual(['default-deny']); // stale but served
+    expect(cache.synced()).toBe(true);
+    await until(() => server.watchCount() === 4 && cache.healthy(), 'recovery');
+    server.put(networkPolicy('team-a', 'after-recovery', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-a').includes('after-recovery'), 'events after recovery');
+  });
+
+  it('understands BOOKMARK events and keeps only what the rules need', async () => {
+    const { server, cache } = await started();
+    await until(() => server.watchCount() === 4, 'four watches');
+    server.bookmark();
+    server.put(networkPolicy('team-a', 'later', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-a').includes('later'), 'an event after a bookmark');
+    const policy = cache.snapshot().policiesIn('team-a')[0];
+    expect(Object.keys(policy ?? {}).sort()).toEqual(['egress', 'ingress', 'labels', 'name', 'namespace', 'podSelector', 'policyTypes', 'policyTypesDefaulted']);
+  });
+
+  it('is not synced while the API server refuses the first list', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    server.failNext(503, 503, 503, 503, 503, 503, 503, 503);
+    cache = new ClusterCache({ client: new KubeClient(kubeConfig), logger: quiet, serviceNamespaces: ['kube-system'], initialBackoffMs: 20 });
+    cache.start();
+    expect(cache.synced()).toBe(false);
+    const current = cache;
+    await until(() => current.synced(), 'a successful list after the failures');
+  });
+});

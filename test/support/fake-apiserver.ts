@@ -1,0 +1,309 @@
+import { createServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { generateCertificates } from '../../src/certs/generate-certificates.js';
+
+/**
+ * FakeApiServer speaks the Kubernetes REST and watch protocol on loopback (HTTPS, bearer token),
+ * for the resources netfence uses, so that @kubernetes/client-node itself runs in tests: list with
+ * resourceVersion, watch streams of ADDED/MODIFIED/DELETED/BOOKMARK events, 410 Gone for a
+ * compacted resourceVersion, create (409 AlreadyExists), replace (409 Conflict on a stale
+ * resourceVersion), delete, get. Tests can cut watches, compact history and inject failures.
+ */
+
+type KubeObject = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [key: string]: unknown }; [key: string]: unknown };
+
+interface Resource {
+  readonly group: string; // '' for core
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+const RESOURCES: readonly Resource[] = [
+  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
+  { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
+  { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
+  { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+  { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+];
+
+interface WatchEvent {
+  readonly rv: number;
+  readonly plural: string;
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: KubeObject;
+}
+
+interface Watcher {
+  readonly plural: string;
+  readonly namespace: string | undefined;
+  readonly response: ServerResponse;
+}
+
+/** RequestLog is one request the fake server answered, for assertions. */
+export interface RequestLog {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+const TOKEN = 'fake-apiserver-token';
+
+export class FakeApiServer {
+  private readonly objects = new Map<string, Map<string, KubeObject>>();
+  private readonly history: WatchEvent[] = [];
+  private readonly watchers = new Set<Watcher>();
+  private resourceVersion = 1;
+  private compactedBelow = 0;
+  private failures: number[] = [];
+  readonly requests: RequestLog[] = [];
+  private readonly certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
+  private readonly server: Server = createServer({ key: this.certs.key, cert: this.certs.cert }, (request, response) => {
+    this.handle(request, response).catch((error: unknown) => {
+      this.send(request, response, 500, status(500, 'InternalError', String(error)));
+    });
+  });
+
+  /** start listens on 127.0.0.1 and returns a KubeConfig for it. */
+  async start(): Promise<KubeConfig> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'fake', server: `https://127.0.0.1:${port}`, caData: Buffer.from(this.certs.caCert).toString('base64'), skipTLSVerify: false }],
+      users: [{ name: 'netfence', token: TOKEN }],
+      contexts: [{ name: 'fake', cluster: 'fake', user: 'netfence' }],
+      currentContext: 'fake',
+    });
+    return kubeConfig;
+  }
+
+  async stop(): Promise<void> {
+    this.cutWatches();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** put creates or replaces an object directly, as another client would, and notifies watchers. */
+  put(object: KubeObject): KubeObject {
+    const resource = resourceOfKind(object.kind ?? '');
+    const key = keyOf(object.metadata.namespace, object.metadata.name);
+    const existing = this.store(resource.plural).get(key);
+    return this.write(resource, key, object, existing === undefined ? 'ADDED' : 'MODIFIED');
+  }
+
+  /** remove deletes an object directly and notifies watchers. */
+  remove(kind: string, namespace: string | undefined, name: string): void {
+    const resource = resourceOfKind(kind);
+    const key = keyOf(namespace, name);
+    const existing = this.store(resource.plural).get(key);
+    if (existing === undefined) return;
+    this.store(resource.plural).delete(key);
+    this.record(resource.plural, 'DELETED', { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.resourceVersion) } });
+  }
+
+  /** get reads an object as stored. */
+  get(kind: string, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.store(resourceOfKind(kind).plural).get(keyOf(namespace, name));
+  }
+
+  /** list reads every stored object of a kind. */
+  list(kind: string): KubeObject[] {
+    return [...this.store(resourceOfKind(kind).plural).values()];
+  }
+
+  /** cutWatches ends every open watch stream, as a restarting API server or a proxy timeout would. */
+  cutWatches(): void {
+    for (const watcher of this.watchers) watcher.response.destroy();
+    this.watchers.clear();
+  }
+
+  /** compact forgets history: watches from an older resourceVersion get 410 Gone. */
+  compact(): void {
+    this.compactedBelow = this.resourceVersion + 1;
+  }
+
+  /** bookmark sends a BOOKMARK event with the current resourceVersion to every watcher that asked. */
+  bookmark(): void {
+    for (const watcher of this.watchers) {
+      const resource = resourceOfPlural(watcher.plural);
+      const event = { type: 'BOOKMARK', object: { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: { resourceVersion: String(this.resourceVersion) } } };
+      watcher.response.write(`${JSON.stringify(event)}\n`);
+    }
+  }
+
+  /** failNext answers the next requests with these HTTP statuses (e.g. [500, 500]). */
+  failNext(...statuses: number[]): void {
+    this.failures.push(...statuses);
+  }
+
+  /** watchCount is how many watch streams are open. */
+  watchCount(): number {
+    return this.watchers.size;
+  }
+
+  private store(plural: string): Map<string, KubeObject> {
+    let store = this.objects.get(plural);
+    if (store === undefined) {
+      store = new Map();
+      this.objects.set(plural, store);
+    }
+    return store;
+  }
+
+  private write(resource: Resource, key: string, object: KubeObject, type: 'ADDED' | 'MODIFIED'): KubeObject {
+    const existing = this.store(resource.plural).get(key);
+    const stored: KubeObject = {
+      ...object,
+      apiVersion: apiVersionOf(resource),
+      kind: resource.kind,
+      metadata: {
+        ...object.metadata,
+        uid: existing?.metadata.uid ?? `uid-${this.resourceVersion}`,
+        resourceVersion: String(++this.resourceVersion),
+        creationTimestamp: existing?.metadata['creationTimestamp'] ?? new Date(0).toISOString(),
+      },
+    };
+    if (resource.kind === 'Namespace') {
+      const labels = typeof stored.metadata['labels'] === 'object' && stored.metadata['labels'] !== null ? stored.metadata['labels'] : {};
+      stored.metadata['labels'] = { ...labels, 'kubernetes.io/metadata.name': stored.metadata.name };
+    }
+    this.store(resource.plural).set(key, stored);
+    this.record(resource.plural, type, stored);
+    return stored;
+  }
+
+  private record(plural: string, type: WatchEvent['type'], object: KubeObject): void {
+    const event: WatchEvent = { rv: Number(object.metadata.resourceVersion), plural, type, object };
+    this.history.push(event);
+    for (const watcher of this.watchers) {
+      if (watcher.plural === plural && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace)) {
+        watcher.response.write(`${JSON.stringify({ type, object })}\n`);
+      }
+    }
+  }
+
+  private send(request: IncomingMessage, response: ServerResponse, code: number, body: unknown): void {
+    this.requests.push({ method: request.method ?? '', path: request.url ?? '', status: code });
+    response.writeHead(code, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.headers.authorization !== `Bearer ${TOKEN}`) return this.send(request, response, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const failure = this.failures.shift();
+    if (failure !== undefined) return this.send(request, response, failure, status(failure, 'InternalError', 'injected failure'));
+    const url = new URL(request.url ?? '/', 'https://localhost');
+    const route = parsePath(url.pathname);
+    if (route === undefined) return this.send(request, response, 404, status(404, 'NotFound', `no route ${url.pathname}`));
+    const { resource, namespace, name } = route;
+    const store = this.store(resource.plural);
+    const method = request.method ?? 'GET';
+    if (method === 'GET' && name === undefined && url.searchParams.get('watch') === 'true') {
+      return this.watch(request, response, resource, namespace, Number(url.searchParams.get('resourceVersion') ?? '0'));
+    }
+    if (method === 'GET' && name === undefined) {
+      const items = [...store.values()].filter((object) => namespace === undefined || object.metadata.namespace === namespace);
+      return this.send(request, response, 200, { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items });
+    }
+    const key = keyOf(namespace, name);
+    const existing = name === undefined ? undefined : store.get(key);
+    if (method === 'GET') {
+      return existing === undefined
+        ? this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`))
+        : this.send(request, response, 200, existing);
+    }
+    if (method === 'DELETE') {
+      if (existing === undefined || name === undefined) return this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`));
+      this.remove(resource.kind, namespace, name);
+      return this.send(request, response, 200, status(200, 'Success', 'deleted'));
+    }
+    const body = JSON.parse(await readBody(request)) as KubeObject;
+    if (method === 'POST') {
+      const createKey = keyOf(namespace, body.metadata.name);
+      if (store.has(createKey)) return this.send(request, response, 409, status(409, 'AlreadyExists', `${resource.plural} "${body.metadata.name}" already exists`));
+      return this.send(request, response, 201, this.write(resource, createKey, { ...body, metadata: { ...body.metadata, ...(namespace === undefined ? {} : { namespace }) } }, 'ADDED'));
+    }
+    if (method === 'PUT') {
+      if (existing === undefined) return this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`));
+      const expected = body.metadata.resourceVersion;
+      if (expected !== undefined && expected !== existing.metadata.resourceVersion) {
+        return this.send(request, response, 409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+      }
+      return this.send(request, response, 200, this.write(resource, key, body, 'MODIFIED'));
+    }
+    return this.send(request, response, 405, status(405, 'MethodNotAllowed', method));
+  }
+
+  private watch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string | undefined, since: number): void {
+    this.requests.push({ method: 'WATCH', path: request.url ?? '', status: 200 });
+    response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    response.flushHeaders(); // the API server answers a watch at once, before any event
+    if (since < this.compactedBelow) {
+      const expired = status(410, 'Expired', `too old resource version: ${since} (${this.compactedBelow})`);
+      response.end(`${JSON.stringify({ type: 'ERROR', object: expired })}\n`);
+      return;
+    }
+    for (const event of this.history) {
+      if (event.rv > since && event.plural === resource.plural && (namespace === undefined || event.object.metadata.namespace === namespace)) {
+        response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+      }
+    }
+    const watcher: Watcher = { plural: resource.plural, namespace, response };
+    this.watchers.add(watcher);
+    response.on('close', () => this.watchers.delete(watcher));
+  }
+}
+
+function status(code: number, reason: string, message: string): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, code };
+}
+
+function apiVersionOf(resource: Resource): string {
+  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+}
+
+function resourceOfKind(kind: string): Resource {
+  const resource = RESOURCES.find((candidate) => candidate.kind === kind);
+  if (resource === undefined) throw new Error(`fake apiserver: unknown kind ${kind}`);
+  return resource;
+}
+
+function resourceOfPlural(plural: string): Resource {
+  const resource = RESOURCES.find((candidate) => candidate.plural === plural);
+  if (resource === undefined) throw new Error(`fake apiserver: unknown resource ${plural}`);
+  return resource;
+}
+
+function keyOf(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ''}/${name ?? ''}`;
+}
+
+/** parsePath reads /api/v1[/namespaces/NS]/PLURAL[/NAME] and /apis/GROUP/VERSION[/namespaces/NS]/PLURAL[/NAME]. */
+function parsePath(path: string): { resource: Resource; namespace: string | undefined; name: string | undefined } | undefined {
+  const parts = path.split('/').filter(Boolean);
+  const [root, ...rest] = parts;
+  const group = root === 'api' ? '' : root === 'apis' ? rest.shift() : undefined;
+  if (group === undefined) return undefined;
+  rest.shift(); // version
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest.splice(0, 2);
+  }
+  const [plural, name] = rest;
+  const resource = RESOURCES.find((candidate) => candidate.group === group && candidate.plural === plural);
+  if (resource === undefined) return undefined;
+  if (resource.plural === 'namespaces') return { resource, namespace: undefined, name: namespace ?? name };
+  return { resource, namespace, name };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,25 @@
+/** Builders for Kubernetes objects as the API server stores them, for the fake API server. */
+
+export const namespace = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+
+export const corednsPod = (name: string, ip: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' } },
+  spec: { containers: [{ name: 'coredns', ports: [{ name: 'dns', containerPort: 53, protocol: 'UDP' }, { name: 'dns-tcp', containerPort: 53, protocol: 'TCP' }] }] },
+  status: { podIP: ip, podIPs: [{ ip }] },
+});
+
+export const kubeDnsService = () => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'kube-dns', namespace: 'kube-system' },
+  spec: { selector: { 'k8s-app': 'kube-dns' }, clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }] },
+});
+
+export const networkPolicy = (namespace: string, name: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name, namespace, labels },
+  spec,
+});
