@@ -13,4 +13,6 @@ export interface AdmissionContext {
   essentials(): EssentialServices;
   /** admitted is called for each change that was allowed and is not a dry run. */
   admitted(change: Change): void;
+  /** fresh says whether the state is up to date (false while a watch recovers): decisions are then logged as stale. */
+  fresh?(): boolean;
 }

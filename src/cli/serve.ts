@@ -2,88 +2,169 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
+import type { AdmissionContext } from '../admission/context.js';
 import { ensureSelfSigned, loadTlsFiles } from '../certs/certificate-files.js';
+import type { TlsFiles } from '../certs/certificate-files.js';
+import { ClusterCache } from '../cluster/cluster-cache.js';
+import { ClusterContext } from '../cluster/cluster-context.js';
+import { findCredentials } from '../cluster/credentials.js';
+import type { Credentials } from '../cluster/credentials.js';
+import { KubeClient } from '../cluster/kube-client.js';
 import { loadConfig } from '../config/load-config.js';
+import type { Config } from '../core/config.js';
 import { buildApp } from '../server/app.js';
 import { Metrics } from '../server/metrics.js';
 import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
 import { loadState } from '../state/load-state.js';
-import type { Command } from './command.js';
+import type { Command, Io } from './command.js';
 import { UsageError } from './usage-error.js';
 
 /** BUNDLED_STATE is the example cluster shipped with netfence, for standalone runs. */
 export const BUNDLED_STATE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'cluster');
 
-function parsePortFlag(text: string): number {
-  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
-  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${JSON.stringify(text)}: expected a TCP port 0-65535`);
-  return port;
+interface ServeFlags {
+  readonly config: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly tlsCert: string | undefined;
+  readonly tlsKey: string | undefined;
+  readonly kubeconfig: string | undefined;
+  readonly state: string | undefined;
+  readonly certsDir: string;
+  readonly san: readonly string[];
+}
+
+function parseFlags(args: readonly string[]): ServeFlags {
+  const { values } = parseArgs({
+    args: [...args],
+    options: {
+      config: { type: 'string' },
+      port: { type: 'string', default: '8443' },
+      host: { type: 'string', default: '0.0.0.0' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      state: { type: 'string' },
+      'certs-dir': { type: 'string', default: 'certs' },
+      san: { type: 'string', multiple: true, default: [] },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (values.kubeconfig !== undefined && values.state !== undefined) throw new UsageError('--kubeconfig and --state exclude each other: watch a cluster, or serve a state');
+  const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${JSON.stringify(values.port)}: expected a TCP port 0-65535`);
+  return {
+    config: values.config,
+    port,
+    host: values.host,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
+    kubeconfig: values.kubeconfig,
+    state: values.state,
+    certsDir: values['certs-dir'],
+    san: values.san,
+  };
+}
+
+async function tlsFor(flags: ServeFlags, config: Config): Promise<TlsFiles> {
+  if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) return loadTlsFiles(flags.tlsCert, flags.tlsKey);
+  return ensureSelfSigned(flags.certsDir, [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...flags.san]);
+}
+
+/** clusterCredentials finds credentials to watch with, or undefined to run standalone. */
+async function clusterCredentials(flags: ServeFlags, logger: Logger): Promise<Credentials | undefined> {
+  if (flags.state !== undefined) return undefined;
+  let credentials: Credentials | undefined;
+  try {
+    credentials = findCredentials(flags.kubeconfig);
+  } catch (error) {
+    throw new UsageError(`cannot read cluster credentials: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (credentials === undefined || credentials.explicit) return credentials;
+  const reachable = await new KubeClient(credentials.kubeConfig)
+    .request('GET', '/version', undefined, 'application/json', 3_000)
+    .then((response) => response.status === 200)
+    .catch(() => false);
+  if (reachable) return credentials;
+  logger.warn({ kubeconfig: credentials.source }, 'the cluster in this kubeconfig cannot be reached: running standalone on the example cluster');
+  return undefined;
+}
+
+async function standaloneContext(flags: ServeFlags, config: Config, logger: Logger): Promise<{ context: AdmissionContext; ready: () => boolean; stop: () => void }> {
+  const statePath = flags.state ?? BUNDLED_STATE;
+  const loaded = await loadState(statePath);
+  for (const notice of loaded.notices) logger.warn({ notice }, 'state');
+  const context = new StandaloneContext(new EditableState(loaded.state), config);
+  logger.info({ state: statePath, essentialServices: context.essentials().services.map((s) => `${s.name}: ${s.describe}`) }, 'standalone: serving a state from files');
+  return { context, ready: () => true, stop: () => undefined };
+}
+
+function clusterContext(credentials: Credentials, config: Config, logger: Logger): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
+  const client = new KubeClient(credentials.kubeConfig);
+  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace] });
+  const context = new ClusterContext(cache, config);
+  cache.start();
+  let announced = false;
+  const ready = (): boolean => {
+    const synced = cache.synced();
+    if (synced && !announced) {
+      announced = true;
+      logger.info({ essentialServices: context.essentials().services.map((s) => `${s.name}: ${s.describe}`) }, 'caches synced; essential services discovered');
+    }
+    return synced;
+  };
+  const poll = setInterval(ready, 500);
+  poll.unref();
+  logger.info({ server: client.server(), credentials: credentials.source }, 'cluster mode: watching namespaces and NetworkPolicies');
+  return { context, ready, stop: () => cache.stop() };
 }
 
 /**
- * serveCommand runs the webhook over HTTPS. Without cluster credentials it runs standalone on a
- * state directory (the bundled example cluster by default) with a self-signed certificate in
- * ./certs, whose CA it prints for a webhook configuration's caBundle.
+ * serveCommand runs the webhook over HTTPS. With cluster credentials (`--kubeconfig`, KUBECONFIG,
+ * in-cluster, or a reachable ~/.kube/config) it watches the cluster; otherwise it runs standalone
+ * on a state directory (the bundled example cluster by default). Without --tls-cert/--tls-key it
+ * serves a self-signed certificate from ./certs and prints its CA for a caBundle.
  */
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the admission webhook (HTTPS): standalone on a state directory when no cluster is configured',
-  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F] [--state DIR] [--certs-dir DIR] [--san NAME|IP...]',
+  summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
+  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...]',
   async run(args, io) {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        config: { type: 'string' },
-        port: { type: 'string', default: '8443' },
-        host: { type: 'string', default: '0.0.0.0' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        kubeconfig: { type: 'string' },
-        state: { type: 'string' },
-        'certs-dir': { type: 'string', default: 'certs' },
-        san: { type: 'string', multiple: true, default: [] },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.kubeconfig !== undefined) {
-      throw new UsageError('--kubeconfig: cluster mode (watching a live cluster) is not in this version yet; use --state DIR');
-    }
-    if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
-      throw new UsageError('--tls-cert and --tls-key go together');
-    }
-    const port = parsePortFlag(values.port);
-    const config = await loadConfig(values.config);
-    const statePath = values.state ?? BUNDLED_STATE;
-    const loaded = await loadState(statePath);
+    const flags = parseFlags(args);
+    const config = await loadConfig(flags.config);
     const logger = pino({ name: 'netfence' });
-    for (const notice of loaded.notices) logger.warn({ notice }, 'state');
-
-    const certFile = values['tls-cert'];
-    const keyFile = values['tls-key'];
-    const tls =
-      certFile !== undefined && keyFile !== undefined
-        ? await loadTlsFiles(certFile, keyFile)
-        : await ensureSelfSigned(values['certs-dir'], [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...values.san]);
-    const context = new StandaloneContext(new EditableState(loaded.state), config);
-    const app = buildApp({ context, logger, metrics: new Metrics(), https: { key: tls.key, cert: tls.cert }, ready: () => true });
-    const address = await app.listen({ port, host: values.host });
-    const dns = context.essentials().services.map((service) => `${service.name}: ${service.describe}`);
-    logger.info({ address, state: statePath, mode: config.defaultMode, essentialServices: dns }, 'netfence is serving (standalone)');
-    if (tls.ca !== undefined) {
-      io.stderr(`Self-signed certificate in ${values['certs-dir']}/ (CA: ${values['certs-dir']}/ca.crt). caBundle for a webhook configuration:`);
-      io.stderr(Buffer.from(tls.ca).toString('base64'));
-      io.stderr(`Try: curl --cacert ${values['certs-dir']}/ca.crt https://localhost:${port}/healthz`);
-    }
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string): void => {
-        logger.info({ signal }, 'shutting down: finishing in-flight requests');
-        void app.close().then(resolve);
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    const credentials = await clusterCredentials(flags, logger);
+    const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger);
+    const tls = await tlsFor(flags, config);
+    const app = buildApp({ context: mode.context, logger, metrics: new Metrics(), https: { key: tls.key, cert: tls.cert }, ready: mode.ready });
+    const address = await app.listen({ port: flags.port, host: flags.host });
+    logger.info({ address, mode: config.defaultMode }, 'netfence is serving');
+    if (tls.ca !== undefined) printCa(io, flags, tls.ca);
+    await untilSignal(logger);
+    await app.close();
+    mode.stop();
     return 0;
   },
 };
+
+function printCa(io: Io, flags: ServeFlags, ca: string): void {
+  io.stderr(`Self-signed certificate in ${flags.certsDir}/ (CA: ${flags.certsDir}/ca.crt). caBundle for a webhook configuration:`);
+  io.stderr(Buffer.from(ca).toString('base64'));
+  io.stderr(`Try: curl --cacert ${flags.certsDir}/ca.crt https://localhost:${flags.port}/healthz`);
+}
+
+/** untilSignal waits for SIGTERM or SIGINT; the caller then stops accepting and finishes in-flight requests. */
+function untilSignal(logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

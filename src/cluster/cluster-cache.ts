@@ -34,9 +34,10 @@ export class ClusterCache {
   private readonly pods: Reflector<Pod>[];
   private readonly services: Reflector<Service>[];
   private current: MemoryState | undefined;
+  private servicesChanged = 0;
 
   constructor(options: ClusterCacheOptions) {
-    const make = <T>(path: string, decode: (raw: unknown) => T): Reflector<T> =>
+    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false): Reflector<T> =>
       new Reflector({
         client: options.client,
         path,
@@ -44,14 +45,15 @@ export class ClusterCache {
         logger: options.logger,
         onChange: () => {
           this.current = undefined;
+          if (locatesServices) this.servicesChanged++;
           options.onChange?.();
         },
         ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
       });
     this.namespaces = make('/api/v1/namespaces', decodeNamespace);
     this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', decodeNetworkPolicy);
-    this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod));
-    this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService));
+    this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
+    this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
   }
 
   private all(): Array<Reflector<unknown>> {
@@ -75,6 +77,11 @@ export class ClusterCache {
   /** healthy says whether every watch is open now (false while a cache recovers: decisions may be stale). */
   healthy(): boolean {
     return this.all().every((reflector) => reflector.healthy());
+  }
+
+  /** servicesVersion changes whenever a pod or Service that locates essential services changes. */
+  servicesVersion(): number {
+    return this.servicesChanged;
   }
 
   /** snapshot is the cluster as last seen: the same object until something changes. */

@@ -29,7 +29,7 @@ export class KubeClient {
   }
 
   /** request makes one REST call; a non-2xx status is returned, not thrown. */
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse> {
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json', timeoutMs = 30_000): Promise<KubeResponse> {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster === null) throw new Error('the kubeconfig has no current cluster');
     const options = await this.kubeConfig.applyToFetchOptions({});
@@ -41,6 +41,7 @@ export class KubeClient {
       headers,
       ...(options.agent === undefined ? {} : { agent: options.agent }),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeout: timeoutMs,
     });
     const text = await response.text();
     let parsed: unknown = undefined;
