@@ -7,6 +7,8 @@ export const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name';
 export interface Namespace {
   readonly name: string;
   readonly labels: Labels;
+  /** terminating: the namespace is being deleted (deletionTimestamp set): leave its policies alone. */
+  readonly terminating?: boolean;
 }
 
 /**

@@ -224,6 +224,10 @@ export class FakeApiServer {
     }
     const body = JSON.parse(await readBody(request)) as KubeObject;
     if (method === 'POST') {
+      const generateName = body.metadata['generateName'];
+      if ((body.metadata.name === undefined || body.metadata.name === '') && typeof generateName === 'string') {
+        body.metadata.name = `${generateName}${Math.random().toString(36).slice(2, 7)}`;
+      }
       const createKey = keyOf(namespace, body.metadata.name);
       if (store.has(createKey)) return this.send(request, response, 409, status(409, 'AlreadyExists', `${resource.plural} "${body.metadata.name}" already exists`));
       return this.send(request, response, 201, this.write(resource, createKey, { ...body, metadata: { ...body.metadata, ...(namespace === undefined ? {} : { namespace }) } }, 'ADDED'));

@@ -1,0 +1,201 @@
+import { isManaged } from '../core/baseline.js';
+import { planBaseline } from '../core/baseline-plan.js';
+import type { Config } from '../core/config.js';
+import { networkPolicyManifest } from '../core/manifest.js';
+import type { Namespace } from '../core/namespace.js';
+import type { NetworkPolicy } from '../core/network-policy.js';
+import type { ClusterCache } from './cluster-cache.js';
+import type { KubeClient } from './kube-client.js';
+import type { ReflectorLogger } from './reflector.js';
+
+/** ReconcilerLogger is the part of a logger the reconciler uses. */
+export interface ReconcilerLogger extends ReflectorLogger {
+  error(fields: object, message: string): void;
+}
+
+/** ReconcilerCounters count what the reconciler did (Prometheus counters in production). */
+export interface ReconcilerCounters {
+  provisioned(namespace: string): void;
+  repaired(namespace: string): void;
+}
+
+/** ReconcilerOptions wire the reconciler. */
+export interface ReconcilerOptions {
+  readonly client: KubeClient;
+  readonly cache: ClusterCache;
+  readonly config: Config;
+  readonly logger: ReconcilerLogger;
+  readonly counters?: ReconcilerCounters;
+  /** debounceMs groups bursts of watch events into one pass. */
+  readonly debounceMs?: number;
+  /** fight: more repairs of one policy than `repairs` within `windowMs` means another controller fights back. */
+  readonly fight?: { readonly repairs: number; readonly windowMs: number };
+  readonly now?: () => number;
+}
+
+const policiesPath = (namespace: string, name?: string): string =>
+  `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+
+/**
+ * Reconciler provisions every namespace's baseline policies and repairs them when they drift:
+ * created when missing (new namespaces, and those that existed before netfence or appeared while
+ * it was down), replaced when edited (with conflict retries), switched when the profile label
+ * changes, removed on opt-out. It leaves terminating namespaces alone, and stops repairing a
+ * policy that another controller keeps changing back, reporting it instead of fighting.
+ */
+export class Reconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly repairs = new Map<string, number[]>();
+  private readonly contested = new Set<string>();
+  /** provisioned: namespaces whose baseline this process has seen in place (a later create is a repair). */
+  private readonly provisioned = new Set<string>();
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** notify asks for a pass soon (call it on every cache change); passes never overlap. */
+  notify(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.reconcileAll();
+    }, this.options.debounceMs ?? 100);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+
+  /** reconcileAll runs one pass over every namespace (or queues one after the running pass). */
+  async reconcileAll(): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        const state = this.options.cache.snapshot();
+        for (const namespace of state.namespaces()) {
+          if (this.stopped) return;
+          await this.reconcileNamespace(namespace, state.policiesIn(namespace.name)).catch((error: unknown) => {
+            this.options.logger.warn({ namespace: namespace.name, error: error instanceof Error ? error.message : String(error) }, 'baseline: reconcile failed; will retry');
+            this.notifyLater();
+          });
+        }
+      } while (this.again && !this.stopped);
+    })();
+    try {
+      await this.running;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private notifyLater(): void {
+    setTimeout(() => this.notify(), 1_000).unref();
+  }
+
+  private async reconcileNamespace(namespace: Namespace, policies: readonly NetworkPolicy[]): Promise<void> {
+    const plan = planBaseline(namespace, policies, this.options.config);
+    if (plan.kind === 'skip') {
+      if (plan.reason.startsWith('unknown profile')) this.options.logger.warn({ namespace: namespace.name }, `baseline: ${plan.reason}`);
+      return;
+    }
+    const { create, replace, remove } = plan;
+    const hadManaged = this.provisioned.has(namespace.name) || policies.some((policy) => isManaged(policy.labels));
+    if (plan.create.length > 0 || hadManaged) this.provisioned.add(namespace.name);
+    if (create.length + replace.length + remove.length === 0) return;
+    // A policy created again in a provisioned namespace, or replaced, is a repair: watch for fights.
+    for (const policy of create) if (!hadManaged || !this.fighting(policy)) await this.create(policy);
+    for (const policy of replace) if (!this.fighting(policy)) await this.replace(policy);
+    for (const name of remove) await this.remove(namespace.name, name);
+    const names = [...create, ...replace].map((policy) => policy.name);
+    if (!hadManaged && replace.length === 0 && create.length > 0) {
+      this.options.counters?.provisioned(namespace.name);
+      await this.event(namespace.name, 'Normal', 'BaselineProvisioned', `netfence provisioned baseline profile "${plan.profile}": ${names.join(', ')}`);
+    } else if (names.length > 0) {
+      this.options.counters?.repaired(namespace.name);
+      await this.event(namespace.name, 'Normal', 'BaselineRepaired', `netfence repaired baseline profile "${plan.profile}": ${names.join(', ')}`);
+    }
+    if (remove.length > 0) await this.event(namespace.name, 'Normal', 'BaselineRemoved', `netfence removed managed policies: ${remove.join(', ')}`);
+    this.options.logger.info({ namespace: namespace.name, profile: plan.profile, created: create.map((p) => p.name), replaced: replace.map((p) => p.name), removed: remove }, 'baseline reconciled');
+  }
+
+  /** fighting records a repair and says whether this policy is being changed back too often. */
+  private fighting(policy: NetworkPolicy): boolean {
+    const key = `${policy.namespace}/${policy.name}`;
+    const now = (this.options.now ?? Date.now)();
+    const { repairs: limit, windowMs } = this.options.fight ?? { repairs: 5, windowMs: 5 * 60_000 };
+    const recent = (this.repairs.get(key) ?? []).filter((time) => now - time < windowMs);
+    recent.push(now);
+    this.repairs.set(key, recent);
+    if (recent.length <= limit) return false;
+    if (!this.contested.has(key)) {
+      this.contested.add(key);
+      this.options.logger.error({ policy: key, repairs: recent.length, windowMs }, 'baseline: another controller keeps changing this managed policy; netfence stops repairing it');
+      void this.event(policy.namespace, 'Warning', 'BaselineContested', `netfence stopped repairing ${policy.name}: it was changed back ${recent.length} times within ${Math.round(windowMs / 1000)}s (another controller?)`);
+    }
+    return true;
+  }
+
+  private async create(policy: NetworkPolicy): Promise<void> {
+    const response = await this.options.client.request('POST', policiesPath(policy.namespace), networkPolicyManifest(policy, { labels: policy.labels }));
+    if (response.status === 409) return; // created meanwhile: the next pass compares it
+    expectOk(response.status, `create ${policy.namespace}/${policy.name}`, response.body);
+  }
+
+  /** replace PUTs the rendered policy over the current one, retrying on 409 Conflict with a fresh resourceVersion. */
+  private async replace(policy: NetworkPolicy): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.options.client.request('GET', policiesPath(policy.namespace, policy.name));
+      if (current.status === 404) return this.create(policy);
+      expectOk(current.status, `get ${policy.namespace}/${policy.name}`, current.body);
+      const manifest = networkPolicyManifest(policy, { labels: policy.labels });
+      const metadata = manifest['metadata'];
+      if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) metadata['resourceVersion'] = resourceVersionOf(current.body);
+      const response = await this.options.client.request('PUT', policiesPath(policy.namespace, policy.name), manifest);
+      if (response.status !== 409 || attempt >= 5) return expectOk(response.status, `replace ${policy.namespace}/${policy.name}`, response.body);
+    }
+  }
+
+  private async remove(namespace: string, name: string): Promise<void> {
+    const response = await this.options.client.request('DELETE', policiesPath(namespace, name));
+    if (response.status !== 404) expectOk(response.status, `delete ${namespace}/${name}`, response.body);
+  }
+
+  private async event(namespace: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date((this.options.now ?? Date.now)()).toISOString();
+    const event = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { generateName: 'netfence-', namespace },
+      involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: namespace },
+      reason,
+      message,
+      type,
+      source: { component: 'netfence' },
+      reportingComponent: 'netfence',
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    const response = await this.options.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, event).catch(() => undefined);
+    if (response === undefined || response.status >= 300) this.options.logger.warn({ namespace, reason }, 'could not record an event');
+  }
+}
+
+function resourceVersionOf(body: unknown): string {
+  if (typeof body !== 'object' || body === null || !('metadata' in body)) return '';
+  const metadata = body.metadata;
+  return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '';
+}
+
+function expectOk(status: number, what: string, body: unknown): void {
+  if (status >= 200 && status < 300) return;
+  const message = typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : '';
+  throw new Error(`${what}: HTTP ${status}${message === '' ? '' : `: ${message}`}`);
+}

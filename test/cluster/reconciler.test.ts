@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClusterCache } from '../../src/cluster/cluster-cache.js';
+import { KubeClient } from '../../src/cluster/kube-client.js';
+import { Reconciler } from '../../src/cluster/reconciler.js';
+import { defaultConfig } from '../../src/config/defaults.js';
+import { FakeApiServer } from '../support/fake-apiserver.js';
+import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+
+/** Baseline provisioning and drift repair against the fake API server, through the watch. */
+
+let server: FakeApiServer | undefined;
+let stop: (() => void) | undefined;
+afterEach(async () => {
+  stop?.();
+  await server?.stop();
+});
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+interface Harness {
+  server: FakeApiServer;
+  errors: string[];
+  counts: { provisioned: number; repaired: number };
+}
+
+async function startReconciler(fight = { repairs: 5, windowMs: 60_000 }): Promise<Harness> {
+  server = new FakeApiServer();
+  const kubeConfig = await server.start();
+  server.put(namespace('kube-system'));
+  server.put(corednsPod('coredns-1', '10.244.0.10'));
+  server.put(kubeDnsService());
+  server.put(namespace('existing')); // created before netfence started: backfilled
+  server.put(namespace('dying'));
+  const client = new KubeClient(kubeConfig);
+  const errors: string[] = [];
+  const counts = { provisioned: 0, repaired: 0 };
+  const logger = { info: () => undefined, warn: () => undefined, error: (_: object, message: string) => errors.push(message) };
+  let reconciler: Reconciler | undefined;
+  const cache = new ClusterCache({ client, logger, serviceNamespaces: ['kube-system'], initialBackoffMs: 20, onChange: () => reconciler?.notify() });
+  reconciler = new Reconciler({
+    client,
+    cache,
+    config: defaultConfig(),
+    logger,
+    debounceMs: 20,
+    fight,
+    counters: { provisioned: () => counts.provisioned++, repaired: () => counts.repaired++ },
+  });
+  const current = reconciler;
+  stop = () => {
+    current.stop();
+    cache.stop();
+  };
+  cache.start();
+  return { server, errors, counts };
+}
+
+const baselineOf = (server: FakeApiServer, ns: string) => server.get('NetworkPolicy', ns, 'netfence-default-deny');
+const events = (server: FakeApiServer, ns: string) => server.list('Event').filter((event) => event.metadata.namespace === ns).map((event) => String(event['reason']));
+
+describe('Reconciler', () => {
+  it('backfills namespaces that existed before it, and provisions new ones within seconds', async () => {
+    const { server, counts } = await startReconciler();
+    await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
+    server.put(namespace('team-new'));
+    await until(() => baselineOf(server, 'team-new') !== undefined, 'the new namespace baseline');
+    const policy = baselineOf(server, 'team-new');
+    expect(policy?.metadata['labels']).toEqual({ 'app.kubernetes.io/managed-by': 'netfence', 'netfence.io/profile': 'default' });
+    expect(policy?.['spec']).toMatchObject({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    await until(() => events(server, 'team-new').includes('BaselineProvisioned'), 'the event');
+    expect(counts.provisioned).toBeGreaterThanOrEqual(2);
+    expect(baselineOf(server, 'kube-system')).toBeUndefined(); // exempt
+  });
+
+  it('repairs a deleted or edited managed policy', async () => {
+    const { server, counts } = await startReconciler();
+    await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
+    server.remove('NetworkPolicy', 'existing', 'netfence-default-deny');
+    await until(() => baselineOf(server, 'existing') !== undefined, 'the re-creation');
+    const current = baselineOf(server, 'existing');
+    if (current === undefined) throw new Error('no baseline');
+    server.put({ ...current, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+    await until(() => JSON.stringify(baselineOf(server, 'existing')?.['spec']).includes('Egress'), 'the repair of the edit');
+    await until(() => events(server, 'existing').includes('BaselineRepaired'), 'the event');
+    expect(counts.repaired).toBeGreaterThanOrEqual(2);
+  });
+
+  it('removes managed policies on opt-out, and leaves terminating namespaces alone', async () => {
+    const { server } = await startReconciler();
+    await until(() => baselineOf(server, 'existing') !== undefined && baselineOf(server, 'dying') !== undefined, 'the backfill');
+    server.put(namespace('existing', { 'netfence.io/baseline': 'none' }));
+    await until(() => baselineOf(server, 'existing') === undefined, 'the removal');
+    server.put({ ...namespace('dying'), metadata: { name: 'dying', labels: {}, deletionTimestamp: '2026-11-24T10:00:00Z' } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.remove('NetworkPolicy', 'dying', 'netfence-default-deny'); // the namespace controller at work
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(baselineOf(server, 'dying')).toBeUndefined();
+  });
+
+  it('keeps tenant policies, and does not fight another controller forever', async () => {
+    const { server, errors } = await startReconciler({ repairs: 3, windowMs: 60_000 });
+    server.put(networkPolicy('existing', 'tenant-own', { podSelector: {}, policyTypes: ['Ingress'] }));
+    await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
+    // Another controller keeps removing Egress from the managed policy.
+    for (let round = 0; round < 6; round++) {
+      const current = baselineOf(server, 'existing');
+      if (current === undefined) throw new Error('no baseline');
+      server.put({ ...current, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await until(() => errors.some((message) => message.includes('another controller keeps changing')), 'the fight to be reported');
+    expect(events(server, 'existing')).toContain('BaselineContested');
+    expect(server.get('NetworkPolicy', 'existing', 'tenant-own')).toBeDefined();
+  });
+});
