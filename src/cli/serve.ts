@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,8 @@ import { ClusterContext } from '../cluster/cluster-context.js';
 import { findCredentials } from '../cluster/credentials.js';
 import type { Credentials } from '../cluster/credentials.js';
 import { KubeClient } from '../cluster/kube-client.js';
+import { LeaderElection } from '../cluster/leader-election.js';
+import { Reconciler } from '../cluster/reconciler.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
 import { buildApp } from '../server/app.js';
@@ -103,11 +106,30 @@ async function standaloneContext(flags: ServeFlags, config: Config, logger: Logg
   return { context, ready: () => true, stop: () => undefined };
 }
 
-function clusterContext(credentials: Credentials, config: Config, logger: Logger): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
+function clusterContext(credentials: Credentials, config: Config, logger: Logger, metrics: Metrics): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
   const client = new KubeClient(credentials.kubeConfig);
-  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace] });
+  // onChange runs only after cache.start() below, once the reconciler and the election exist.
+  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (election.isLeader() ? reconciler.notify() : undefined) });
   const context = new ClusterContext(cache, config);
+  const reconciler = new Reconciler({
+    client,
+    cache,
+    config,
+    logger,
+    counters: { provisioned: () => metrics.baselineProvisioned.inc(), repaired: () => metrics.baselineRepaired.inc() },
+  });
+  // Every replica serves admission; only the leader reconciles.
+  const election = new LeaderElection({
+    client,
+    namespace: config.namespace,
+    name: 'netfence-reconciler',
+    identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+    logger,
+    onStartedLeading: () => reconciler.notify(),
+    onStoppedLeading: () => undefined,
+  });
   cache.start();
+  election.start();
   let announced = false;
   const ready = (): boolean => {
     const synced = cache.synced();
@@ -120,7 +142,15 @@ function clusterContext(credentials: Credentials, config: Config, logger: Logger
   const poll = setInterval(ready, 500);
   poll.unref();
   logger.info({ server: client.server(), credentials: credentials.source }, 'cluster mode: watching namespaces and NetworkPolicies');
-  return { context, ready, stop: () => cache.stop() };
+  return {
+    context,
+    ready,
+    stop: () => {
+      election.stop();
+      reconciler.stop();
+      cache.stop();
+    },
+  };
 }
 
 /**
@@ -138,9 +168,10 @@ export const serveCommand: Command = {
     const config = await loadConfig(flags.config);
     const logger = pino({ name: 'netfence' });
     const credentials = await clusterCredentials(flags, logger);
-    const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger);
+    const metrics = new Metrics();
+    const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger, metrics);
     const tls = await tlsFor(flags, config);
-    const app = buildApp({ context: mode.context, logger, metrics: new Metrics(), https: { key: tls.key, cert: tls.cert }, ready: mode.ready });
+    const app = buildApp({ context: mode.context, logger, metrics, https: { key: tls.key, cert: tls.cert }, ready: mode.ready });
     const address = await app.listen({ port: flags.port, host: flags.host });
     logger.info({ address, mode: config.defaultMode }, 'netfence is serving');
     if (tls.ca !== undefined) printCa(io, flags, tls.ca);

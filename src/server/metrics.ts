@@ -26,6 +26,17 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly baselineProvisioned = new Counter({
+    name: 'netfence_baseline_provisioned_total',
+    help: 'Namespaces whose baseline policies netfence provisioned.',
+    registers: [this.registry],
+  });
+  readonly baselineRepaired = new Counter({
+    name: 'netfence_baseline_repaired_total',
+    help: 'Repairs of drifted or deleted baseline policies.',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'netfence_' });
   }

@@ -70,7 +70,7 @@ describe('cluster mode', () => {
     expect(allowed.allowed).toBe(true);
   });
 
-  it('`netfence serve --kubeconfig` watches the cluster and answers readyz', async () => {
+  it('`netfence serve --kubeconfig` watches the cluster, answers readyz, leads and provisions baselines', async () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
     server.put(namespace('kube-system'));
@@ -96,6 +96,11 @@ describe('cluster mode', () => {
         }).on('error', reject);
       });
       expect(readyz).toEqual({ status: 200, body: '{"status":"ready"}' });
+      // The one replica wins the Lease and provisions the namespace's baseline.
+      server.put(namespace('team-z'));
+      const fake = server;
+      await until(() => fake.get('NetworkPolicy', 'team-z', 'netfence-default-deny') !== undefined, 'the baseline of a new namespace');
+      expect(server.get('Lease', 'netfence', 'netfence-reconciler')).toBeDefined();
     } finally {
       child.kill('SIGTERM');
     }

@@ -1,0 +1,133 @@
+import type { KubeClient } from './kube-client.js';
+import type { ReflectorLogger } from './reflector.js';
+
+/** LeaderElectionOptions configure one Lease-based election. */
+export interface LeaderElectionOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  readonly name: string;
+  /** identity names this replica (its pod name in a cluster). */
+  readonly identity: string;
+  readonly leaseSeconds?: number;
+  readonly retryMs?: number;
+  readonly onStartedLeading: () => void;
+  readonly onStoppedLeading: () => void;
+  readonly logger: ReflectorLogger;
+  readonly now?: () => number;
+}
+
+/** microTime prints a time as Kubernetes MicroTime (RFC 3339 with microseconds). */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  renewTime?: string;
+  acquireTime?: string;
+  leaseTransitions?: number;
+}
+
+function specOf(body: unknown): { spec: LeaseSpec; resourceVersion: string } {
+  const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {});
+  const spec = record(record(body)['spec']);
+  const metadata = record(record(body)['metadata']);
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  return {
+    spec: {
+      holderIdentity: text(spec['holderIdentity']),
+      leaseDurationSeconds: number(spec['leaseDurationSeconds']),
+      renewTime: text(spec['renewTime']),
+      acquireTime: text(spec['acquireTime']),
+      leaseTransitions: number(spec['leaseTransitions']),
+    },
+    resourceVersion: text(metadata['resourceVersion']) ?? '',
+  };
+}
+
+/**
+ * LeaderElection elects one replica with a coordination.k8s.io/v1 Lease, as client-go does:
+ * create it, renew it while holding it, take it over once its holder stopped renewing for a whole
+ * lease duration. Writes carry the resourceVersion read, so two replicas never both win.
+ */
+export class LeaderElection {
+  private leading = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: LeaderElectionOptions) {}
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  start(): void {
+    const tick = async (): Promise<void> => {
+      if (this.stopped) return;
+      const leading = await this.tryAcquireOrRenew().catch((error: unknown) => {
+        this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'leader election: lease update failed');
+        return false;
+      });
+      this.setLeading(leading);
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.options.retryMs ?? 2_000);
+    };
+    void tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.setLeading(false);
+  }
+
+  private setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    this.options.logger.info({ identity: this.options.identity, lease: `${this.options.namespace}/${this.options.name}` }, leading ? 'leader election: now leading' : 'leader election: no longer leading');
+    if (leading) this.options.onStartedLeading();
+    else this.options.onStoppedLeading();
+  }
+
+  private path(name?: string): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  }
+
+  /** tryAcquireOrRenew makes one attempt and says whether this replica holds the lease now. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { client, identity, name } = this.options;
+    const now = (this.options.now ?? Date.now)();
+    const duration = this.options.leaseSeconds ?? 15;
+    const current = await client.request('GET', this.path(name));
+    if (current.status === 404) {
+      const created = await client.request('POST', this.path(), {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: this.options.namespace },
+        spec: { holderIdentity: identity, leaseDurationSeconds: duration, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+      });
+      return created.status === 201 || created.status === 200;
+    }
+    if (current.status !== 200) throw new Error(`GET lease: HTTP ${current.status}`);
+    const { spec, resourceVersion } = specOf(current.body);
+    const held = spec.holderIdentity === identity;
+    const renewed = spec.renewTime === undefined ? 0 : Date.parse(spec.renewTime);
+    const expired = now > renewed + (spec.leaseDurationSeconds ?? duration) * 1000;
+    if (!held && !expired && spec.holderIdentity !== undefined && spec.holderIdentity !== '') return false;
+    const next: LeaseSpec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: duration,
+      renewTime: microTime(now),
+      acquireTime: held ? spec.acquireTime ?? microTime(now) : microTime(now),
+      leaseTransitions: (spec.leaseTransitions ?? 0) + (held ? 0 : 1),
+    };
+    const updated = await client.request('PUT', this.path(name), {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: this.options.namespace, resourceVersion },
+      spec: next,
+    });
+    return updated.status === 200; // 409: another replica wrote first
+  }
+}
