@@ -5,6 +5,7 @@ import { ConfigError } from '../config/load-config.js';
 import { DecodeError } from '../k8s/decode.js';
 import { StateError } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
+import { auditCommand } from './audit.js';
 import { baselineCommand } from './baseline.js';
 import { checkCommand } from './check.js';
 import { serveCommand } from './serve.js';
@@ -14,7 +15,7 @@ import { UsageError } from './usage-error.js';
 /** EXIT_USAGE is the exit code for a bad command line or bad input files. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand];
+const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

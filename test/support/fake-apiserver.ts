@@ -29,7 +29,12 @@ const RESOURCES: readonly Resource[] = [
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
   { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
+  { group: 'wgpolicyk8s.io', version: 'v1alpha2', plural: 'policyreports', kind: 'PolicyReport', namespaced: true },
 ];
+
+/** OPTIONAL_GROUPS are served only when a test installs them, as CRDs are. */
+const OPTIONAL_GROUPS = new Set(['wgpolicyk8s.io']);
 
 interface WatchEvent {
   readonly rv: number;
@@ -60,6 +65,7 @@ export class FakeApiServer {
   private resourceVersion = 1;
   private compactedBelow = 0;
   private failures: number[] = [];
+  private readonly installedGroups = new Set<string>();
   readonly requests: RequestLog[] = [];
   private readonly certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
   private readonly server: Server = createServer({ key: this.certs.key, cert: this.certs.cert }, (request, response) => {
@@ -141,6 +147,11 @@ export class FakeApiServer {
     this.failures.push(...statuses);
   }
 
+  /** install serves an optional API group, as installing its CRD would (e.g. 'wgpolicyk8s.io'). */
+  install(group: string): void {
+    this.installedGroups.add(group);
+  }
+
   /** watchCount is how many watch streams are open. */
   watchCount(): number {
     return this.watchers.size;
@@ -198,7 +209,12 @@ export class FakeApiServer {
     const failure = this.failures.shift();
     if (failure !== undefined) return this.send(request, response, failure, status(failure, 'InternalError', 'injected failure'));
     const url = new URL(request.url ?? '/', 'https://localhost');
+    const discovery = this.discovery(url.pathname);
+    if (discovery !== undefined) return this.send(request, response, 200, discovery);
     const route = parsePath(url.pathname);
+    if (route !== undefined && OPTIONAL_GROUPS.has(route.resource.group) && !this.installedGroups.has(route.resource.group)) {
+      return this.send(request, response, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
+    }
     if (route === undefined) return this.send(request, response, 404, status(404, 'NotFound', `no route ${url.pathname}`));
     const { resource, namespace, name } = route;
     const store = this.store(resource.plural);
@@ -241,6 +257,21 @@ export class FakeApiServer {
       return this.send(request, response, 200, this.write(resource, key, body, 'MODIFIED'));
     }
     return this.send(request, response, 405, status(405, 'MethodNotAllowed', method));
+  }
+
+  /** discovery answers GET /apis/GROUP/VERSION with the APIResourceList of a served group. */
+  private discovery(path: string): Record<string, unknown> | undefined {
+    const [root, group, version, ...rest] = path.split('/').filter(Boolean);
+    if (root !== 'apis' || group === undefined || version === undefined || rest.length > 0) return undefined;
+    if (OPTIONAL_GROUPS.has(group) && !this.installedGroups.has(group)) return undefined;
+    const resources = RESOURCES.filter((resource) => resource.group === group && resource.version === version);
+    if (resources.length === 0) return undefined;
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${group}/${version}`,
+      resources: resources.map((resource) => ({ name: resource.plural, singularName: resource.kind.toLowerCase(), namespaced: resource.namespaced, kind: resource.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] })),
+    };
   }
 
   private watch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string | undefined, since: number): void {

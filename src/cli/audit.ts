@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { ClusterCache } from '../cluster/cluster-cache.js';
+import { findCredentials } from '../cluster/credentials.js';
+import { KubeClient } from '../cluster/kube-client.js';
+import { writePolicyReports } from '../cluster/policy-reports.js';
+import { loadConfig } from '../config/load-config.js';
+import { auditCluster, auditedNamespaces } from '../core/audit.js';
+import type { ClusterState } from '../core/cluster-state.js';
+import type { Config } from '../core/config.js';
+import type { Finding } from '../core/finding.js';
+import { findingJson } from '../core/finding-json.js';
+import { formatLabels } from '../core/labels.js';
+import { resolveEssentialServices } from '../core/resolve-essential-services.js';
+import { loadState } from '../state/load-state.js';
+import type { Command, Io } from './command.js';
+import { UsageError } from './usage-error.js';
+
+/** EXIT_FINDINGS is audit's exit code when a guardrail is broken (a deny-severity finding). */
+export const EXIT_FINDINGS = 1;
+
+const SYNC_TIMEOUT_MS = 30_000;
+
+async function liveState(kubeconfig: string | undefined, config: Config, io: Io): Promise<{ state: ClusterState; client: KubeClient }> {
+  let credentials;
+  try {
+    credentials = findCredentials(kubeconfig);
+  } catch (error) {
+    throw new UsageError(`cannot read cluster credentials: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (credentials === undefined) throw new UsageError('no cluster credentials (--kubeconfig, KUBECONFIG, in-cluster or ~/.kube/config); use --state DIR for files');
+  const client = new KubeClient(credentials.kubeConfig);
+  const quiet = { info: () => undefined, warn: (fields: object, message: string) => io.stderr(`netfence audit: ${message} ${JSON.stringify(fields)}`) };
+  const cache = new ClusterCache({ client, logger: quiet, serviceNamespaces: [config.clusterDns.namespace] });
+  cache.start();
+  try {
+    const deadline = Date.now() + SYNC_TIMEOUT_MS;
+    while (!cache.synced()) {
+      if (Date.now() > deadline) throw new Error(`could not list the cluster at ${client.server()} within ${SYNC_TIMEOUT_MS / 1000}s`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { state: cache.snapshot(), client };
+  } finally {
+    cache.stop();
+  }
+}
+
+function table(findings: readonly Finding[]): string {
+  const rows = findings.map((finding) => [
+    finding.object.split('/')[0] ?? finding.object,
+    finding.rule,
+    finding.severity,
+    finding.object,
+    finding.counterexample === undefined ? '' : formatLabels(finding.counterexample.labels),
+    finding.service ?? '',
+  ]);
+  const header = ['NAMESPACE', 'RULE', 'SEVERITY', 'OBJECT', 'EXAMPLE POD', 'SERVICE'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/**
+ * auditCommand scans a cluster with the same rules as admission: namespaces without default-deny,
+ * pods cut off from DNS or another essential service, policies that break a rule. A table for
+ * people, `--json` for machines, and PolicyReports where the wgpolicyk8s.io CRD is installed.
+ */
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: 'scan a live cluster (or a state directory) and report every broken guardrail',
+  usage: 'netfence audit [--json] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        json: { type: 'boolean', default: false },
+        config: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        state: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.state !== undefined && values.kubeconfig !== undefined) throw new UsageError('--kubeconfig and --state exclude each other');
+    const config = await loadConfig(values.config);
+    const live = values.state === undefined ? await liveState(values.kubeconfig, config, io) : undefined;
+    const state = live?.state ?? (await loadState(values.state ?? '')).state;
+    const findings = auditCluster({ state, config, essentials: resolveEssentialServices(state, config) });
+    if (live !== undefined && !values['dry-run']) {
+      const written = await writePolicyReports(live.client, auditedNamespaces(state, config), findings);
+      if (written > 0) io.stderr(`netfence audit: wrote ${written} PolicyReport(s) (wgpolicyk8s.io/v1alpha2)`);
+    }
+    if (values.json) io.stdout(JSON.stringify({ findings: findings.map(findingJson) }));
+    else io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).`);
+    return findings.some((finding) => finding.severity === 'deny') ? EXIT_FINDINGS : 0;
+  },
+};

@@ -1,0 +1,100 @@
+import { essentialsPolicy } from './baseline.js';
+import type { ClusterState } from './cluster-state.js';
+import type { Config } from './config.js';
+import { coversSelector } from './coverage.js';
+import type { Finding, RuleId } from './finding.js';
+import { formatLabels } from './labels.js';
+import { networkPolicyManifest } from './manifest.js';
+import type { Namespace } from './namespace.js';
+import { policyId } from './network-policy.js';
+import type { NetworkPolicy } from './network-policy.js';
+import type { EssentialServices } from './resolve-essential-services.js';
+import { modeOf } from './rules/baseline-opt-out.js';
+import { findCutOff, policySetOf } from './rules/essential-access.js';
+import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
+import { summaryLine } from './rules/summary.js';
+import { SELECT_ALL } from './selector.js';
+
+/**
+ * Audit: the same guardrails applied to a cluster as it is, not to a change. For each namespace
+ * that is not exempt or off: pods not isolated in a required direction, pods cut off from an
+ * essential service (exactly, over every label set, so pods that do not exist yet count), and
+ * each policy that breaks a rule by its shape.
+ */
+
+/** AuditContext is what an audit reads. */
+export interface AuditContext {
+  readonly state: ClusterState;
+  readonly config: Config;
+  readonly essentials: EssentialServices;
+}
+
+/** auditNamespace lists a namespace's findings with the configured severities. */
+export function auditNamespace(namespace: Namespace, context: AuditContext): Finding[] {
+  const { state, config, essentials } = context;
+  const policies = state.policiesIn(namespace.name);
+  const fix = networkPolicyManifest(essentialsPolicy(namespace.name, config, essentials.services, new Set(policies.map((policy) => policy.name))));
+  const findings: Finding[] = [];
+  const gaps = [...config.requiredDirections].flatMap((direction) => {
+    const answer = coversSelector(SELECT_ALL, policies.filter((policy) => policy.policyTypes.has(direction)).map((policy) => policy.podSelector));
+    return answer.kind === 'covered' ? [] : [{ direction, labels: answer.kind === 'uncovered' ? answer.counterexample : new Map<string, string>() }];
+  });
+  const first = gaps[0];
+  if (first !== undefined) {
+    const directions = gaps.map((gap) => gap.direction).join(' and ');
+    findings.push({
+      rule: 'default-deny-missing',
+      severity: 'deny',
+      object: namespace.name,
+      counterexample: { namespace: namespace.name, labels: first.labels },
+      fix,
+      summary: summaryLine('default-deny-missing', `pods ${formatLabels(first.labels)} in ${namespace.name} are not isolated for ${directions}`),
+      message: `Pods in ${namespace.name} (for example with labels ${formatLabels(first.labels)}) are not selected by any policy with policyTypes ${directions}: that traffic of theirs is not restricted at all.`,
+    });
+  }
+  const set = policySetOf(policies, state);
+  for (const service of essentials.services) {
+    const cut = findCutOff(service, SELECT_ALL, set);
+    if (cut.kind === 'served') continue;
+    const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
+    const verb = service.direction === 'Egress' ? 'reach' : 'be reached by';
+    const labels = cut.kind === 'cut' ? cut.labels : new Map<string, string>();
+    const isolatedBy = cut.kind === 'cut' ? cut.isolatedBy.map(policyId).join(', ') : 'its policies';
+    findings.push({
+      rule,
+      severity: 'deny',
+      object: namespace.name,
+      service: service.name,
+      counterexample: { namespace: namespace.name, labels },
+      fix,
+      summary: summaryLine(rule, `pods ${formatLabels(labels)} in ${namespace.name} cannot ${verb} ${service.name}`),
+      message:
+        cut.kind === 'cut'
+          ? `Pods in ${namespace.name} with labels ${formatLabels(labels)} cannot ${verb} ${service.name} (${service.describe}): isolated for ${service.direction} by ${isolatedBy}, and no rule allows it.`
+          : `netfence could not prove within its search budget that every pod in ${namespace.name} can ${verb} ${service.name}.`,
+    });
+  }
+  for (const policy of policies) findings.push(...shapeFindings(policy));
+  return findings.flatMap((finding): Finding[] => {
+    const severity = config.severity[finding.rule];
+    return severity === 'off' ? [] : [{ ...finding, severity }];
+  });
+}
+
+function shapeFindings(policy: NetworkPolicy): Finding[] {
+  const change = { kind: 'NetworkPolicy' as const, operation: 'CREATE' as const, namespace: policy.namespace, name: policy.name, policy, oldPolicy: undefined, requester: { username: '', groups: [] } };
+  return [...allowAllFindings(change), ...namespaceSelectorAllFindings(change)];
+}
+
+/** auditedNamespaces are the namespaces netfence guards: not its own, not exempt, not in mode off. */
+export function auditedNamespaces(state: ClusterState, config: Config): Namespace[] {
+  return state
+    .namespaces()
+    .filter((namespace) => namespace.name !== config.namespace && !config.exempt.namespaces.includes(namespace.name))
+    .filter((namespace) => modeOf(namespace.labels, config.defaultMode) !== 'off');
+}
+
+/** auditCluster audits every namespace netfence guards. */
+export function auditCluster(context: AuditContext): Finding[] {
+  return auditedNamespaces(context.state, context.config).flatMap((namespace) => auditNamespace(namespace, context));
+}

@@ -1,0 +1,136 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCli } from '../../src/cli/main.js';
+import { FakeApiServer } from '../support/fake-apiserver.js';
+import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+
+/** `netfence audit`: offline on a state directory, and live against the fake API server. */
+
+const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+interface FindingJson {
+  rule: string;
+  severity: string;
+  object: string;
+  service?: string;
+  counterexample?: { namespace: string; labels: Record<string, string> };
+  fix?: Record<string, unknown>;
+}
+
+describe('netfence audit --state', () => {
+  it('finds every namespace without default-deny and every pod selector cut off from DNS, and exits 1', async () => {
+    const { code, out } = await run('audit', '--state', EXAMPLE, '--json');
+    expect(code).toBe(1);
+    const findings = (JSON.parse(out) as { findings: FindingJson[] }).findings;
+    const keys = findings.map((finding) => `${finding.object} ${finding.rule}`).sort();
+    expect(keys).toEqual(['ingress-nginx default-deny-missing', 'monitoring default-deny-missing', 'team-b default-deny-missing', 'team-b essential-egress']);
+    const dns = findings.find((finding) => finding.rule === 'essential-egress');
+    expect(dns).toMatchObject({ severity: 'deny', service: 'cluster-dns', counterexample: { namespace: 'team-b', labels: { app: 'reports' } } });
+  });
+
+  it('prints a table for people, one row a finding', async () => {
+    const { code, out } = await run('audit', '--state', EXAMPLE);
+    expect(code).toBe(1);
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^NAMESPACE\s+RULE\s+SEVERITY\s+OBJECT\s+EXAMPLE POD\s+SERVICE$/);
+    expect(lines.find((line) => line.includes('essential-egress'))).toMatch(/^team-b\s+essential-egress\s+deny\s+team-b\s+app=reports\s+cluster-dns$/);
+    expect(out).toContain('4 finding(s).');
+  });
+
+  it('suggests fixes that clear the findings: with every fix applied the audit is clean', async () => {
+    const findings = (JSON.parse((await run('audit', '--state', EXAMPLE, '--json')).out) as { findings: FindingJson[] }).findings;
+    const state = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
+    cpSync(EXAMPLE, state, { recursive: true });
+    const fixes = new Map(findings.map((finding) => [finding.object, finding.fix]));
+    writeFileSync(join(state, 'fixes.yaml'), [...fixes.values()].map((fix) => stringify(fix)).join('---\n'));
+    const { code, out } = await run('audit', '--state', state);
+    expect(out).toBe('No broken guardrail found.');
+    expect(code).toBe(0);
+  });
+
+  it('skips namespaces in mode off and exempt namespaces', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
+    writeFileSync(
+      join(state, 'cluster.yaml'),
+      [namespace('kube-system'), namespace('quiet', { 'netfence.io/mode': 'off' }), namespace('loud'), kubeDnsService(), corednsPod('coredns-1', '10.244.0.10')].map((object) => stringify(object)).join('---\n'),
+    );
+    const findings = (JSON.parse((await run('audit', '--state', state, '--json')).out) as { findings: FindingJson[] }).findings;
+    expect(findings.map((finding) => finding.object)).toEqual(['loud']);
+  });
+
+  it('refuses --state with --kubeconfig, and says when there is no cluster to read', async () => {
+    expect((await run('audit', '--state', EXAMPLE, '--kubeconfig', 'x')).code).toBe(2);
+    const missing = await run('audit', '--kubeconfig', join(tmpdir(), 'no-such-kubeconfig'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('cannot read cluster credentials');
+  });
+});
+
+describe('netfence audit (live)', () => {
+  let server: FakeApiServer | undefined;
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  async function cluster(installReports: boolean): Promise<{ server: FakeApiServer; kubeconfig: string }> {
+    const fake = new FakeApiServer();
+    server = fake;
+    const kubeConfig = await fake.start();
+    if (installReports) fake.install('wgpolicyk8s.io');
+    fake.put(namespace('kube-system'));
+    fake.put(corednsPod('coredns-1', '10.244.0.10'));
+    fake.put(kubeDnsService());
+    fake.put(namespace('open'));
+    fake.put(namespace('sound'));
+    fake.put(networkPolicy('sound', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }] }));
+    fake.put(namespace('cut'));
+    fake.put(networkPolicy('cut', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'netfence-audit-')), 'kubeconfig');
+    writeFileSync(kubeconfig, kubeConfig.exportConfig());
+    return { server: fake, kubeconfig };
+  }
+
+  it('lists the live cluster and writes one PolicyReport per namespace where the CRD is installed', async () => {
+    const { server, kubeconfig } = await cluster(true);
+    const { code, out, err } = await run('audit', '--kubeconfig', kubeconfig, '--json');
+    expect(code).toBe(1);
+    const findings = (JSON.parse(out) as { findings: FindingJson[] }).findings;
+    expect(findings.map((finding) => `${finding.object} ${finding.rule}`).sort()).toEqual(['cut essential-egress', 'open default-deny-missing']);
+    expect(err).toContain('PolicyReport(s)');
+    const cut = server.get('PolicyReport', 'cut', 'netfence');
+    expect(cut).toMatchObject({
+      apiVersion: 'wgpolicyk8s.io/v1alpha2',
+      summary: { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 },
+      results: [{ source: 'netfence', policy: 'essential-egress', result: 'fail', resources: [{ kind: 'Namespace', name: 'cut' }] }],
+    });
+    expect(server.get('PolicyReport', 'sound', 'netfence')).toMatchObject({ summary: { pass: 1, fail: 0 }, results: [] });
+    expect(server.get('PolicyReport', 'kube-system', 'netfence')).toBeUndefined(); // exempt: not audited, no report
+
+    // A second audit after a fix replaces the report in place.
+    server.put(networkPolicy('cut', 'dns', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }] }));
+    await run('audit', '--kubeconfig', kubeconfig);
+    expect(server.get('PolicyReport', 'cut', 'netfence')).toMatchObject({ summary: { pass: 1, fail: 0 }, results: [] });
+    expect(server.list('PolicyReport').filter((report) => report.metadata.namespace === 'cut')).toHaveLength(1);
+  });
+
+  it('writes no report without the CRD, nor with --dry-run', async () => {
+    const { server, kubeconfig } = await cluster(false);
+    expect((await run('audit', '--kubeconfig', kubeconfig)).code).toBe(1);
+    expect(server.requests.some((request) => request.path.includes('policyreports'))).toBe(false);
+
+    server.install('wgpolicyk8s.io');
+    await run('audit', '--kubeconfig', kubeconfig, '--dry-run');
+    expect(server.list('PolicyReport')).toEqual([]);
+  });
+});
