@@ -1,4 +1,4 @@
-import type { PolicyChange, NamespaceChange } from '../core/rules/change.js';
+import type { Change } from '../core/rules/change.js';
 import { reviewChange } from '../core/review.js';
 import { decodeNamespace } from '../k8s/namespace.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
@@ -10,17 +10,18 @@ import type { Decision } from './decisions.js';
 
 /**
  * validate is the validating webhook: one function from request to decision. It reviews
- * NetworkPolicy and Namespace changes; anything else is allowed untouched.
+ * NetworkPolicy and Namespace changes, and Pod creations when the provisioning gate is on;
+ * anything else is allowed untouched.
  */
 export function validate(request: AdmissionRequest, context: AdmissionContext): Decision {
-  const change = changeOf(request);
+  const change = changeOf(request, context.config.provisioningGate);
   if (change === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
   const review = reviewChange(change, { state: context.state(), config: context.config, essentials: context.essentials() });
   if (review.allowed && !request.dryRun) context.admitted(change);
   return decisionOf(review);
 }
 
-function changeOf(request: AdmissionRequest): PolicyChange | NamespaceChange | undefined {
+function changeOf(request: AdmissionRequest, gate: boolean): Change | undefined {
   const { resource, operation, user } = request;
   if (resource.group === 'networking.k8s.io' && resource.resource === 'networkpolicies' && request.subResource === undefined) {
     const policy = request.object === undefined || operation === 'DELETE' ? undefined : decodeNetworkPolicy(request.object);
@@ -35,6 +36,10 @@ function changeOf(request: AdmissionRequest): PolicyChange | NamespaceChange | u
     const oldNamespace = request.oldObject === undefined ? undefined : decodeNamespace(request.oldObject);
     const name = request.name ?? namespace?.name ?? oldNamespace?.name ?? '';
     return { kind: 'Namespace', operation, name, labels: namespace?.labels, oldLabels: oldNamespace?.labels, requester: user };
+  }
+  if (gate && resource.group === '' && resource.resource === 'pods' && request.subResource === undefined && operation === 'CREATE') {
+    // Pods made by controllers have only a generateName at admission: the namespace is what counts.
+    return { kind: 'Pod', operation, namespace: request.namespace ?? 'default', name: request.name ?? '', requester: user };
   }
   return undefined;
 }

@@ -16,6 +16,7 @@ import { LeaderElection } from '../cluster/leader-election.js';
 import { Reconciler } from '../cluster/reconciler.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
+import { API_SERVER } from '../core/resolve-essential-services.js';
 import { buildApp } from '../server/app.js';
 import { Metrics } from '../server/metrics.js';
 import { StandaloneContext } from '../server/standalone-context.js';
@@ -135,7 +136,11 @@ function clusterContext(credentials: Credentials, config: Config, logger: Logger
     const synced = cache.synced();
     if (synced && !announced) {
       announced = true;
-      logger.info({ essentialServices: context.essentials().services.map((s) => `${s.name}: ${s.describe}`) }, 'caches synced; essential services discovered');
+      const services = context.essentials().services;
+      logger.info({ essentialServices: services.map((s) => `${s.name}: ${s.describe}`) }, 'caches synced; essential services discovered');
+      if (config.apiServer.enabled && !services.some((service) => service.name === API_SERVER)) {
+        logger.warn({}, 'apiServer is enabled but neither configured (apiServer.cidrs) nor found (no ready endpoint in the default/kubernetes EndpointSlices): not checked');
+      }
     }
     return synced;
   };

@@ -1,8 +1,11 @@
 import type { ClusterState } from '../core/cluster-state.js';
+import { SERVICE_NAME_LABEL } from '../core/endpoint-slice.js';
+import type { EndpointSlice } from '../core/endpoint-slice.js';
 import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
+import { decodeEndpointSlice } from '../k8s/endpoint-slice.js';
 import { decodeNamespace } from '../k8s/namespace.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { decodePod } from '../k8s/pod.js';
@@ -24,8 +27,8 @@ export interface ClusterCacheOptions {
 
 /**
  * ClusterCache is the live ClusterState: list+watch caches of Namespaces and NetworkPolicies in
- * the whole cluster, and of Pods and Services only in the namespaces where essential services
- * run. It keeps what the rules need (labels, specs, ports, addresses), never whole objects, and
+ * the whole cluster, of Pods and Services only in the namespaces where essential services run,
+ * and of the API server's own EndpointSlices (`default/kubernetes`). It keeps what the rules need (labels, specs, ports, addresses), never whole objects, and
  * hands out an immutable snapshot that is rebuilt only after something changed.
  */
 export class ClusterCache {
@@ -33,14 +36,16 @@ export class ClusterCache {
   private readonly policies: Reflector<NetworkPolicy>;
   private readonly pods: Reflector<Pod>[];
   private readonly services: Reflector<Service>[];
+  private readonly apiServerSlices: Reflector<EndpointSlice>;
   private current: MemoryState | undefined;
   private servicesChanged = 0;
 
   constructor(options: ClusterCacheOptions) {
-    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false): Reflector<T> =>
+    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, labelSelector?: string): Reflector<T> =>
       new Reflector({
         client: options.client,
         path,
+        ...(labelSelector === undefined ? {} : { labelSelector }),
         decode,
         logger: options.logger,
         onChange: () => {
@@ -54,10 +59,12 @@ export class ClusterCache {
     this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', decodeNetworkPolicy);
     this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
     this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
+    // The API server's real endpoints: only the slices of default/kubernetes, selected server-side.
+    this.apiServerSlices = make('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', decodeEndpointSlice, true, `${SERVICE_NAME_LABEL}=kubernetes`);
   }
 
   private all(): Array<Reflector<unknown>> {
-    return [this.namespaces, this.policies, ...this.pods, ...this.services];
+    return [this.namespaces, this.policies, ...this.pods, ...this.services, this.apiServerSlices];
   }
 
   /** start begins every list+watch loop in the background. */
@@ -91,6 +98,7 @@ export class ClusterCache {
       policies: [...this.policies.items.values()],
       pods: this.pods.flatMap((reflector) => [...reflector.items.values()]),
       services: this.services.flatMap((reflector) => [...reflector.items.values()]),
+      endpointSlices: [...this.apiServerSlices.items.values()],
     });
     return this.current;
   }

@@ -12,6 +12,8 @@ export interface ReflectorOptions<T> {
   readonly client: KubeClient;
   /** path lists and watches the resource, e.g. `/apis/networking.k8s.io/v1/networkpolicies`. */
   readonly path: string;
+  /** labelSelector narrows the list and the watch to matching objects, server-side. */
+  readonly labelSelector?: string;
   /** decode parses one object into what netfence keeps of it (never the whole object). */
   readonly decode: (raw: unknown) => T;
   readonly onChange: () => void;
@@ -96,8 +98,10 @@ export class Reflector<T> {
   }
 
   private async list(): Promise<void> {
-    const response = await this.options.client.request('GET', this.options.path);
-    if (response.status !== 200) throw new Error(`GET ${this.options.path}: HTTP ${response.status}`);
+    const selector = this.options.labelSelector;
+    const path = selector === undefined ? this.options.path : `${this.options.path}?labelSelector=${encodeURIComponent(selector)}`;
+    const response = await this.options.client.request('GET', path);
+    if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
     const body = response.body;
     const items = typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items) ? body.items : [];
     this.items.clear();
@@ -160,7 +164,12 @@ export class Reflector<T> {
         if (type !== 'BOOKMARK') this.options.onChange();
       };
       this.options.client
-        .watch(this.options.path, { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' }, onEvent, finish)
+        .watch(
+          this.options.path,
+          { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }) },
+          onEvent,
+          finish,
+        )
         .then((stop) => {
           this.stopWatch = stop;
           this.watching = !finished;

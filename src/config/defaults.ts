@@ -54,12 +54,13 @@ export function defaultConfig(): Config {
     privileged: { users: [`system:serviceaccount:${NETFENCE_NAMESPACE}:netfence`], groups: ['system:masters'] },
     requiredDirections: new Set(['Ingress', 'Egress']),
     clusterDns: DEFAULT_CLUSTER_DNS,
-    apiServer: { enabled: false, cidrs: [], ports: [{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }] },
+    apiServer: { enabled: false, cidrs: [], ports: [] },
     essentialServices: [],
     profiles: new Map([['default', defaultProfile(DEFAULT_CLUSTER_DNS)]]),
     defaultProfile: 'default',
     severity: { ...DEFAULT_SEVERITY },
     onError: 'deny',
     remediateEssentialEgress: false,
+    provisioningGate: false,
   };
 }

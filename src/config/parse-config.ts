@@ -29,6 +29,7 @@ const TOP_LEVEL = [
   'rules',
   'onError',
   'remediation',
+  'provisioningGate',
 ];
 
 /**
@@ -76,6 +77,7 @@ export function parseConfig(value: unknown): Config {
     severity: parseSeverities(root.object('rules'), defaults.severity),
     onError: oneOf(root.string('onError') ?? defaults.onError, ['deny', 'allow'] as const, 'onError'),
     remediateEssentialEgress: remediation?.boolean('essentialEgress') ?? defaults.remediateEssentialEgress,
+    provisioningGate: root.boolean('provisioningGate') ?? defaults.provisioningGate,
   };
 }
 
@@ -127,8 +129,7 @@ function parseApiServer(fields: Fields | undefined, defaults: Config['apiServer'
   if (fields === undefined) return defaults;
   rejectUnknown(fields, ['enabled', 'cidrs', 'ports']);
   const cidrs = fields.array('cidrs', cidr) ?? defaults.cidrs;
-  const enabled = fields.boolean('enabled') ?? cidrs.length > 0;
-  if (enabled && cidrs.length === 0) throw new DecodeError(fields.child('cidrs'), 'is required when apiServer is enabled');
+  const enabled = fields.boolean('enabled') ?? true;
   return { enabled, cidrs, ports: fields.array('ports', port) ?? defaults.ports };
 }
 

@@ -1,3 +1,4 @@
+import type { EndpointSlice } from './endpoint-slice.js';
 import type { Labels } from './labels.js';
 import type { Namespace } from './namespace.js';
 import type { NetworkPolicy } from './network-policy.js';
@@ -26,4 +27,6 @@ export interface ClusterState extends PolicyLookup {
   pod(namespace: string, name: string): Pod | undefined;
   policies(): readonly NetworkPolicy[];
   services(): readonly Service[];
+  /** endpointSlices locate Services' real endpoints (the API server's, in `default/kubernetes`). */
+  endpointSlices(): readonly EndpointSlice[];
 }

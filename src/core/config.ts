@@ -50,7 +50,11 @@ export interface ClusterDnsConfig {
   readonly nodeLocalAddresses: readonly Cidr[];
 }
 
-/** ApiServerConfig is the optional API-server essential service. */
+/**
+ * ApiServerConfig is the optional API-server essential service. Empty `cidrs` and `ports` are
+ * discovered from the `default/kubernetes` EndpointSlice: the addresses and port that pods'
+ * connections reach once the Service's address is translated, which is what policies see.
+ */
 export interface ApiServerConfig {
   readonly enabled: boolean;
   readonly cidrs: readonly Cidr[];
@@ -85,6 +89,8 @@ export interface Config {
   readonly onError: 'deny' | 'allow';
   /** remediateEssentialEgress: patch a policy to add the missing essential egress instead of denying. */
   readonly remediateEssentialEgress: boolean;
+  /** provisioningGate: refuse Pod CREATE in a namespace whose baseline is not in place yet. */
+  readonly provisioningGate: boolean;
 }
 
 /** isLowerMode says whether `to` is more lenient than `from` (enforce → audit → off). */

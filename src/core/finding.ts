@@ -11,6 +11,7 @@ export const RULE_IDS = [
   'baseline-opt-out',
   'dns-tcp-missing',
   'namespace-selector-all',
+  'baseline-pending',
 ] as const;
 
 /** RuleId is a rule's stable id: used in messages, config, metrics and audit annotations. */
@@ -34,6 +35,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'baseline-opt-out': 'deny',
   'dns-tcp-missing': 'warn',
   'namespace-selector-all': 'warn',
+  'baseline-pending': 'deny',
 };
 
 /** Counterexample is a pod (its namespace and labels) that a change would cut off. */

@@ -1,6 +1,7 @@
 import type { ClusterState } from './cluster-state.js';
 import type { Config, EssentialPeerConfig, EssentialServiceConfig } from './config.js';
 import type { EssentialService, ServiceRequirement } from './essential-service.js';
+import { parseCidr } from './ip.js';
 import type { Cidr, IpAddress } from './ip.js';
 import { formatLabels } from './labels.js';
 import type { Labels } from './labels.js';
@@ -75,21 +76,39 @@ function dnsAlternatives(state: ClusterState, config: Config, protocol: Protocol
             port: { port: 53, protocol },
           },
         ];
-  const nodeLocal = dns.nodeLocalAddresses.map((cidr): ServiceRequirement[] => [
+  const nodeLocal = nodeLocalPresent(state, config).map((cidr): ServiceRequirement[] => [
     { peer: { kind: 'ip', ip: firstAddress(cidr) }, peerNamespaceLabels: undefined, port: { port: 53, protocol } },
   ]);
   return [podsAlternative, ...nodeLocal];
 }
 
+/** NODE_LOCAL_DNS_LABELS mark NodeLocal DNSCache's pods (the upstream addon's DaemonSet). */
+const NODE_LOCAL_DNS_LABELS: Labels = new Map([['k8s-app', 'node-local-dns']]);
+
+/**
+ * nodeLocalPresent is the NodeLocal DNSCache addresses that count as cluster DNS: all of them when
+ * its pods run in the DNS namespace, none when that namespace's pods are known and none is
+ * NodeLocal DNSCache's (allowing only its address would leave pods without DNS), and all of them
+ * when the state does not show the DNS namespace's pods (nothing to decide by: trust the config).
+ */
+function nodeLocalPresent(state: ClusterState, config: Config): readonly Cidr[] {
+  const pods = state.podsIn(config.clusterDns.namespace);
+  if (pods.length === 0) return config.clusterDns.nodeLocalAddresses;
+  const running = pods.some((pod) => [...NODE_LOCAL_DNS_LABELS].every(([key, value]) => pod.labels.get(key) === value));
+  return running ? config.clusterDns.nodeLocalAddresses : [];
+}
+
 function clusterDns(state: ClusterState, config: Config, protocol: Protocol): EssentialService {
   const dns = config.clusterDns;
+  const nodeLocal = nodeLocalPresent(state, config);
+  const alternative = nodeLocal.length === 0 ? '' : ` or NodeLocal DNSCache ${nodeLocal.map((cidr) => cidr.text.replace(/\/(32|128)$/, '')).join(', ')}`;
   return {
     name: CLUSTER_DNS,
     direction: 'Egress',
     alternatives: dnsAlternatives(state, config, protocol),
     targets: undefined,
     fixRule: dnsEgressRuleOf(dns),
-    describe: `${dns.namespace}/${dns.service} on 53/${protocol}`,
+    describe: `${dns.namespace}/${dns.service}${alternative} on 53/${protocol}`,
   };
 }
 
@@ -136,6 +155,41 @@ function describePeer(peer: EssentialPeerConfig): string {
   return `pods ${formatLabels(peer.podLabels)} in namespaces ${formatLabels(peer.namespaceLabels)}`;
 }
 
+/** API_SERVER is the optional essential service's name. */
+export const API_SERVER = 'api-server';
+
+const DEFAULT_API_SERVER_PORTS: readonly Port[] = [
+  { port: 443, protocol: 'TCP' },
+  { port: 6443, protocol: 'TCP' },
+];
+
+/**
+ * apiServer locates the API server: the configured CIDRs (each one serves), or else the ready
+ * endpoints of the `default/kubernetes` EndpointSlices (a pod may be sent to any of them, so it
+ * must reach them all), on the configured ports or else the slices' own. Undefined when neither
+ * configured nor discovered: then there is nothing to check against.
+ */
+function apiServer(state: ClusterState, config: Config): EssentialService | undefined {
+  const slices = state.endpointSlices().filter((slice) => slice.namespace === 'default' && slice.serviceName === 'kubernetes');
+  const discoveredPorts = uniquePorts(slices.flatMap((slice) => slice.ports.map(({ port, protocol }) => ({ port, protocol }))));
+  const ports = config.apiServer.ports.length > 0 ? config.apiServer.ports : discoveredPorts.length > 0 ? discoveredPorts : DEFAULT_API_SERVER_PORTS;
+  const configuredCidrs = config.apiServer.cidrs;
+  if (configuredCidrs.length > 0) {
+    return configured({ name: API_SERVER, direction: 'Egress', peers: [{ kind: 'cidrs', cidrs: configuredCidrs }], ports, targets: undefined }, state);
+  }
+  const addresses = slices.flatMap((slice) => slice.addresses);
+  if (addresses.length === 0) return undefined;
+  const cidrs = addresses.flatMap((ip) => parseCidr(`${ip.text}/${ip.family === 4 ? 32 : 128}`) ?? []);
+  const service = configured({ name: API_SERVER, direction: 'Egress', peers: [{ kind: 'cidrs', cidrs }], ports, targets: undefined }, state);
+  const every = addresses.flatMap((ip) => ports.map((port): ServiceRequirement => ({ peer: { kind: 'ip', ip }, peerNamespaceLabels: undefined, port })));
+  return { ...service, alternatives: [every], describe: `default/kubernetes endpoints ${cidrs.map((cidr) => cidr.text.replace(/\/(32|128)$/, '')).join(', ')} on ${ports.map(formatPort).join(', ')}` };
+}
+
+function uniquePorts(ports: readonly Port[]): Port[] {
+  const seen = new Map(ports.map((port) => [`${port.port}/${port.protocol}`, port]));
+  return [...seen.values()];
+}
+
 /**
  * resolveEssentialServices turns the configuration into the services the rules check, located in
  * the current state: cluster DNS (built in), the API server (optional) and the configured ones.
@@ -143,14 +197,8 @@ function describePeer(peer: EssentialPeerConfig): string {
 export function resolveEssentialServices(state: ClusterState, config: Config): EssentialServices {
   const services: EssentialService[] = [];
   if (config.clusterDns.enabled) services.push(clusterDns(state, config, 'UDP'));
-  if (config.apiServer.enabled && config.apiServer.cidrs.length > 0) {
-    services.push(
-      configured(
-        { name: 'api-server', direction: 'Egress', peers: [{ kind: 'cidrs', cidrs: config.apiServer.cidrs }], ports: config.apiServer.ports, targets: undefined },
-        state,
-      ),
-    );
-  }
+  const api = config.apiServer.enabled ? apiServer(state, config) : undefined;
+  if (api !== undefined) services.push(api);
   services.push(...config.essentialServices.map((service) => configured(service, state)));
   return { services, dnsOverTcp: config.clusterDns.enabled ? clusterDns(state, config, 'TCP') : undefined };
 }

@@ -7,6 +7,7 @@ import type { Change } from './rules/change.js';
 import { defaultDenyFindings } from './rules/default-deny.js';
 import { essentialAccessFindings } from './rules/essential-access.js';
 import type { RuleContext } from './rules/essential-access.js';
+import { baselinePendingFindings } from './rules/baseline-pending.js';
 import { managedPolicyFindings } from './rules/managed-policy.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 
@@ -30,7 +31,7 @@ function skip(mode: Mode, reason: string): Review {
 
 /** namespaceOf is the namespace a change belongs to (a Namespace belongs to itself). */
 function namespaceOf(change: Change): string {
-  return change.kind === 'NetworkPolicy' ? change.namespace : change.name;
+  return change.kind === 'Namespace' ? change.name : change.namespace;
 }
 
 /** modeFor is the mode that governs a change: the namespace's label before the change, else the default. */
@@ -52,6 +53,7 @@ function exemption(change: Change, config: Config): string | undefined {
 
 function findingsOf(change: Change, context: RuleContext): Finding[] {
   if (change.kind === 'Namespace') return optOutFindings(change, context.config);
+  if (change.kind === 'Pod') return baselinePendingFindings(change, context);
   return [
     ...essentialAccessFindings(change, context),
     ...defaultDenyFindings(change, context),

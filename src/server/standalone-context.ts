@@ -35,6 +35,7 @@ export class StandaloneContext implements AdmissionContext {
       else if (change.policy !== undefined) this.editable.putPolicy(change.policy);
       return;
     }
+    if (change.kind === 'Pod') return;
     if (change.operation === 'DELETE') this.editable.deleteNamespace(change.name);
     else if (change.labels !== undefined) this.editable.putNamespace({ name: change.name, labels: withNameLabel(change.name, change.labels) });
   }

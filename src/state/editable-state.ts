@@ -1,4 +1,5 @@
 import type { ClusterState } from '../core/cluster-state.js';
+import type { EndpointSlice } from '../core/endpoint-slice.js';
 import type { Labels } from '../core/labels.js';
 import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
@@ -15,6 +16,7 @@ export class EditableState implements ClusterState {
   private namespaceList: Namespace[];
   private readonly podList: readonly Pod[];
   private readonly serviceList: readonly Service[];
+  private readonly endpointSliceList: readonly EndpointSlice[];
   private policyList: NetworkPolicy[];
   private current: MemoryState;
 
@@ -22,6 +24,7 @@ export class EditableState implements ClusterState {
     this.namespaceList = [...initial.namespaces()];
     this.podList = initial.pods();
     this.serviceList = initial.services();
+    this.endpointSliceList = initial.endpointSlices();
     this.policyList = [...initial.policies()];
     this.current = initial instanceof MemoryState ? initial : this.rebuild();
   }
@@ -52,7 +55,7 @@ export class EditableState implements ClusterState {
   }
 
   private rebuild(): MemoryState {
-    return new MemoryState({ namespaces: this.namespaceList, pods: this.podList, services: this.serviceList, policies: this.policyList });
+    return new MemoryState({ namespaces: this.namespaceList, pods: this.podList, services: this.serviceList, policies: this.policyList, endpointSlices: this.endpointSliceList });
   }
 
   namespaces(): readonly Namespace[] {
@@ -81,5 +84,8 @@ export class EditableState implements ClusterState {
   }
   services(): readonly Service[] {
     return this.current.services();
+  }
+  endpointSlices(): readonly EndpointSlice[] {
+    return this.current.endpointSlices();
   }
 }

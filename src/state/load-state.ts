@@ -2,6 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { ClusterState } from '../core/cluster-state.js';
+import type { EndpointSlice } from '../core/endpoint-slice.js';
 import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { Pod } from '../core/pod.js';
@@ -44,7 +45,7 @@ export async function loadObjects(path: string): Promise<{ objects: LoadedObject
     for (const { value, where } of await documentsOf(file, shown)) {
       for (const { item, label } of itemsOf(value, where)) {
         const object = wrap(() => decodeObject(item), label);
-        if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services and NetworkPolicies)`);
+        if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies)`);
         else objects.push({ object, label });
       }
     }
@@ -55,7 +56,7 @@ export async function loadObjects(path: string): Promise<{ objects: LoadedObject
 /** loadState reads a state (see loadObjects); the same object twice is an error. */
 export async function loadState(path: string): Promise<LoadedState> {
   const { objects, notices } = await loadObjects(path);
-  const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+  const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[], endpointSlices: [] as EndpointSlice[] };
   const seen = new Map<string, string>();
   for (const { object, label } of objects) {
     const id = objectId(object);
@@ -74,6 +75,9 @@ export async function loadState(path: string): Promise<LoadedState> {
         break;
       case 'NetworkPolicy':
         state.policies.push(object.policy);
+        break;
+      case 'EndpointSlice':
+        state.endpointSlices.push(object.endpointSlice);
         break;
     }
   }
@@ -173,5 +177,7 @@ export function objectId(object: LoadedObject['object']): string {
       return `Service ${object.service.namespace}/${object.service.name}`;
     case 'NetworkPolicy':
       return `NetworkPolicy ${object.policy.namespace}/${object.policy.name}`;
+    case 'EndpointSlice':
+      return `EndpointSlice ${object.endpointSlice.namespace}/${object.endpointSlice.name}`;
   }
 }

@@ -1,4 +1,5 @@
 import type { ClusterState } from '../core/cluster-state.js';
+import type { EndpointSlice } from '../core/endpoint-slice.js';
 import type { Labels } from '../core/labels.js';
 import { withNameLabel } from '../core/namespace.js';
 import type { Namespace } from '../core/namespace.js';
@@ -12,6 +13,7 @@ export interface StateObjects {
   readonly pods: readonly Pod[];
   readonly services: readonly Service[];
   readonly policies: readonly NetworkPolicy[];
+  readonly endpointSlices?: readonly EndpointSlice[];
 }
 
 const byNamespaceThenName = (a: { namespace: string; name: string }, b: { namespace: string; name: string }): number =>
@@ -44,10 +46,11 @@ export class MemoryState implements ClusterState {
   private readonly policyList: readonly NetworkPolicy[];
   private readonly policiesByNamespace: ReadonlyMap<string, NetworkPolicy[]>;
   private readonly serviceList: readonly Service[];
+  private readonly endpointSliceList: readonly EndpointSlice[];
 
   constructor(objects: StateObjects) {
     const namespaces = new Map(objects.namespaces.map((namespace) => [namespace.name, namespace]));
-    for (const { namespace } of [...objects.pods, ...objects.services, ...objects.policies]) {
+    for (const { namespace } of [...objects.pods, ...objects.services, ...objects.policies, ...(objects.endpointSlices ?? [])]) {
       if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
     }
     this.namespaceList = [...namespaces.values()].sort((a, b) => compare(a.name, b.name));
@@ -57,6 +60,7 @@ export class MemoryState implements ClusterState {
     this.policyList = [...objects.policies].sort(byNamespaceThenName);
     this.policiesByNamespace = groupByNamespace(this.policyList);
     this.serviceList = [...objects.services].sort(byNamespaceThenName);
+    this.endpointSliceList = [...(objects.endpointSlices ?? [])].sort(byNamespaceThenName);
   }
 
   namespaces(): readonly Namespace[] {
@@ -85,5 +89,8 @@ export class MemoryState implements ClusterState {
   }
   services(): readonly Service[] {
     return this.serviceList;
+  }
+  endpointSlices(): readonly EndpointSlice[] {
+    return this.endpointSliceList;
   }
 }

@@ -2,12 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/cluster/cluster-cache.js';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
 
 /**
  * The live cache against a server speaking the Kubernetes REST and watch protocol on loopback
  * (HTTPS, bearer token), with @kubernetes/client-node's KubeConfig and Watch doing the talking.
  */
+
+/** WATCHES: namespaces, networkpolicies, kube-system pods and services, default/kubernetes EndpointSlices. */
+const WATCHES = 5;
 
 const quiet = { info: () => undefined, warn: () => undefined };
 let server: FakeApiServer | undefined;
@@ -61,6 +64,18 @@ describe('ClusterCache', () => {
     await until(() => !policyNames(cache, 'team-a').includes('default-deny'), 'DELETED');
   });
 
+  it("follows the API server's own EndpointSlices, and only those (label selector on list and watch)", async () => {
+    const { server, cache } = await started();
+    await until(() => cache.healthy(), 'open watches');
+    server.put(endpointSlice('default', 'kubernetes', 'kubernetes', ['10.0.0.5'], [{ name: 'https', port: 6443 }]));
+    server.put(endpointSlice('default', 'web-abcde', 'web', ['10.244.1.7'], [{ name: 'http', port: 8080 }]));
+    await until(() => cache.snapshot().endpointSlices().length > 0, 'the slice');
+    server.put(endpointSlice('default', 'kubernetes', 'kubernetes', ['10.0.0.5', '10.0.0.6'], [{ name: 'https', port: 6443 }]));
+    await until(() => cache.snapshot().endpointSlices()[0]?.addresses.length === 2, 'the MODIFIED slice');
+    expect(cache.snapshot().endpointSlices().map((slice) => slice.name)).toEqual(['kubernetes']);
+    expect(server.requests.some((request) => request.path.includes('endpointslices') && request.path.includes('labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes'))).toBe(true);
+  });
+
   it('keeps the same snapshot until something changes', async () => {
     const { server, cache } = await started();
     const first = cache.snapshot();
@@ -71,7 +86,7 @@ describe('ClusterCache', () => {
 
   it('rewatches from where it was when a stream is cut, missing nothing', async () => {
     const { server, cache } = await started();
-    await until(() => server.watchCount() === 4, 'four watches');
+    await until(() => server.watchCount() === WATCHES, 'every watch');
     server.cutWatches();
     server.put(networkPolicy('team-a', 'while-cut', { podSelector: {} }));
     await until(() => policyNames(cache, 'team-a').includes('while-cut'), 'the event made while the watch was down');
@@ -81,7 +96,7 @@ describe('ClusterCache', () => {
 
   it('relists on 410 Gone, dropping what was deleted meanwhile', async () => {
     const { server, cache } = await started();
-    await until(() => server.watchCount() === 4, 'four watches');
+    await until(() => server.watchCount() === WATCHES, 'every watch');
     server.cutWatches();
     server.remove('NetworkPolicy', 'team-a', 'default-deny');
     server.compact(); // the deletion event is no longer in the history
@@ -93,19 +108,19 @@ describe('ClusterCache', () => {
 
   it('backs off through API server errors, keeps serving the last state, and recovers', async () => {
     const { server, cache } = await started();
-    await until(() => server.watchCount() === 4, 'four watches');
+    await until(() => server.watchCount() === WATCHES, 'every watch');
     server.failNext(500, 500, 500, 500, 500, 500);
     server.cutWatches();
     expect(policyNames(cache, 'team-a')).toEqual(['default-deny']); // stale but served
     expect(cache.synced()).toBe(true);
-    await until(() => server.watchCount() === 4 && cache.healthy(), 'recovery');
+    await until(() => server.watchCount() === WATCHES && cache.healthy(), 'recovery');
     server.put(networkPolicy('team-a', 'after-recovery', { podSelector: {} }));
     await until(() => policyNames(cache, 'team-a').includes('after-recovery'), 'events after recovery');
   });
 
   it('understands BOOKMARK events and keeps only what the rules need', async () => {
     const { server, cache } = await started();
-    await until(() => server.watchCount() === 4, 'four watches');
+    await until(() => server.watchCount() === WATCHES, 'every watch');
     server.bookmark();
     server.put(networkPolicy('team-a', 'later', { podSelector: {} }));
     await until(() => policyNames(cache, 'team-a').includes('later'), 'an event after a bookmark');

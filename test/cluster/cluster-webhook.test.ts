@@ -12,7 +12,7 @@ import { defaultConfig } from '../../src/config/defaults.js';
 import { buildApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
 import { LogLines, fixture } from '../support/webhook.js';
 
 /** The webhook in cluster mode: decisions from the live cache, readiness after sync. */
@@ -74,17 +74,23 @@ describe('cluster mode', () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
     server.put(namespace('kube-system'));
+    server.put(corednsPod('coredns-1', '10.244.0.10'));
+    server.put(kubeDnsService());
+    server.put(endpointSlice('default', 'kubernetes', 'kubernetes', ['172.18.0.3'], [{ name: 'https', port: 6443 }]));
     const dir = mkdtempSync(join(tmpdir(), 'netfence-serve-'));
     const kubeconfigFile = join(dir, 'kubeconfig');
     writeFileSync(kubeconfigFile, kubeConfig.exportConfig());
+    writeFileSync(join(dir, 'netfence.yaml'), 'apiServer: {enabled: true}\n');
     const bin = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-    const child = spawn(process.execPath, [bin, 'serve', '--kubeconfig', kubeconfigFile, '--port', '0', '--host', '127.0.0.1', '--certs-dir', join(dir, 'certs')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = ['serve', '--kubeconfig', kubeconfigFile, '--config', join(dir, 'netfence.yaml'), '--port', '0', '--host', '127.0.0.1', '--certs-dir', join(dir, 'certs')];
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       await until(() => /"msg":"caches synced; essential services discovered"/.test(output) && /listening at https:\/\/127\.0\.0\.1:\d+/.test(output), 'serve to start and sync');
       expect(output).toContain('"msg":"cluster mode: watching namespaces and NetworkPolicies"');
       expect(output).toContain('cluster-dns: kube-system/kube-dns on 53/UDP');
+      expect(output).toContain('api-server: default/kubernetes endpoints 172.18.0.3 on 6443/TCP');
       expect(server.requests.some((request) => request.path === '/apis/networking.k8s.io/v1/networkpolicies')).toBe(true);
       const port = Number(/listening at https:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
       const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');

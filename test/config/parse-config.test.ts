@@ -60,7 +60,6 @@ remediation: {essentialEgress: true}
     ['profiles: {p: [{name: x, spec: {podSelector: {matchLabels: {a: [1]}}}}]}', 'profiles.p[0].spec.podSelector.matchLabels.a', /must be a string/],
     ['essentialServices: [{name: x, direction: Egress, ports: [53/UDP]}]', 'essentialServices[0]', /needs podLabels\/namespaceLabels or cidrs/],
     ['essentialServices: [{name: x, direction: Egress, cidrs: [10.0.0.0/8], ports: [53/ICMP]}]', 'essentialServices[0].ports[0]', /TCP, UDP, SCTP/],
-    ['apiServer: {enabled: true}', 'apiServer.cidrs', /required when apiServer is enabled/],
     ['clusterDns: {nodeLocalAddresses: [nope]}', 'clusterDns.nodeLocalAddresses[0]', /not an IP address or CIDR/],
   ])('rejects %s at %s', (yaml, path, reason) => {
     try {

@@ -115,11 +115,18 @@ const CASES: Case[] = [
     severity: 'warn',
     review: (ns) => reviewFrom('009', { operation: 'CREATE', namespace: ns, name: 'from-all-ns', object: policy(ns, 'from-all-ns', '{podSelector: {matchLabels: {app: web}}, ingress: [{from: [{namespaceSelector: {}, podSelector: {matchLabels: {app: lb}}}]}]}') }),
   },
+  {
+    // The provisioning gate (on in this config): the namespaces' baseline profile is not in place.
+    rule: 'baseline-pending',
+    severity: 'deny',
+    review: (ns) => reviewFrom('015', { operation: 'CREATE', namespace: ns, name: 'web-1', object: parse(`apiVersion: v1\nkind: Pod\nmetadata: {name: web-1, namespace: ${ns}}\nspec: {containers: [{name: web, image: nginx}]}`) }),
+  },
 ];
 
 const MODES = ['enforce', 'audit', 'off'] as const;
 const config = parseConfig(
   parse(`
+provisioningGate: true
 essentialServices:
 - name: prometheus
   direction: Ingress

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { CA, fixture, startWebhook } from '../support/webhook.js';
+import { CA, fixture, reviewFrom, startWebhook } from '../support/webhook.js';
 import type { TestWebhook } from '../support/webhook.js';
 
 /**
@@ -248,5 +248,37 @@ describe('validating webhook on captured requests', () => {
     });
     expect(typeof decisions[0]?.['durationMs']).toBe('number');
     expect(JSON.stringify(decisions[0])).not.toContain('last-applied-configuration');
+  });
+});
+
+describe('provisioning gate (Pod CREATE)', () => {
+  const pod = (ns: string) => reviewFrom('015', { operation: 'CREATE', namespace: ns, name: '', object: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-7d4b9c-', namespace: ns }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } });
+  const NEW_NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n';
+  const BASELINE = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: netfence-default-deny, namespace: fresh, labels: {app.kubernetes.io/managed-by: netfence, netfence.io/profile: default}}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n';
+
+  it('refuses a pod in a namespace whose baseline is not in place yet, telling the client to retry', async () => {
+    webhook = await startWebhook(NEW_NAMESPACE, { provisioningGate: true });
+    const response = await post(webhook, '/validate', pod('fresh'));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('[baseline-pending]');
+    expect(response.status?.message).toContain('netfence-default-deny');
+    expect(response.status?.message).toContain('retry');
+  });
+
+  it('admits it once the baseline exists, even drifted (the reconciler repairs drift)', async () => {
+    webhook = await startWebhook(`${NEW_NAMESPACE}---\n${BASELINE.replace('policyTypes: [Ingress, Egress]', 'policyTypes: [Ingress]')}`, { provisioningGate: true });
+    expect((await post(webhook, '/validate', pod('fresh'))).allowed).toBe(true);
+  });
+
+  it('gates a namespace the state has not seen yet, and never exempt or opted-out namespaces', async () => {
+    webhook = await startWebhook('apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy, labels: {netfence.io/baseline: none}}\n', { provisioningGate: true });
+    expect((await post(webhook, '/validate', pod('not-yet-seen'))).allowed).toBe(false);
+    expect((await post(webhook, '/validate', pod('kube-system'))).allowed).toBe(true);
+    expect((await post(webhook, '/validate', pod('legacy'))).allowed).toBe(true);
+  });
+
+  it('looks at no pod when the gate is off (the default)', async () => {
+    webhook = await startWebhook(NEW_NAMESPACE);
+    expect(await post(webhook, '/validate', pod('fresh'))).toEqual({ uid: expect.any(String), allowed: true });
   });
 });

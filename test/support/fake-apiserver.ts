@@ -46,7 +46,19 @@ interface WatchEvent {
 interface Watcher {
   readonly plural: string;
   readonly namespace: string | undefined;
+  readonly selector: Selector;
   readonly response: ServerResponse;
+}
+
+/** Selector is an equality-based labelSelector (`a=b,c=d`), as the API server takes one. */
+type Selector = (object: KubeObject) => boolean;
+
+function selectorOf(text: string | null): Selector {
+  const terms = (text ?? '').split(',').filter(Boolean).map((term) => term.split('='));
+  return (object) => {
+    const labels = (object.metadata['labels'] ?? {}) as Record<string, string>;
+    return terms.every(([key = '', value = '']) => labels[key] === value);
+  };
 }
 
 /** RequestLog is one request the fake server answered, for assertions. */
@@ -192,7 +204,7 @@ export class FakeApiServer {
     const event: WatchEvent = { rv: Number(object.metadata.resourceVersion), plural, type, object };
     this.history.push(event);
     for (const watcher of this.watchers) {
-      if (watcher.plural === plural && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace)) {
+      if (watcher.plural === plural && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace) && watcher.selector(object)) {
         watcher.response.write(`${JSON.stringify({ type, object })}\n`);
       }
     }
@@ -220,10 +232,11 @@ export class FakeApiServer {
     const store = this.store(resource.plural);
     const method = request.method ?? 'GET';
     if (method === 'GET' && name === undefined && url.searchParams.get('watch') === 'true') {
-      return this.watch(request, response, resource, namespace, Number(url.searchParams.get('resourceVersion') ?? '0'));
+      return this.watch(request, response, resource, namespace, Number(url.searchParams.get('resourceVersion') ?? '0'), selectorOf(url.searchParams.get('labelSelector')));
     }
     if (method === 'GET' && name === undefined) {
-      const items = [...store.values()].filter((object) => namespace === undefined || object.metadata.namespace === namespace);
+      const selector = selectorOf(url.searchParams.get('labelSelector'));
+      const items = [...store.values()].filter((object) => (namespace === undefined || object.metadata.namespace === namespace) && selector(object));
       return this.send(request, response, 200, { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items });
     }
     const key = keyOf(namespace, name);
@@ -274,7 +287,7 @@ export class FakeApiServer {
     };
   }
 
-  private watch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string | undefined, since: number): void {
+  private watch(request: IncomingMessage, response: ServerResponse, resource: Resource, namespace: string | undefined, since: number, selector: Selector): void {
     this.requests.push({ method: 'WATCH', path: request.url ?? '', status: 200 });
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     response.flushHeaders(); // the API server answers a watch at once, before any event
@@ -284,11 +297,11 @@ export class FakeApiServer {
       return;
     }
     for (const event of this.history) {
-      if (event.rv > since && event.plural === resource.plural && (namespace === undefined || event.object.metadata.namespace === namespace)) {
+      if (event.rv > since && event.plural === resource.plural && (namespace === undefined || event.object.metadata.namespace === namespace) && selector(event.object)) {
         response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
       }
     }
-    const watcher: Watcher = { plural: resource.plural, namespace, response };
+    const watcher: Watcher = { plural: resource.plural, namespace, selector, response };
     this.watchers.add(watcher);
     response.on('close', () => this.watchers.delete(watcher));
   }

@@ -23,3 +23,13 @@ export const networkPolicy = (namespace: string, name: string, spec: Record<stri
   metadata: { name, namespace, labels },
   spec,
 });
+
+/** endpointSlice builds an EndpointSlice of a Service, as the endpointslice controller writes it. */
+export const endpointSlice = (namespace: string, name: string, service: string, addresses: string[], ports: Array<{ name: string; port: number; protocol?: string }>) => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name, namespace, labels: { 'kubernetes.io/service-name': service } },
+  addressType: 'IPv4',
+  endpoints: addresses.map((address) => ({ addresses: [address], conditions: { ready: true } })),
+  ports: ports.map((port) => ({ protocol: 'TCP', ...port })),
+});

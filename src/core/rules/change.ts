@@ -33,5 +33,14 @@ export interface NamespaceChange {
   readonly requester: Requester;
 }
 
+/** PodChange is a Pod being created: only the provisioning gate looks at it. */
+export interface PodChange {
+  readonly kind: 'Pod';
+  readonly operation: Operation;
+  readonly namespace: string;
+  readonly name: string;
+  readonly requester: Requester;
+}
+
 /** Change is anything netfence reviews. */
-export type Change = PolicyChange | NamespaceChange;
+export type Change = PolicyChange | NamespaceChange | PodChange;

@@ -1,0 +1,38 @@
+import { planBaseline } from '../baseline-plan.js';
+import type { Finding } from '../finding.js';
+import { networkPolicyManifest } from '../manifest.js';
+import { withNameLabel } from '../namespace.js';
+import type { PodChange } from './change.js';
+import type { RuleContext } from './essential-access.js';
+import { summaryLine } from './summary.js';
+
+/**
+ * baselinePendingFindings is the provisioning gate (`baseline-pending`, on only when configured):
+ * a pod created in a namespace whose baseline policies do not all exist yet would run
+ * unprotected for the seconds until the reconciler provisions them. Refusing it is safe because
+ * the client retries: controllers (ReplicaSet, Job, DaemonSet) do on their own, and the message
+ * tells a person to. A baseline that exists but has drifted does not gate: the pod is isolated,
+ * and the reconciler repairs the drift.
+ */
+export function baselinePendingFindings(change: PodChange, context: RuleContext): Finding[] {
+  const { state, config } = context;
+  if (!config.provisioningGate || change.operation !== 'CREATE') return [];
+  // A namespace the state has not seen yet is as new as it gets: its baseline cannot be there.
+  const namespace = state.namespace(change.namespace) ?? { name: change.namespace, labels: withNameLabel(change.namespace, new Map()) };
+  const plan = planBaseline(namespace, state.policiesIn(change.namespace), config);
+  if (plan.kind === 'skip' || plan.create.length === 0) return [];
+  const missing = plan.create.map((policy) => policy.name);
+  const object = change.name === '' ? change.namespace : `${change.namespace}/${change.name}`;
+  return [
+    {
+      rule: 'baseline-pending',
+      severity: 'deny',
+      object,
+      summary: summaryLine('baseline-pending', `baseline of ${change.namespace} not in place yet; retry in a few seconds`),
+      message:
+        `The baseline NetworkPolicies of namespace ${change.namespace} (profile "${plan.profile}": ${missing.join(', ')}) are not in place yet, ` +
+        `so this pod would start unprotected. netfence provisions them within seconds: retry the request (controllers retry on their own).`,
+      ...(plan.create[0] === undefined ? {} : { fix: networkPolicyManifest(plan.create[0]) }),
+    },
+  ];
+}
