@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { defaultConfig } from '../dist/config/defaults.js';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
+import { staticTls } from '../dist/certs/tls-source.js';
 import { buildApp } from '../dist/server/app.js';
 import { Metrics } from '../dist/server/metrics.js';
 import { StandaloneContext } from '../dist/server/standalone-context.js';
@@ -65,7 +66,7 @@ if (kind === 'bare') {
   });
   const context = new StandaloneContext(new EditableState(state), defaultConfig());
   // Requests are dry runs, so the state stays the same across the run.
-  app = buildApp({ context, logger: pino({ level: 'silent' }), metrics: new Metrics(), https, ready: () => true });
+  app = buildApp({ context, logger: pino({ level: 'silent' }), metrics: new Metrics(), tls: staticTls(https), ready: () => true });
 }
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${app.server.address().port}\n`);

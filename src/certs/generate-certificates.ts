@@ -24,6 +24,11 @@ function rsaKeys(): forge.pki.rsa.KeyPair {
   return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
 }
 
+/** unix ends PEM lines with \n (node-forge writes \r\n), as openssl and Kubernetes tools do. */
+function unix(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
+}
+
 /** randomSerial is a positive 128-bit serial number, as RFC 5280 asks (unique, unpredictable). */
 function randomSerial(): string {
   const bytes = randomBytes(16);
@@ -36,35 +41,55 @@ function validity(certificate: forge.pki.Certificate, now: Date, days: number): 
   certificate.validity.notAfter = new Date(now.getTime() + days * 24 * 60 * 60 * 1000);
 }
 
+/** KeyPairPem is a certificate and its private key, PEM-encoded. */
+export interface KeyPairPem {
+  readonly cert: string;
+  readonly key: string;
+}
+
+const CA_SUBJECT = [
+  { name: 'commonName', value: 'netfence-ca' },
+  { name: 'organizationName', value: 'netfence' },
+];
+
 /**
- * generateCertificates makes a CA and a serving certificate with node-forge: RSA 2048, SHA-256,
- * random serials, the CA limited to signing (keyCertSign, cRLSign, pathlen 0), the serving
- * certificate to TLS servers (digitalSignature, keyEncipherment, serverAuth) for the given SANs.
+ * generateCa makes a certificate authority with node-forge: RSA 2048, SHA-256, a random serial,
+ * limited to signing (keyCertSign, cRLSign, pathlen 0).
  */
-export function generateCertificates(request: CertificateRequest): Certificates {
-  const now = request.now ?? new Date();
-  const ca = rsaKeys();
-  const caCert = forge.pki.createCertificate();
-  caCert.publicKey = ca.publicKey;
-  caCert.serialNumber = randomSerial();
-  validity(caCert, now, request.days);
-  const caSubject = [{ name: 'commonName', value: 'netfence-ca' }, { name: 'organizationName', value: 'netfence' }];
-  caCert.setSubject(caSubject);
-  caCert.setIssuer(caSubject);
-  caCert.setExtensions([
+export function generateCa(days: number, now: Date = new Date()): KeyPairPem {
+  const keys = rsaKeys();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = randomSerial();
+  validity(cert, now, days);
+  cert.setSubject(CA_SUBJECT);
+  cert.setIssuer(CA_SUBJECT);
+  cert.setExtensions([
     { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  caCert.sign(ca.privateKey, forge.md.sha256.create());
+  cert.sign(keys.privateKey, forge.md.sha256.create());
+  return { cert: unix(forge.pki.certificateToPem(cert)), key: unix(forge.pki.privateKeyToPem(keys.privateKey)) };
+}
 
-  const leaf = rsaKeys();
+/**
+ * issueServingCertificate signs a TLS server certificate with a CA: RSA 2048, SHA-256, a random
+ * serial, digitalSignature and keyEncipherment, serverAuth only, the given names and addresses as
+ * SANs, and never valid beyond its CA.
+ */
+export function issueServingCertificate(ca: KeyPairPem, request: CertificateRequest): KeyPairPem {
+  const now = request.now ?? new Date();
+  const caCert = forge.pki.certificateFromPem(ca.cert);
+  const caKey = forge.pki.privateKeyFromPem(ca.key);
+  const keys = rsaKeys();
   const cert = forge.pki.createCertificate();
-  cert.publicKey = leaf.publicKey;
+  cert.publicKey = keys.publicKey;
   cert.serialNumber = randomSerial();
   validity(cert, now, request.days);
+  if (cert.validity.notAfter > caCert.validity.notAfter) cert.validity.notAfter = caCert.validity.notAfter;
   cert.setSubject([{ name: 'commonName', value: request.dnsNames[0] ?? request.ips[0] ?? 'netfence' }]);
-  cert.setIssuer(caSubject);
+  cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -73,12 +98,13 @@ export function generateCertificates(request: CertificateRequest): Certificates 
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(ca.privateKey, forge.md.sha256.create());
+  cert.sign(caKey, forge.md.sha256.create());
+  return { cert: unix(forge.pki.certificateToPem(cert)), key: unix(forge.pki.privateKeyToPem(keys.privateKey)) };
+}
 
-  return {
-    caCert: forge.pki.certificateToPem(caCert),
-    caKey: forge.pki.privateKeyToPem(ca.privateKey),
-    cert: forge.pki.certificateToPem(cert),
-    key: forge.pki.privateKeyToPem(leaf.privateKey),
-  };
+/** generateCertificates makes a CA and a serving certificate signed by it, both for `days`. */
+export function generateCertificates(request: CertificateRequest): Certificates {
+  const ca = generateCa(request.days, request.now);
+  const serving = issueServingCertificate(ca, request);
+  return { caCert: ca.cert, caKey: ca.key, cert: serving.cert, key: serving.key };
 }

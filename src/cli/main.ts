@@ -7,6 +7,7 @@ import { StateError } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
 import { auditCommand } from './audit.js';
 import { baselineCommand } from './baseline.js';
+import { certsCommand } from './certs.js';
 import { checkCommand } from './check.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
@@ -15,7 +16,7 @@ import { UsageError } from './usage-error.js';
 /** EXIT_USAGE is the exit code for a bad command line or bad input files. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand, auditCommand];
+const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -5,8 +5,12 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
-import { ensureSelfSigned, loadTlsFiles } from '../certs/certificate-files.js';
-import type { TlsFiles } from '../certs/certificate-files.js';
+import { readFile } from 'node:fs/promises';
+import { ensureSelfSigned } from '../certs/certificate-files.js';
+import { TlsFiles } from '../certs/tls-files.js';
+import { TlsMaterialError, staticTls } from '../certs/tls-source.js';
+import type { TlsSource } from '../certs/tls-source.js';
+import { CertificateManager, replicaProbe } from '../cluster/certificate-manager.js';
 import { ClusterCache } from '../cluster/cluster-cache.js';
 import { ClusterContext } from '../cluster/cluster-context.js';
 import { findCredentials } from '../cluster/credentials.js';
@@ -14,6 +18,7 @@ import type { Credentials } from '../cluster/credentials.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { LeaderElection } from '../cluster/leader-election.js';
 import { Reconciler } from '../cluster/reconciler.js';
+import { SecretTls } from '../cluster/secret-tls.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
 import { API_SERVER } from '../core/resolve-essential-services.js';
@@ -38,6 +43,10 @@ interface ServeFlags {
   readonly state: string | undefined;
   readonly certsDir: string;
   readonly san: readonly string[];
+  readonly clientCa: string | undefined;
+  readonly tlsSecret: string | undefined;
+  readonly webhookConfiguration: string;
+  readonly service: string;
 }
 
 function parseFlags(args: readonly string[]): ServeFlags {
@@ -53,12 +62,18 @@ function parseFlags(args: readonly string[]): ServeFlags {
       state: { type: 'string' },
       'certs-dir': { type: 'string', default: 'certs' },
       san: { type: 'string', multiple: true, default: [] },
+      'client-ca': { type: 'string' },
+      'tls-secret': { type: 'string' },
+      'webhook-configuration': { type: 'string', default: 'netfence' },
+      service: { type: 'string', default: 'netfence' },
     },
     strict: true,
     allowPositionals: false,
   });
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (values.kubeconfig !== undefined && values.state !== undefined) throw new UsageError('--kubeconfig and --state exclude each other: watch a cluster, or serve a state');
+  if (values['tls-secret'] !== undefined && values['tls-cert'] !== undefined) throw new UsageError('--tls-secret (self-managed certificates) and --tls-cert/--tls-key (files) exclude each other');
+  if (values['tls-secret'] !== undefined && values.state !== undefined) throw new UsageError('--tls-secret needs a cluster to keep the Secret in; it cannot be used with --state');
   const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${JSON.stringify(values.port)}: expected a TCP port 0-65535`);
   return {
@@ -71,12 +86,66 @@ function parseFlags(args: readonly string[]): ServeFlags {
     state: values.state,
     certsDir: values['certs-dir'],
     san: values.san,
+    clientCa: values['client-ca'],
+    tlsSecret: values['tls-secret'],
+    webhookConfiguration: values['webhook-configuration'],
+    service: values.service,
   };
 }
 
-async function tlsFor(flags: ServeFlags, config: Config): Promise<TlsFiles> {
-  if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) return loadTlsFiles(flags.tlsCert, flags.tlsKey);
-  return ensureSelfSigned(flags.certsDir, [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...flags.san]);
+/** TlsServing is where the served certificate comes from, and what the leader does to keep it. */
+interface TlsServing {
+  readonly source: TlsSource;
+  readonly ready: () => boolean;
+  /** leaderTask runs only on the leader (self-managed certificates). */
+  readonly leaderTask: { start(): void; stop(): void } | undefined;
+  readonly stop: () => void;
+  /** ca is a generated CA to print for a caBundle (standalone). */
+  readonly ca: string | undefined;
+}
+
+async function readClientCa(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  return readFile(path, 'utf8').catch((error: unknown) => {
+    throw new UsageError(`--client-ca ${path}: cannot read (${error instanceof Error ? error.message : String(error)})`);
+  });
+}
+
+/**
+ * tlsServing picks the certificate source: mounted files, reloaded when they change (--tls-cert,
+ * --tls-key); self-managed in a Secret (--tls-secret, cluster mode); or, standalone, a
+ * self-signed pair in --certs-dir.
+ */
+async function tlsServing(flags: ServeFlags, config: Config, credentials: Credentials | undefined, logger: Logger): Promise<TlsServing> {
+  const clientCa = await readClientCa(flags.clientCa);
+  const withClientCa = clientCa === undefined ? {} : { clientCa };
+  if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) {
+    const files = await TlsFiles.load({ cert: flags.tlsCert, key: flags.tlsKey, ...(flags.clientCa === undefined ? {} : { clientCa: flags.clientCa }) }, logger).catch((error: unknown) => {
+      throw error instanceof TlsMaterialError ? new UsageError(error.message) : error;
+    });
+    files.watch();
+    return { source: files, ready: () => true, leaderTask: undefined, stop: () => files.stop(), ca: undefined };
+  }
+  if (flags.tlsSecret !== undefined) {
+    if (credentials === undefined) throw new UsageError('--tls-secret needs cluster credentials (--kubeconfig, KUBECONFIG or in-cluster)');
+    const client = new KubeClient(credentials.kubeConfig);
+    const namespace = config.namespace;
+    const secretTls = new SecretTls({ client, namespace, secretName: flags.tlsSecret, logger, ...withClientCa });
+    const service = flags.service;
+    const manager = new CertificateManager({
+      client,
+      namespace,
+      secretName: flags.tlsSecret,
+      webhookConfiguration: flags.webhookConfiguration,
+      names: { dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, ...flags.san], ips: [] },
+      logger,
+      servedEverywhere: replicaProbe({ client, namespace, service }),
+    });
+    secretTls.start();
+    return { source: secretTls, ready: () => secretTls.loaded(), leaderTask: manager, stop: () => secretTls.stop(), ca: undefined };
+  }
+  const files = await ensureSelfSigned(flags.certsDir, [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...flags.san]);
+  return { source: staticTls({ cert: files.cert, key: files.key, ...withClientCa }), ready: () => true, leaderTask: undefined, stop: () => undefined, ca: files.ca };
 }
 
 /** clusterCredentials finds credentials to watch with, or undefined to run standalone. */
@@ -107,7 +176,13 @@ async function standaloneContext(flags: ServeFlags, config: Config, logger: Logg
   return { context, ready: () => true, stop: () => undefined };
 }
 
-function clusterContext(credentials: Credentials, config: Config, logger: Logger, metrics: Metrics): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
+function clusterContext(
+  credentials: Credentials,
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  leaderTask: TlsServing['leaderTask'],
+): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
   const client = new KubeClient(credentials.kubeConfig);
   // onChange runs only after cache.start() below, once the reconciler and the election exist.
   const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (election.isLeader() ? reconciler.notify() : undefined) });
@@ -126,8 +201,11 @@ function clusterContext(credentials: Credentials, config: Config, logger: Logger
     name: 'netfence-reconciler',
     identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
     logger,
-    onStartedLeading: () => reconciler.notify(),
-    onStoppedLeading: () => undefined,
+    onStartedLeading: () => {
+      reconciler.notify();
+      leaderTask?.start();
+    },
+    onStoppedLeading: () => leaderTask?.stop(),
   });
   cache.start();
   election.start();
@@ -152,6 +230,7 @@ function clusterContext(credentials: Credentials, config: Config, logger: Logger
     ready,
     stop: () => {
       election.stop();
+      leaderTask?.stop();
       reconciler.stop();
       cache.stop();
     },
@@ -174,15 +253,16 @@ export const serveCommand: Command = {
     const logger = pino({ name: 'netfence' });
     const credentials = await clusterCredentials(flags, logger);
     const metrics = new Metrics();
-    const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger, metrics);
-    const tls = await tlsFor(flags, config);
-    const app = buildApp({ context: mode.context, logger, metrics, https: { key: tls.key, cert: tls.cert }, ready: mode.ready });
+    const tls = await tlsServing(flags, config, credentials, logger);
+    const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger, metrics, tls.leaderTask);
+    const app = buildApp({ context: mode.context, logger, metrics, tls: tls.source, ready: () => tls.ready() && mode.ready() });
     const address = await app.listen({ port: flags.port, host: flags.host });
     logger.info({ address, mode: config.defaultMode }, 'netfence is serving');
     if (tls.ca !== undefined) printCa(io, flags, tls.ca);
     await untilSignal(logger);
     await app.close();
     mode.stop();
+    tls.stop();
     return 0;
   },
 };

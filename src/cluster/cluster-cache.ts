@@ -41,11 +41,11 @@ export class ClusterCache {
   private servicesChanged = 0;
 
   constructor(options: ClusterCacheOptions) {
-    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, labelSelector?: string): Reflector<T> =>
+    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, query?: Record<string, string>): Reflector<T> =>
       new Reflector({
         client: options.client,
         path,
-        ...(labelSelector === undefined ? {} : { labelSelector }),
+        ...(query === undefined ? {} : { query }),
         decode,
         logger: options.logger,
         onChange: () => {
@@ -60,7 +60,7 @@ export class ClusterCache {
     this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
     this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
     // The API server's real endpoints: only the slices of default/kubernetes, selected server-side.
-    this.apiServerSlices = make('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', decodeEndpointSlice, true, `${SERVICE_NAME_LABEL}=kubernetes`);
+    this.apiServerSlices = make('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', decodeEndpointSlice, true, { labelSelector: `${SERVICE_NAME_LABEL}=kubernetes` });
   }
 
   private all(): Array<Reflector<unknown>> {

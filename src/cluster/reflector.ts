@@ -12,8 +12,8 @@ export interface ReflectorOptions<T> {
   readonly client: KubeClient;
   /** path lists and watches the resource, e.g. `/apis/networking.k8s.io/v1/networkpolicies`. */
   readonly path: string;
-  /** labelSelector narrows the list and the watch to matching objects, server-side. */
-  readonly labelSelector?: string;
+  /** query narrows the list and the watch server-side: `labelSelector`, `fieldSelector`. */
+  readonly query?: Readonly<Record<string, string>>;
   /** decode parses one object into what netfence keeps of it (never the whole object). */
   readonly decode: (raw: unknown) => T;
   readonly onChange: () => void;
@@ -98,8 +98,8 @@ export class Reflector<T> {
   }
 
   private async list(): Promise<void> {
-    const selector = this.options.labelSelector;
-    const path = selector === undefined ? this.options.path : `${this.options.path}?labelSelector=${encodeURIComponent(selector)}`;
+    const query = new URLSearchParams(this.options.query ?? {}).toString();
+    const path = query === '' ? this.options.path : `${this.options.path}?${query}`;
     const response = await this.options.client.request('GET', path);
     if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
     const body = response.body;
@@ -166,7 +166,7 @@ export class Reflector<T> {
       this.options.client
         .watch(
           this.options.path,
-          { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }) },
+          { ...this.options.query, resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true' },
           onEvent,
           finish,
         )

@@ -1,5 +1,8 @@
+import { Server as TlsServer } from 'node:tls';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { secureContextOptions } from '../certs/tls-source.js';
+import type { TlsSource } from '../certs/tls-source.js';
 import { DecodeError } from '../k8s/decode.js';
 import { completeReview, errored } from '../admission/admission-response.js';
 import { parseAdmissionReview } from '../admission/admission-request.js';
@@ -20,12 +23,22 @@ export interface AppOptions {
   readonly context: AdmissionContext;
   readonly logger: FastifyBaseLogger;
   readonly metrics: Metrics;
-  /** https: the TLS key and certificate; absent in tests that drive the app with inject(). */
-  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * tls: the certificate to serve, swapped for new handshakes when the source changes (open
+   * connections keep theirs); with a client CA, clients must present a certificate it signed.
+   * Absent in tests that drive the app with inject().
+   */
+  readonly tls?: TlsSource;
   /** ready says whether netfence can answer (certificates loaded, caches synced). */
   readonly ready: () => boolean;
   readonly now?: () => bigint;
   readonly bodyLimit?: number;
+}
+
+function httpsOptions(tls: TlsSource) {
+  const material = tls.current();
+  const mutual = material.clientCa !== undefined;
+  return { ...secureContextOptions(material), requestCert: mutual, rejectUnauthorized: mutual };
 }
 
 type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
@@ -43,7 +56,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
     return503OnClosing: true,
-    ...(options.https === undefined ? {} : { https: { ...options.https, minVersion: 'TLSv1.2' as const } }),
+    ...(options.tls === undefined ? {} : { https: httpsOptions(options.tls) }),
+  });
+  options.tls?.onChange((material) => {
+    const server: unknown = app.server;
+    if (server instanceof TlsServer) server.setSecureContext(secureContextOptions(material));
   });
 
   const sendError = (reply: FastifyReply, code: ErrorCode, message: string): FastifyReply =>

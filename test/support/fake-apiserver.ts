@@ -27,6 +27,9 @@ const RESOURCES: readonly Resource[] = [
   { group: '', version: 'v1', plural: 'pods', kind: 'Pod', namespaced: true },
   { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
+  { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false },
+  { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false },
   { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
@@ -50,14 +53,17 @@ interface Watcher {
   readonly response: ServerResponse;
 }
 
-/** Selector is an equality-based labelSelector (`a=b,c=d`), as the API server takes one. */
+/** Selector is an equality-based labelSelector and fieldSelector (`a=b,c=d`), as the API server takes them. */
 type Selector = (object: KubeObject) => boolean;
 
-function selectorOf(text: string | null): Selector {
-  const terms = (text ?? '').split(',').filter(Boolean).map((term) => term.split('='));
+function selectorOf(params: URLSearchParams): Selector {
+  const terms = (text: string | null) => (text ?? '').split(',').filter(Boolean).map((term) => term.split('='));
+  const labelTerms = terms(params.get('labelSelector'));
+  const fieldTerms = terms(params.get('fieldSelector'));
+  const field = (object: KubeObject, path: string): unknown => (path === 'metadata.name' ? object.metadata.name : path === 'metadata.namespace' ? object.metadata.namespace : undefined);
   return (object) => {
     const labels = (object.metadata['labels'] ?? {}) as Record<string, string>;
-    return terms.every(([key = '', value = '']) => labels[key] === value);
+    return labelTerms.every(([key = '', value = '']) => labels[key] === value) && fieldTerms.every(([path = '', value = '']) => field(object, path) === value);
   };
 }
 
@@ -232,10 +238,10 @@ export class FakeApiServer {
     const store = this.store(resource.plural);
     const method = request.method ?? 'GET';
     if (method === 'GET' && name === undefined && url.searchParams.get('watch') === 'true') {
-      return this.watch(request, response, resource, namespace, Number(url.searchParams.get('resourceVersion') ?? '0'), selectorOf(url.searchParams.get('labelSelector')));
+      return this.watch(request, response, resource, namespace, Number(url.searchParams.get('resourceVersion') ?? '0'), selectorOf(url.searchParams));
     }
     if (method === 'GET' && name === undefined) {
-      const selector = selectorOf(url.searchParams.get('labelSelector'));
+      const selector = selectorOf(url.searchParams);
       const items = [...store.values()].filter((object) => (namespace === undefined || object.metadata.namespace === namespace) && selector(object));
       return this.send(request, response, 200, { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items });
     }

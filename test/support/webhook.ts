@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { generateCertificates } from '../../src/certs/generate-certificates.js';
+import { staticTls } from '../../src/certs/tls-source.js';
 import type { Config } from '../../src/core/config.js';
 import type { Namespace } from '../../src/core/namespace.js';
 import type { NetworkPolicy } from '../../src/core/network-policy.js';
@@ -74,7 +75,7 @@ export async function startWebhook(yaml: string, config: Partial<Config> = {}): 
   const context = new StandaloneContext(new EditableState(stateOf(yaml)), { ...defaultConfig(), ...config });
   const metrics = new Metrics({ processMetrics: false });
   const logs = new LogLines();
-  const app = buildApp({ context, metrics, logger: pino({ level: 'info' }, logs.stream), https: { key: CERTS.key, cert: CERTS.cert }, ready: () => true });
+  const app = buildApp({ context, metrics, logger: pino({ level: 'info' }, logs.stream), tls: staticTls({ key: CERTS.key, cert: CERTS.cert }), ready: () => true });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { app, context, metrics, logs };
 }
