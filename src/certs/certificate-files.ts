@@ -3,19 +3,12 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateCertificates } from './generate-certificates.js';
 
-/** TlsFiles are the PEM contents netfence serves with, and the CA a caBundle needs. */
-export interface TlsFiles {
+/** SelfSigned is a generated serving certificate and key, and the CA a caBundle needs. */
+export interface SelfSigned {
   readonly cert: string;
   readonly key: string;
   readonly ca: string | undefined;
   readonly generated: boolean;
-}
-
-/** loadTlsFiles reads a serving certificate and key (e.g. a mounted Secret's tls.crt and tls.key). */
-export async function loadTlsFiles(certFile: string, keyFile: string): Promise<TlsFiles> {
-  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
-  new X509Certificate(cert); // fails early, with the file named by the caller, if it is not a certificate
-  return { cert, key, ca: undefined, generated: false };
 }
 
 const IP = /^[\d.]+$|:/;
@@ -25,7 +18,7 @@ const IP = /^[\d.]+$|:/;
  * for standalone use: valid for localhost, 127.0.0.1 and ::1 plus the given names and addresses,
  * for a year. A certificate that expires within a day, or lacks a requested name, is replaced.
  */
-export async function ensureSelfSigned(dir: string, names: readonly string[], now: Date = new Date()): Promise<TlsFiles> {
+export async function ensureSelfSigned(dir: string, names: readonly string[], now: Date = new Date()): Promise<SelfSigned> {
   const paths = { ca: join(dir, 'ca.crt'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
   const dnsNames = ['localhost', ...names.filter((name) => !IP.test(name))];
   const ips = ['127.0.0.1', '::1', ...names.filter((name) => IP.test(name))];
