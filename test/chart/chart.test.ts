@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments, parse } from 'yaml';
+import * as admission from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import * as apps from 'kubernetes-models/apps/v1';
+import * as core from 'kubernetes-models/v1';
+import * as networking from 'kubernetes-models/networking.k8s.io/v1';
+import * as policy from 'kubernetes-models/policy/v1';
+import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import * as certManager from '@kubernetes-models/cert-manager/cert-manager.io/v1';
+import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { parseConfig } from '../../src/config/parse-config.js';
+
+/**
+ * The Helm chart, rendered as `helm template` would (tools/helm-template: no helm binary here) with
+ * the default values and the main variants. Every document must be a valid Kubernetes object of its
+ * kind (the kubernetes-models validators, generated from the API's OpenAPI schemas), and what the
+ * values promise must reach the objects: safety settings, least-privilege RBAC, webhooks that never
+ * intercept system namespaces or netfence's own, a configuration netfence itself accepts.
+ */
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const HELM_TEMPLATE = join(ROOT, 'tools', 'helm-template', 'helm-template');
+const CHART = join(ROOT, 'charts', 'netfence');
+
+type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown };
+type Validator = new (data: never) => { validate(): void };
+
+const MODELS: Record<string, Validator> = {
+  'v1/ConfigMap': core.ConfigMap,
+  'v1/Service': core.Service,
+  'v1/ServiceAccount': core.ServiceAccount,
+  'apps/v1/Deployment': apps.Deployment,
+  'policy/v1/PodDisruptionBudget': policy.PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': networking.NetworkPolicy,
+  'rbac.authorization.k8s.io/v1/ClusterRole': rbac.ClusterRole,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': rbac.ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1/Role': rbac.Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': rbac.RoleBinding,
+  'admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration': admission.ValidatingWebhookConfiguration,
+  'admissionregistration.k8s.io/v1/MutatingWebhookConfiguration': admission.MutatingWebhookConfiguration,
+  'cert-manager.io/v1/Certificate': certManager.Certificate,
+  'cert-manager.io/v1/Issuer': certManager.Issuer,
+  'monitoring.coreos.com/v1/ServiceMonitor': monitoring.ServiceMonitor,
+};
+
+function render(...args: string[]): KubeObject[] {
+  const output = execFileSync(HELM_TEMPLATE, ['netfence', CHART, '--namespace', 'netfence', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseAllDocuments(output)
+    .map((document) => {
+      if (document.errors.length > 0) throw new Error(`rendered YAML does not parse: ${document.errors[0]?.message}`);
+      return document.toJS() as KubeObject | null;
+    })
+    .filter((object): object is KubeObject => object !== null);
+}
+
+function renderError(...args: string[]): string {
+  try {
+    execFileSync(HELM_TEMPLATE, ['netfence', CHART, '--namespace', 'netfence', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    return error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
+  }
+  throw new Error('expected the chart to refuse these values');
+}
+
+function find(objects: KubeObject[], kind: string, name?: string): KubeObject {
+  const found = objects.find((object) => object.kind === kind && (name === undefined || object.metadata.name === name));
+  if (found === undefined) throw new Error(`no ${kind}${name === undefined ? '' : ` ${name}`} rendered`);
+  return found;
+}
+
+/** at reads a nested field by path, as JSON. */
+function at(object: unknown, ...path: Array<string | number>): any {
+  return path.reduce<any>((value, key) => (value === undefined || value === null ? undefined : value[key]), object);
+}
+
+const VARIANTS: Record<string, string[]> = {
+  default: [],
+  audit: ['--set', 'mode=audit'],
+  'cert-manager, gate, ServiceMonitor': ['--set', 'certificates.mode=cert-manager', '--set', 'provisioningGate.enabled=true', '--set', 'serviceMonitor.enabled=true'],
+  'existing secret, mTLS, Kubernetes 1.27': ['--set', 'certificates.mode=secret', '--set', 'certificates.secretName=my-tls', '--set', 'certificates.caBundle=Q0E=', '--set', 'certificates.clientCaConfigMap=apiserver-client-ca', '--kube-version', '1.27.0'],
+  'custom config and names': ['--set', 'fullnameOverride=guard', '--set', 'config.clusterDns.namespace=dns', '--set', 'replicaCount=1', '--set', 'networkPolicy.ingressCidrs={10.0.0.0/8}'],
+};
+
+let rendered: Record<string, KubeObject[]> = {};
+beforeAll(() => {
+  // The first run builds the renderer from Debian packages (about a minute).
+  rendered = Object.fromEntries(Object.entries(VARIANTS).map(([name, args]) => [name, render(...args)]));
+}, 600_000);
+
+describe('the Helm chart', () => {
+  it.each(Object.keys(VARIANTS))('renders valid Kubernetes objects (%s)', (variant) => {
+    const objects = rendered[variant] ?? [];
+    expect(objects.length).toBeGreaterThan(10);
+    for (const object of objects) {
+      const model = MODELS[`${object.apiVersion}/${object.kind}`];
+      if (model === undefined) throw new Error(`no validator for ${object.apiVersion}/${object.kind}`);
+      expect(() => new model(object as never).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
+      expect(object.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+      expect(at(object, 'metadata', 'labels', 'app.kubernetes.io/managed-by')).toBe('Helm');
+    }
+    const ids = objects.map((object) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('runs netfence safely: two replicas, non-root, read-only, no privilege escalation, no capabilities, probes, resources, spread', () => {
+    const deployment = find(rendered['default'] ?? [], 'Deployment');
+    expect(at(deployment, 'spec', 'replicas')).toBe(2);
+    const pod = at(deployment, 'spec', 'template', 'spec');
+    const container = at(pod, 'containers', 0);
+    expect(at(pod, 'securityContext', 'runAsNonRoot')).toBe(true);
+    expect(at(container, 'securityContext')).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
+    expect(at(container, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
+    expect(at(container, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+    expect(at(container, 'resources')).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
+    expect(at(container, 'env').find((env: { name: string }) => env.name === 'NODE_OPTIONS')?.value).toBe('--max-old-space-size=384');
+    expect(at(pod, 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm', 'topologyKey')).toBe('kubernetes.io/hostname');
+    expect(at(find(rendered['default'] ?? [], 'PodDisruptionBudget'), 'spec', 'minAvailable')).toBe(1);
+    expect(() => find(rendered['custom config and names'] ?? [], 'PodDisruptionBudget')).toThrow(); // one replica: a PDB would block drains
+    // The Service reaches the container port the probes use.
+    expect(at(find(rendered['default'] ?? [], 'Service'), 'spec', 'ports', 0)).toMatchObject({ port: 443, targetPort: 'https' });
+    expect(at(container, 'ports', 0)).toMatchObject({ name: 'https', containerPort: 8443 });
+  });
+
+  it('hands netfence a configuration netfence accepts, naming its own service account as privileged', () => {
+    for (const [variant, objects] of Object.entries(rendered)) {
+      const text = at(find(objects, 'ConfigMap'), 'data', 'netfence.yaml');
+      const config = parseConfig(parse(text));
+      const deployment = find(objects, 'Deployment');
+      const serviceAccount = at(deployment, 'spec', 'template', 'spec', 'serviceAccountName');
+      expect(config.privileged.users, variant).toContain(`system:serviceaccount:netfence:${serviceAccount}`);
+      expect(config.namespace).toBe('netfence');
+      expect(config.defaultMode).toBe(variant === 'audit' ? 'audit' : 'enforce');
+      expect(config.provisioningGate).toBe(variant === 'cert-manager, gate, ServiceMonitor');
+    }
+    expect(parseConfig(parse(at(find(rendered['custom config and names'] ?? [], 'ConfigMap'), 'data', 'netfence.yaml'))).clusterDns.namespace).toBe('dns');
+  });
+
+  it('registers webhooks that never intercept system namespaces or netfence, fail closed only when enforcing', () => {
+    const webhooksOf = (variant: string, kind: string) => at(find(rendered[variant] ?? [], kind), 'webhooks') as Array<Record<string, any>>;
+    for (const variant of Object.keys(VARIANTS)) {
+      for (const kind of ['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+        for (const webhook of webhooksOf(variant, kind)) {
+          expect(webhook['sideEffects']).toBe('None');
+          expect(webhook['admissionReviewVersions']).toEqual(['v1']);
+          expect(at(webhook, 'namespaceSelector', 'matchExpressions', 0)).toMatchObject({ key: 'kubernetes.io/metadata.name', operator: 'NotIn' });
+          expect(at(webhook, 'namespaceSelector', 'matchExpressions', 0, 'values')).toEqual(expect.arrayContaining(['kube-system', 'kube-public', 'kube-node-lease', 'netfence']));
+          const service = at(webhook, 'clientConfig', 'service');
+          expect(service).toMatchObject({ namespace: 'netfence', port: 443, path: kind.startsWith('Validating') ? '/validate' : '/mutate' });
+          expect(service.name).toBe(at(find(rendered[variant] ?? [], 'Service'), 'metadata', 'name'));
+        }
+      }
+    }
+    const names = (variant: string) => webhooksOf(variant, 'ValidatingWebhookConfiguration').map((webhook) => `${webhook['name']}:${webhook['failurePolicy']}`);
+    expect(names('default')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail']);
+    expect(names('audit')).toEqual(['networkpolicies.netfence.io:Ignore', 'namespaces.netfence.io:Ignore']);
+    expect(names('cert-manager, gate, ServiceMonitor')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'pods.netfence.io:Ignore']);
+    expect(webhooksOf('default', 'MutatingWebhookConfiguration').map((webhook) => webhook['failurePolicy'])).toEqual(['Ignore']);
+    expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'rules', 0, 'operations')).toEqual(['CREATE', 'UPDATE', 'DELETE']);
+    expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'matchConditions', 0, 'name')).toBe('not-namespace-controller');
+    expect(at(webhooksOf('existing secret, mTLS, Kubernetes 1.27', 'ValidatingWebhookConfiguration')[0], 'matchConditions')).toBeUndefined();
+    expect(at(webhooksOf('existing secret, mTLS, Kubernetes 1.27', 'ValidatingWebhookConfiguration')[0], 'clientConfig', 'caBundle')).toBe('Q0E=');
+    expect(at(find(rendered['cert-manager, gate, ServiceMonitor'] ?? [], 'ValidatingWebhookConfiguration'), 'metadata', 'annotations', 'cert-manager.io/inject-ca-from')).toBe('netfence/netfence');
+  });
+
+  it('grants least privilege: no wildcards, its own webhook configurations and Secret by name only', () => {
+    const objects = rendered['default'] ?? [];
+    for (const role of objects.filter((object) => object.kind === 'ClusterRole' || object.kind === 'Role')) {
+      for (const rule of at(role, 'rules') as Array<Record<string, string[]>>) {
+        for (const field of ['apiGroups', 'resources', 'verbs']) expect(rule[field], `${role.metadata.name} ${field}`).not.toContain('*');
+        if ((rule['resources'] ?? []).some((resource) => resource.endsWith('webhookconfigurations') || resource === 'secrets')) {
+          // create cannot be limited by name in RBAC; everything else is.
+          if (!(rule['verbs'] ?? []).every((verb) => verb === 'create')) expect(rule['resourceNames'], role.metadata.name).toBeDefined();
+        }
+      }
+    }
+    const clusterRole = find(objects, 'ClusterRole');
+    const webhookRule = (at(clusterRole, 'rules') as Array<Record<string, string[]>>).find((rule) => rule['resources']?.includes('validatingwebhookconfigurations'));
+    expect(webhookRule?.['resourceNames']).toEqual(['netfence']);
+    expect(webhookRule?.['verbs']).not.toContain('delete');
+    const args: string[] = at(find(objects, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args');
+    expect(args).toEqual(['serve', '--config=/etc/netfence/config/netfence.yaml', '--port=8443', '--tls-secret=netfence-tls', '--webhook-configuration=netfence', '--service=netfence']);
+    const secretRule = (at(find(objects, 'Role', 'netfence'), 'rules') as Array<Record<string, string[]>>).find((rule) => rule['resources']?.includes('secrets') && rule['resourceNames'] !== undefined);
+    expect(secretRule?.['resourceNames']).toEqual(['netfence-tls']);
+    // Pods and Services are read only where cluster DNS runs.
+    expect(find(objects, 'Role', 'netfence-dns').metadata.namespace).toBe('kube-system');
+    expect(find(rendered['custom config and names'] ?? [], 'Role', 'guard-dns').metadata.namespace).toBe('dns');
+    // No Secret or webhook-configuration rights when netfence does not manage certificates.
+    const secretMode = rendered['existing secret, mTLS, Kubernetes 1.27'] ?? [];
+    expect(JSON.stringify(at(find(secretMode, 'ClusterRole'), 'rules'))).not.toContain('webhookconfigurations');
+    expect(JSON.stringify(at(find(secretMode, 'Role', 'netfence'), 'rules'))).not.toContain('secrets');
+  });
+
+  it('mounts certificates and the client CA as the mode says', () => {
+    const container = (variant: string) => at(find(rendered[variant] ?? [], 'Deployment'), 'spec', 'template', 'spec', 'containers', 0);
+    const secretMode = container('existing secret, mTLS, Kubernetes 1.27');
+    expect(secretMode.args).toEqual(expect.arrayContaining(['--tls-cert=/etc/netfence/tls/tls.crt', '--tls-key=/etc/netfence/tls/tls.key', '--client-ca=/etc/netfence/client-ca/ca.crt']));
+    const volumes = at(find(rendered['existing secret, mTLS, Kubernetes 1.27'] ?? [], 'Deployment'), 'spec', 'template', 'spec', 'volumes');
+    expect(volumes).toEqual(expect.arrayContaining([{ name: 'tls', secret: { secretName: 'my-tls' } }, { name: 'client-ca', configMap: { name: 'apiserver-client-ca' } }]));
+    const certificate = find(rendered['cert-manager, gate, ServiceMonitor'] ?? [], 'Certificate');
+    expect(at(certificate, 'spec')).toMatchObject({ secretName: 'netfence-tls', dnsNames: ['netfence.netfence.svc', 'netfence.netfence.svc.cluster.local'], issuerRef: { name: 'netfence-selfsigned', kind: 'Issuer' } });
+    expect(at(find(rendered['cert-manager, gate, ServiceMonitor'] ?? [], 'ServiceMonitor'), 'spec', 'endpoints', 0)).toMatchObject({ port: 'https', scheme: 'https', path: '/metrics' });
+    expect(at(find(rendered['custom config and names'] ?? [], 'NetworkPolicy'), 'spec', 'ingress', 0)).toEqual({ ports: [{ protocol: 'TCP', port: 8443 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] });
+  });
+
+  it.each([
+    [['--set', 'mode=strict'], 'mode must be one of the following: "enforce", "audit", "off"'],
+    [['--set', 'webhook.timeoutSeconds=60'], 'webhook.timeoutSeconds: Must be less than or equal to 30'],
+    [['--set', 'certificates.mode=secret', '--set', 'certificates.secretName=x'], 'certificates.caBundle: String length must be greater than or equal to 1'],
+    [['--set', 'replicas=3'], 'Additional property replicas is not allowed'],
+  ])('refuses bad values %j with the field named', (args, message) => {
+    expect(renderError(...args)).toContain(message);
+  });
+});
