@@ -63,6 +63,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     if (server instanceof TlsServer) server.setSecureContext(secureContextOptions(material));
   });
 
+  // AdmissionReviews are JSON: any other content-type (fastify also reads text/plain) is a 415.
+  app.removeContentTypeParser('text/plain');
+
   const sendError = (reply: FastifyReply, code: ErrorCode, message: string): FastifyReply =>
     reply.code(ERRORS[code].status).type('application/json').send(errorBody(code, message));
 

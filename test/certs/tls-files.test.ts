@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -108,25 +108,24 @@ describe('TlsFiles', () => {
     expect(await servedSerial(port)).toBe(serialOf(first.cert));
 
     // A keep-alive connection opened before the change is still served after it.
-    const agentRequest = (path: string, agentSocket?: import('node:net').Socket) =>
-      new Promise<{ status: number | undefined; socket: import('node:net').Socket }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path, ca: CA.cert, servername: 'localhost', ...(agentSocket === undefined ? {} : { createConnection: () => agentSocket }) }, (response) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1, ca: CA.cert, servername: 'localhost' });
+    const get = () =>
+      new Promise<{ status: number | undefined; reused: boolean }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/healthz', agent }, (response) => {
           response.resume();
-          response.on('end', () => resolve({ status: response.statusCode, socket: req.socket as import('node:net').Socket }));
+          response.on('end', () => resolve({ status: response.statusCode, reused: req.reusedSocket }));
         });
-        req.setHeader('connection', 'keep-alive');
         req.on('error', reject);
         req.end();
       });
-    const before = await agentRequest('/healthz');
-    expect(before.status).toBe(200);
+    expect(await get()).toEqual({ status: 200, reused: false });
 
     const second = serving();
     mountLike(dir, second, 2);
     await until(async () => (await servedSerial(port)) === serialOf(second.cert), 'the new certificate');
     expect(infos).toEqual(['tls: certificate files changed; serving the new certificate to new connections']);
-    const after = await agentRequest('/healthz', before.socket);
-    expect(after.status).toBe(200);
+    expect(await get()).toEqual({ status: 200, reused: true });
+    agent.destroy();
   });
 
   it('refuses a key that does not belong to the certificate, and keeps serving the old pair', async () => {
