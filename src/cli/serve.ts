@@ -47,6 +47,7 @@ interface ServeFlags {
   readonly tlsSecret: string | undefined;
   readonly webhookConfiguration: string;
   readonly service: string;
+  readonly shutdownDelayMs: number;
 }
 
 function parseFlags(args: readonly string[]): ServeFlags {
@@ -66,6 +67,7 @@ function parseFlags(args: readonly string[]): ServeFlags {
       'tls-secret': { type: 'string' },
       'webhook-configuration': { type: 'string', default: 'netfence' },
       service: { type: 'string', default: 'netfence' },
+      'shutdown-delay': { type: 'string', default: '5' },
     },
     strict: true,
     allowPositionals: false,
@@ -76,6 +78,8 @@ function parseFlags(args: readonly string[]): ServeFlags {
   if (values['tls-secret'] !== undefined && values.state !== undefined) throw new UsageError('--tls-secret needs a cluster to keep the Secret in; it cannot be used with --state');
   const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${JSON.stringify(values.port)}: expected a TCP port 0-65535`);
+  const delay = /^\d+(\.\d+)?$/.test(values['shutdown-delay']) ? Number(values['shutdown-delay']) : NaN;
+  if (!(delay >= 0 && delay <= 300)) throw new UsageError(`--shutdown-delay ${JSON.stringify(values['shutdown-delay'])}: expected seconds, 0-300`);
   return {
     config: values.config,
     port,
@@ -90,6 +94,7 @@ function parseFlags(args: readonly string[]): ServeFlags {
     tlsSecret: values['tls-secret'],
     webhookConfiguration: values['webhook-configuration'],
     service: values.service,
+    shutdownDelayMs: delay * 1000,
   };
 }
 
@@ -246,7 +251,7 @@ function clusterContext(
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
-  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...]',
+  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
   async run(args, io) {
     const flags = parseFlags(args);
     const config = await loadConfig(flags.config);
@@ -255,12 +260,21 @@ export const serveCommand: Command = {
     const metrics = new Metrics();
     const tls = await tlsServing(flags, config, credentials, logger);
     const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger, metrics, tls.leaderTask);
-    const app = buildApp({ context: mode.context, logger, metrics, tls: tls.source, ready: () => tls.ready() && mode.ready() });
+    let draining = false;
+    const app = buildApp({ context: mode.context, logger, metrics, tls: tls.source, ready: () => !draining && tls.ready() && mode.ready() });
     const address = await app.listen({ port: flags.port, host: flags.host });
     logger.info({ address, mode: config.defaultMode }, 'netfence is serving');
     if (tls.ca !== undefined) printCa(io, flags, tls.ca);
-    await untilSignal(logger);
+    const signal = await untilSignal();
+    // On SIGTERM (Kubernetes stopping the pod) keep serving while /readyz answers 503, so the
+    // Service stops sending here before the listener closes: no request of the API server fails.
+    // Ctrl-C (SIGINT) stops at once.
+    draining = true;
+    const delayMs = signal === 'SIGTERM' ? flags.shutdownDelayMs : 0;
+    logger.info({ signal, drainSeconds: delayMs / 1000 }, 'shutting down: /readyz answers 503; then finishing in-flight requests');
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
     await app.close();
+    logger.info({}, 'stopped');
     mode.stop();
     tls.stop();
     return 0;
@@ -273,14 +287,10 @@ function printCa(io: Io, flags: ServeFlags, ca: string): void {
   io.stderr(`Try: curl --cacert ${flags.certsDir}/ca.crt https://localhost:${flags.port}/healthz`);
 }
 
-/** untilSignal waits for SIGTERM or SIGINT; the caller then stops accepting and finishes in-flight requests. */
-function untilSignal(logger: Logger): Promise<void> {
+/** untilSignal waits for SIGTERM or SIGINT and says which came. */
+function untilSignal(): Promise<'SIGTERM' | 'SIGINT'> {
   return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info({ signal }, 'shutting down: finishing in-flight requests');
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
   });
 }

@@ -55,7 +55,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // netfence logs one line per admission decision itself; fastify's per-request lines would double them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
-    return503OnClosing: true,
+    // While closing, requests on connections still open are answered, not refused with 503: the API
+    // server would count a 503 as a failed call.
+    return503OnClosing: false,
     ...(options.tls === undefined ? {} : { https: httpsOptions(options.tls) }),
   });
   options.tls?.onChange((material) => {

@@ -128,6 +128,55 @@ describe('TlsFiles', () => {
     agent.destroy();
   });
 
+  it('rotates under load without a failed handshake or request', async () => {
+    const first = serving();
+    const dir = mountedDir(first);
+    files = await TlsFiles.load({ cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') }, pino({ level: 'silent' }));
+    files.watch(60_000, 5);
+    const { port } = await serve(files);
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    let running = true;
+    // New connections all the time (each a handshake) plus a keep-alive client, as API servers mix them.
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 2, ca: CA.cert, servername: 'localhost' });
+    const client = async (agent: Agent | false): Promise<number> => {
+      let count = 0;
+      while (running) {
+        await new Promise<void>((resolve) => {
+          const req = request({ host: '127.0.0.1', port, path: '/healthz', ca: CA.cert, servername: 'localhost', agent }, (response) => {
+            const certificate = (response.socket as import('node:tls').TLSSocket).getPeerCertificate();
+            if (certificate.serialNumber !== undefined) seen.add(certificate.serialNumber);
+            if (response.statusCode !== 200) failures.push(`HTTP ${response.statusCode}`);
+            response.resume();
+            response.on('end', () => resolve());
+          });
+          req.on('error', (error) => {
+            failures.push(error.message);
+            resolve();
+          });
+          req.end();
+        });
+        count++;
+      }
+      return count;
+    };
+    const clients = [client(false), client(false), client(keepAlive)];
+    const pairs = [first];
+    for (let version = 2; version <= 6; version++) {
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const next = serving();
+      pairs.push(next);
+      mountLike(dir, next, version);
+      await until(async () => (await servedSerial(port)) === serialOf(next.cert), `certificate ${version}`);
+    }
+    running = false;
+    const counts = await Promise.all(clients);
+    keepAlive.destroy();
+    expect(failures).toEqual([]);
+    expect(counts.every((count) => count > 5)).toBe(true);
+    expect(seen.size).toBeGreaterThanOrEqual(3); // the load met several of the rotated certificates
+  });
+
   it('refuses a key that does not belong to the certificate, and keeps serving the old pair', async () => {
     const first = serving();
     const dir = mountedDir(first);
