@@ -1,6 +1,6 @@
 // Webhook benchmark (issue 3): autocannon over HTTPS keep-alive, as the API server calls webhooks,
 // against netfence's /validate with every rule on and against a bare fastify HTTPS route answering
-// allowed:true, same machine, same run. Namespaces of 10, 100 and 1,000 policies.
+// allowed:true, same machine, same run. Namespaces of 10, 100, 1,000 and 10,000 policies.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
@@ -76,7 +76,7 @@ export async function runWebhookBenchmarks() {
   console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections, ${DURATION}s), netfence vs bare fastify\n`);
   const bare = await measureServer('bare', 0);
   const rows = [{ server: 'bare fastify', policies: '-', 'req/s (max)': Math.round(bare.rps), ratio: '100%', 'p99 @max': `${bare.p99} ms`, 'p50/p99 @2000/s': `${bare.pacedP50}/${bare.pacedP99} ms`, 'CPU/req': `${bare.cpuPerRequest.toFixed(0)} µs`, RSS: `${bare.rss} MiB` }];
-  for (const policies of [10, 100, 1000]) {
+  for (const policies of (process.env.BENCH_POLICIES ?? '10,100,1000,10000').split(',').map(Number)) {
     const result = await measureServer('netfence', policies);
     rows.push({
       server: 'netfence',

@@ -12,6 +12,7 @@ import { decodePod } from '../k8s/pod.js';
 import { decodeService } from '../k8s/service.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { KubeClient } from './kube-client.js';
+import { Interner, internPolicy } from './intern.js';
 import { Reflector } from './reflector.js';
 import type { ReflectorLogger } from './reflector.js';
 
@@ -56,7 +57,9 @@ export class ClusterCache {
         ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
       });
     this.namespaces = make('/api/v1/namespaces', decodeNamespace);
-    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', decodeNetworkPolicy);
+    // Policies share equal parts (see Interner): big multi-tenant clusters repeat the same policies.
+    const interner = new Interner();
+    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', (raw) => internPolicy(decodeNetworkPolicy(raw), interner));
     this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
     this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
     // The API server's real endpoints: only the slices of default/kubernetes, selected server-side.

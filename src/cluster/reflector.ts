@@ -20,6 +20,8 @@ export interface ReflectorOptions<T> {
   readonly logger: ReflectorLogger;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /** pageSize: objects per list page (default 500, as client-go). */
+  readonly pageSize?: number;
 }
 
 function metadataKey(raw: unknown): string | undefined {
@@ -36,6 +38,12 @@ function resourceVersionOf(raw: unknown): string | undefined {
   return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string'
     ? metadata.resourceVersion
     : undefined;
+}
+
+function continueOf(raw: unknown): string {
+  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return '';
+  const metadata = raw.metadata;
+  return typeof metadata === 'object' && metadata !== null && 'continue' in metadata && typeof metadata.continue === 'string' ? metadata.continue : '';
 }
 
 function statusCode(raw: unknown): number | undefined {
@@ -82,8 +90,10 @@ export class Reflector<T> {
           this.backoffMs = this.options.initialBackoffMs ?? 500;
           continue;
         }
+        if (this.stopped) return; // stop() aborted the watch: nothing failed
         this.options.logger.warn({ path: this.options.path, error: describe(error) }, 'watch failed; retrying');
       } catch (error) {
+        if (this.stopped) return;
         this.options.logger.warn({ path: this.options.path, error: describe(error) }, 'list failed; retrying');
       }
       await this.sleep(this.backoffMs * (0.8 + Math.random() * 0.4));
@@ -97,28 +107,49 @@ export class Reflector<T> {
     this.wake?.();
   }
 
+  /**
+   * list reads the whole collection a page at a time (`limit`, `continue`), as client-go's
+   * reflectors do, so a big cluster is never one huge response in memory; pages are decoded as they
+   * arrive and the cache is swapped in one step once the last page is in. An expired continue token
+   * (410) starts the list again.
+   */
   private async list(): Promise<void> {
-    const query = new URLSearchParams(this.options.query ?? {}).toString();
-    const path = query === '' ? this.options.path : `${this.options.path}?${query}`;
-    const response = await this.options.client.request('GET', path);
-    if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
-    const body = response.body;
-    const items = typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items) ? body.items : [];
+    const listed = new Map<string, T>();
+    let continueToken = '';
+    let resourceVersion = '';
+    for (;;) {
+      const params = new URLSearchParams({ ...this.options.query, limit: String(this.options.pageSize ?? 500), ...(continueToken === '' ? {} : { continue: continueToken }) });
+      const path = `${this.options.path}?${params.toString()}`;
+      const response = await this.options.client.request('GET', path);
+      if (response.status === 410 && continueToken !== '') {
+        this.options.logger.info({ path: this.options.path }, 'list continue token expired (410 Gone); listing again');
+        listed.clear();
+        continueToken = '';
+        continue;
+      }
+      if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
+      const body = response.body;
+      const items = typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items) ? body.items : [];
+      for (const raw of items) this.upsert(raw, listed);
+      resourceVersion = resourceVersionOf(body) ?? '';
+      continueToken = continueOf(body);
+      if (continueToken === '' || this.stopped) break;
+    }
     this.items.clear();
-    for (const raw of items) this.upsert(raw);
-    this.resourceVersion = resourceVersionOf(body) ?? '';
+    for (const [key, item] of listed) this.items.set(key, item);
+    this.resourceVersion = resourceVersion;
     this.syncedOnce = true;
     this.options.onChange();
   }
 
-  private upsert(raw: unknown): void {
+  private upsert(raw: unknown, into: Map<string, T> = this.items): void {
     const key = metadataKey(raw);
     if (key === undefined) return;
     try {
-      this.items.set(key, this.options.decode(raw));
+      into.set(key, this.options.decode(raw));
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
-      this.items.delete(key);
+      into.delete(key);
       this.options.logger.warn({ path: this.options.path, object: key, error: error.message }, 'cannot read object; ignoring it');
     }
   }

@@ -76,6 +76,43 @@ describe('ClusterCache', () => {
     expect(server.requests.some((request) => request.path.includes('endpointslices') && request.path.includes('labelSelector=kubernetes.io%2Fservice-name%3Dkubernetes'))).toBe(true);
   });
 
+  it('lists a page at a time, and starts the list again when a continue token expires', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    for (let i = 0; i < 7; i++) server.put(namespace(`tenant-${i}`));
+    const client = new KubeClient(kubeConfig);
+    const { Reflector } = await import('../../src/cluster/reflector.js');
+    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
+    const fake = server;
+    let compacted = false;
+    const reflector = new Reflector({
+      client,
+      path: '/api/v1/namespaces',
+      decode: decodeNamespace,
+      logger: quiet,
+      pageSize: 3,
+      onChange: () => undefined,
+    });
+    // Compact the history after the first page: the second page's token is then too old.
+    const realRequest = client.request.bind(client);
+    client.request = async (...args: Parameters<KubeClient['request']>) => {
+      const response = await realRequest(...args);
+      if (!compacted && args[1].includes('limit=3') && !args[1].includes('continue=')) {
+        compacted = true;
+        fake.put(namespace('tenant-late'));
+        fake.compact();
+      }
+      return response;
+    };
+    void reflector.run();
+    await until(() => reflector.synced(), 'the list');
+    reflector.stop();
+    expect([...reflector.items.keys()].sort()).toEqual([...Array.from({ length: 7 }, (_, i) => `/tenant-${i}`), '/tenant-late'].sort());
+    const pages = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/api/v1/namespaces?'));
+    expect(pages.map((page) => page.status)).toEqual([200, 410, 200, 200, 200]); // first page, expired token, then 8 objects in 3 pages
+    expect(pages.every((page) => page.path.includes('limit=3'))).toBe(true);
+  });
+
   it('keeps the same snapshot until something changes', async () => {
     const { server, cache } = await started();
     const first = cache.snapshot();
@@ -90,7 +127,7 @@ describe('ClusterCache', () => {
     server.cutWatches();
     server.put(networkPolicy('team-a', 'while-cut', { podSelector: {} }));
     await until(() => policyNames(cache, 'team-a').includes('while-cut'), 'the event made while the watch was down');
-    const relists = server.requests.filter((request) => request.method === 'GET' && request.path === '/apis/networking.k8s.io/v1/networkpolicies');
+    const relists = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?limit='));
     expect(relists).toHaveLength(1); // resumed from its resourceVersion: no second list
   });
 
@@ -102,7 +139,7 @@ describe('ClusterCache', () => {
     server.compact(); // the deletion event is no longer in the history
     server.put(networkPolicy('team-a', 'after-compaction', { podSelector: {} }));
     await until(() => policyNames(cache, 'team-a').join() === 'after-compaction', 'a relist');
-    const lists = server.requests.filter((request) => request.method === 'GET' && request.path === '/apis/networking.k8s.io/v1/networkpolicies');
+    const lists = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?limit='));
     expect(lists.length).toBeGreaterThanOrEqual(2);
   });
 

@@ -84,6 +84,7 @@ export class FakeApiServer {
   private compactedBelow = 0;
   private failures: number[] = [];
   private readonly installedGroups = new Set<string>();
+  private compactions = 0;
   readonly requests: RequestLog[] = [];
   private readonly certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
   private readonly server: Server = createServer({ key: this.certs.key, cert: this.certs.cert }, (request, response) => {
@@ -149,6 +150,7 @@ export class FakeApiServer {
   /** compact forgets history: watches from an older resourceVersion get 410 Gone. */
   compact(): void {
     this.compactedBelow = this.resourceVersion + 1;
+    this.compactions++;
   }
 
   /** bookmark sends a BOOKMARK event with the current resourceVersion to every watcher that asked. */
@@ -242,8 +244,19 @@ export class FakeApiServer {
     }
     if (method === 'GET' && name === undefined) {
       const selector = selectorOf(url.searchParams);
-      const items = [...store.values()].filter((object) => (namespace === undefined || object.metadata.namespace === namespace) && selector(object));
-      return this.send(request, response, 200, { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata: { resourceVersion: String(this.resourceVersion) }, items });
+      const all = [...store.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([, object]) => object)
+        .filter((object) => (namespace === undefined || object.metadata.namespace === namespace) && selector(object));
+      // Pages (limit, continue) as the API server serves them; a token older than the history is 410.
+      const token = url.searchParams.get('continue');
+      const { rv, offset, epoch } = token === null ? { rv: this.resourceVersion, offset: 0, epoch: this.compactions } : (JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { rv: number; offset: number; epoch: number });
+      if (epoch < this.compactions) return this.send(request, response, 410, status(410, 'Expired', 'The provided continue parameter is too old'));
+      const limit = Number(url.searchParams.get('limit') ?? '0');
+      const items = limit > 0 ? all.slice(offset, offset + limit) : all.slice(offset);
+      const more = limit > 0 && offset + limit < all.length;
+      const metadata = { resourceVersion: String(rv), ...(more ? { continue: Buffer.from(JSON.stringify({ rv, offset: offset + limit, epoch })).toString('base64') } : {}) };
+      return this.send(request, response, 200, { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata, items });
     }
     const key = keyOf(namespace, name);
     const existing = name === undefined ? undefined : store.get(key);
