@@ -23,6 +23,8 @@ export interface ClusterCacheOptions {
   /** serviceNamespaces: namespaces whose pods and Services locate essential services (DNS's). */
   readonly serviceNamespaces: readonly string[];
   readonly initialBackoffMs?: number;
+  /** requestTimeoutMs bounds each list request (default 30 s). */
+  readonly requestTimeoutMs?: number;
   readonly onChange?: () => void;
 }
 
@@ -55,6 +57,7 @@ export class ClusterCache {
           options.onChange?.();
         },
         ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
+        ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
       });
     this.namespaces = make('/api/v1/namespaces', decodeNamespace);
     // Policies share equal parts (see Interner): big multi-tenant clusters repeat the same policies.

@@ -22,6 +22,8 @@ export interface ReflectorOptions<T> {
   readonly maxBackoffMs?: number;
   /** pageSize: objects per list page (default 500, as client-go). */
   readonly pageSize?: number;
+  /** requestTimeoutMs: a list page that takes longer has failed (default 30 s): retried with backoff. */
+  readonly requestTimeoutMs?: number;
 }
 
 function metadataKey(raw: unknown): string | undefined {
@@ -120,7 +122,7 @@ export class Reflector<T> {
     for (;;) {
       const params = new URLSearchParams({ ...this.options.query, limit: String(this.options.pageSize ?? 500), ...(continueToken === '' ? {} : { continue: continueToken }) });
       const path = `${this.options.path}?${params.toString()}`;
-      const response = await this.options.client.request('GET', path);
+      const response = await this.options.client.request('GET', path, undefined, 'application/json', this.options.requestTimeoutMs ?? 30_000);
       if (response.status === 410 && continueToken !== '') {
         this.options.logger.info({ path: this.options.path }, 'list continue token expired (410 Gone); listing again');
         listed.clear();

@@ -113,6 +113,21 @@ describe('ClusterCache', () => {
     expect(pages.every((page) => page.path.includes('limit=3'))).toBe(true);
   });
 
+  it('gives up on a list the API server does not answer, and tries again (readyz stays false meanwhile)', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    server.put(namespace('team-a'));
+    server.hangNext(2);
+    cache = new ClusterCache({ client: new KubeClient(kubeConfig), logger: quiet, serviceNamespaces: ['kube-system'], initialBackoffMs: 20, requestTimeoutMs: 300 });
+    cache.start();
+    const current = cache;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(current.synced()).toBe(false);
+    await until(() => current.synced(), 'the list after the timeouts');
+    expect(current.snapshot().namespace('team-a')).toBeDefined();
+    expect(server.requests.filter((request) => request.status === 0)).toHaveLength(2);
+  });
+
   it('keeps the same snapshot until something changes', async () => {
     const { server, cache } = await started();
     const first = cache.snapshot();

@@ -84,6 +84,7 @@ export class FakeApiServer {
   private compactedBelow = 0;
   private failures: number[] = [];
   private readonly installedGroups = new Set<string>();
+  private hangs = 0;
   private compactions = 0;
   readonly requests: RequestLog[] = [];
   private readonly certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
@@ -162,6 +163,11 @@ export class FakeApiServer {
     }
   }
 
+  /** hangNext leaves the next `count` requests unanswered, as an overloaded API server would. */
+  hangNext(count: number): void {
+    this.hangs += count;
+  }
+
   /** failNext answers the next requests with these HTTP statuses (e.g. [500, 500]). */
   failNext(...statuses: number[]): void {
     this.failures.push(...statuses);
@@ -226,6 +232,11 @@ export class FakeApiServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (request.headers.authorization !== `Bearer ${TOKEN}`) return this.send(request, response, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (this.hangs > 0) {
+      this.hangs--;
+      this.requests.push({ method: request.method ?? '', path: request.url ?? '', status: 0 });
+      return; // never answered; the connection is closed by stop()
+    }
     const failure = this.failures.shift();
     if (failure !== undefined) return this.send(request, response, failure, status(failure, 'InternalError', 'injected failure'));
     const url = new URL(request.url ?? '/', 'https://localhost');
