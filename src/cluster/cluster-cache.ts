@@ -42,18 +42,24 @@ export class ClusterCache {
   private readonly apiServerSlices: Reflector<EndpointSlice>;
   private current: MemoryState | undefined;
   private servicesChanged = 0;
+  /** Per-namespace policy lists, sorted by name, carried from snapshot to snapshot. */
+  private policyLists = new Map<string, readonly NetworkPolicy[]>();
+  private readonly policyKeys = new Map<string, Set<string>>();
+  /** Namespaces whose policy list must be rebuilt; `all` after a relist. */
+  private dirtyPolicies: Set<string> | 'all' = 'all';
 
   constructor(options: ClusterCacheOptions) {
-    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, query?: Record<string, string>): Reflector<T> =>
+    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, query?: Record<string, string>, changed?: (key?: string) => void): Reflector<T> =>
       new Reflector({
         client: options.client,
         path,
         ...(query === undefined ? {} : { query }),
         decode,
         logger: options.logger,
-        onChange: () => {
+        onChange: (key) => {
           this.current = undefined;
           if (locatesServices) this.servicesChanged++;
+          changed?.(key);
           options.onChange?.();
         },
         ...(options.initialBackoffMs === undefined ? {} : { initialBackoffMs: options.initialBackoffMs }),
@@ -62,7 +68,7 @@ export class ClusterCache {
     this.namespaces = make('/api/v1/namespaces', decodeNamespace);
     // Policies share equal parts (see Interner): big multi-tenant clusters repeat the same policies.
     const interner = new Interner();
-    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', (raw) => internPolicy(decodeNetworkPolicy(raw), interner));
+    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', (raw) => internPolicy(decodeNetworkPolicy(raw), interner), false, undefined, (key) => this.policyChanged(key));
     this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
     this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
     // The API server's real endpoints: only the slices of default/kubernetes, selected server-side.
@@ -97,15 +103,70 @@ export class ClusterCache {
     return this.servicesChanged;
   }
 
+  /** policyChanged notes which namespace's policy list a watch event (or a relist) changed. */
+  private policyChanged(key: string | undefined): void {
+    if (key === undefined) {
+      this.dirtyPolicies = 'all';
+      return;
+    }
+    const namespace = key.slice(0, key.indexOf('/'));
+    let keys = this.policyKeys.get(namespace);
+    if (keys === undefined) {
+      keys = new Set();
+      this.policyKeys.set(namespace, keys);
+    }
+    if (this.policies.items.has(key)) keys.add(key);
+    else keys.delete(key);
+    if (this.dirtyPolicies !== 'all') this.dirtyPolicies.add(namespace);
+  }
+
+  /**
+   * policyListsNow brings the per-namespace lists up to date: only the namespaces that changed are
+   * rebuilt, so the others keep their list (and whatever is cached against it).
+   */
+  private policyListsNow(): ReadonlyMap<string, readonly NetworkPolicy[]> {
+    const byName = (a: NetworkPolicy, b: NetworkPolicy): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    if (this.dirtyPolicies === 'all') {
+      this.policyKeys.clear();
+      const lists = new Map<string, NetworkPolicy[]>();
+      for (const [key, policy] of this.policies.items) {
+        const list = lists.get(policy.namespace);
+        if (list === undefined) lists.set(policy.namespace, [policy]);
+        else list.push(policy);
+        const keys = this.policyKeys.get(policy.namespace);
+        if (keys === undefined) this.policyKeys.set(policy.namespace, new Set([key]));
+        else keys.add(key);
+      }
+      for (const list of lists.values()) list.sort(byName);
+      this.policyLists = lists;
+    } else if (this.dirtyPolicies.size > 0) {
+      const lists = new Map(this.policyLists);
+      for (const namespace of this.dirtyPolicies) {
+        const keys = this.policyKeys.get(namespace) ?? new Set<string>();
+        const list = [...keys].flatMap((key) => this.policies.items.get(key) ?? []).sort(byName);
+        if (list.length === 0) {
+          lists.delete(namespace);
+          this.policyKeys.delete(namespace);
+        } else lists.set(namespace, list);
+      }
+      this.policyLists = lists;
+    }
+    this.dirtyPolicies = new Set();
+    return this.policyLists;
+  }
+
   /** snapshot is the cluster as last seen: the same object until something changes. */
   snapshot(): ClusterState {
-    this.current ??= new MemoryState({
-      namespaces: [...this.namespaces.items.values()],
-      policies: [...this.policies.items.values()],
-      pods: this.pods.flatMap((reflector) => [...reflector.items.values()]),
-      services: this.services.flatMap((reflector) => [...reflector.items.values()]),
-      endpointSlices: [...this.apiServerSlices.items.values()],
-    });
+    this.current ??= new MemoryState(
+      {
+        namespaces: [...this.namespaces.items.values()],
+        policies: [],
+        pods: this.pods.flatMap((reflector) => [...reflector.items.values()]),
+        services: this.services.flatMap((reflector) => [...reflector.items.values()]),
+        endpointSlices: [...this.apiServerSlices.items.values()],
+      },
+      this.policyListsNow(),
+    );
     return this.current;
   }
 }

@@ -16,7 +16,8 @@ export interface ReflectorOptions<T> {
   readonly query?: Readonly<Record<string, string>>;
   /** decode parses one object into what netfence keeps of it (never the whole object). */
   readonly decode: (raw: unknown) => T;
-  readonly onChange: () => void;
+  /** onChange: the cache changed; `key` (namespace/name) when one object did, none after a (re)list. */
+  readonly onChange: (key?: string) => void;
   readonly logger: ReflectorLogger;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -194,7 +195,7 @@ export class Reflector<T> {
             return;
         }
         this.resourceVersion = resourceVersionOf(object) ?? this.resourceVersion;
-        if (type !== 'BOOKMARK') this.options.onChange();
+        if (type !== 'BOOKMARK') this.options.onChange(metadataKey(object));
       };
       this.options.client
         .watch(

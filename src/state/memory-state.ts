@@ -43,22 +43,34 @@ export class MemoryState implements ClusterState {
   private readonly namespaceByName: ReadonlyMap<string, Namespace>;
   private readonly podList: readonly Pod[];
   private readonly podsByNamespace: ReadonlyMap<string, Pod[]>;
-  private readonly policyList: readonly NetworkPolicy[];
-  private readonly policiesByNamespace: ReadonlyMap<string, NetworkPolicy[]>;
+  private policyList: readonly NetworkPolicy[] | undefined;
+  private readonly policiesByNamespace: ReadonlyMap<string, readonly NetworkPolicy[]>;
   private readonly serviceList: readonly Service[];
   private readonly endpointSliceList: readonly EndpointSlice[];
 
-  constructor(objects: StateObjects) {
+  /**
+   * With `policiesByNamespace` (each list sorted by name), those lists are used as they are and
+   * `objects.policies` is ignored: the live cache hands in the lists of namespaces that did not
+   * change, so caches keyed by a namespace's list stay valid across snapshots.
+   */
+  constructor(objects: StateObjects, policiesByNamespace?: ReadonlyMap<string, readonly NetworkPolicy[]>) {
     const namespaces = new Map(objects.namespaces.map((namespace) => [namespace.name, namespace]));
     for (const { namespace } of [...objects.pods, ...objects.services, ...objects.policies, ...(objects.endpointSlices ?? [])]) {
+      if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
+    }
+    for (const namespace of policiesByNamespace?.keys() ?? []) {
       if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
     }
     this.namespaceList = [...namespaces.values()].sort((a, b) => compare(a.name, b.name));
     this.namespaceByName = namespaces;
     this.podList = [...objects.pods].sort(byNamespaceThenName);
     this.podsByNamespace = groupByNamespace(this.podList);
-    this.policyList = [...objects.policies].sort(byNamespaceThenName);
-    this.policiesByNamespace = groupByNamespace(this.policyList);
+    if (policiesByNamespace === undefined) {
+      this.policyList = [...objects.policies].sort(byNamespaceThenName);
+      this.policiesByNamespace = groupByNamespace(this.policyList);
+    } else {
+      this.policiesByNamespace = policiesByNamespace;
+    }
     this.serviceList = [...objects.services].sort(byNamespaceThenName);
     this.endpointSliceList = [...(objects.endpointSlices ?? [])].sort(byNamespaceThenName);
   }
@@ -82,6 +94,8 @@ export class MemoryState implements ClusterState {
     return this.podsIn(namespace).find((pod) => pod.name === name);
   }
   policies(): readonly NetworkPolicy[] {
+    // Built on first use from the per-namespace lists, in namespace order.
+    this.policyList ??= this.namespaceList.flatMap((namespace) => this.policiesByNamespace.get(namespace.name) ?? []);
     return this.policyList;
   }
   policiesIn(namespace: string): readonly NetworkPolicy[] {

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/cluster/cluster-cache.js';
 import { KubeClient } from '../../src/cluster/kube-client.js';
+import { MemoryState } from '../../src/state/memory-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
 
@@ -126,6 +128,44 @@ describe('ClusterCache', () => {
     await until(() => current.synced(), 'the list after the timeouts');
     expect(current.snapshot().namespace('team-a')).toBeDefined();
     expect(server.requests.filter((request) => request.status === 0)).toHaveLength(2);
+  });
+
+  it('rebuilds only the namespace that changed: other namespaces keep their policy list (and its caches)', async () => {
+    const { server, cache } = await started();
+    server.put(namespace('team-b'));
+    server.put(networkPolicy('team-b', 'b-1', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-b').length === 1, 'team-b');
+    const teamA = cache.snapshot().policiesIn('team-a');
+    server.put(networkPolicy('team-b', 'b-0', { podSelector: {} }));
+    await until(() => policyNames(cache, 'team-b').length === 2, 'the new policy');
+    expect(cache.snapshot().policiesIn('team-a')).toBe(teamA); // untouched namespace: the same list
+    expect(policyNames(cache, 'team-b')).toEqual(['b-0', 'b-1']); // sorted by name
+    server.remove('NetworkPolicy', 'team-b', 'b-0');
+    server.remove('NetworkPolicy', 'team-b', 'b-1');
+    await until(() => policyNames(cache, 'team-b').length === 0, 'the deletions');
+    expect(cache.snapshot().policies().map((policy) => `${policy.namespace}/${policy.name}`)).toEqual(['team-a/default-deny']);
+  });
+
+  it('agrees with a state built from scratch after any sequence of changes', async () => {
+    const { server, cache } = await started();
+    const names = ['p', 'q', 'r'];
+    const namespaces = ['team-a', 'team-b', 'team-c'];
+    const operation = fc.record({ put: fc.boolean(), namespace: fc.constantFrom(...namespaces), name: fc.constantFrom(...names), app: fc.constantFrom('web', 'db') });
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 8 }), async (operations) => {
+        for (const op of operations) {
+          if (op.put) server.put(networkPolicy(op.namespace, op.name, { podSelector: { matchLabels: { app: op.app } } }));
+          else server.remove('NetworkPolicy', op.namespace, op.name);
+        }
+        const appOf = (spec: unknown): string => String((spec as { podSelector?: { matchLabels?: { app?: string } } }).podSelector?.matchLabels?.app ?? '');
+        const expected = () => server.list('NetworkPolicy').map((object) => `${object.metadata.namespace}/${object.metadata.name}:${appOf(object['spec'])}`).sort();
+        const actual = () => cache.snapshot().policies().map((policy) => `${policy.namespace}/${policy.name}:${policy.podSelector.matchLabels.get('app') ?? ''}`);
+        await until(() => JSON.stringify(actual()) === JSON.stringify(expected()), 'the cache to catch up');
+        const fresh = new MemoryState({ namespaces: [...cache.snapshot().namespaces()], pods: [], services: [], policies: [...cache.snapshot().policies()] });
+        for (const ns of [...namespaces, 'kube-system']) expect(cache.snapshot().policiesIn(ns)).toEqual(fresh.policiesIn(ns));
+      }),
+      { numRuns: 15 },
+    );
   });
 
   it('keeps the same snapshot until something changes', async () => {
