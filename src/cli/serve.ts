@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,7 +7,6 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
-import { readFile } from 'node:fs/promises';
 import { ensureSelfSigned } from '../certs/certificate-files.js';
 import { TlsFiles } from '../certs/tls-files.js';
 import { TlsMaterialError, staticTls } from '../certs/tls-source.js';
@@ -142,7 +143,10 @@ async function tlsServing(flags: ServeFlags, config: Config, credentials: Creden
       namespace,
       secretName: flags.tlsSecret,
       webhookConfiguration: flags.webhookConfiguration,
-      names: { dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, ...flags.san], ips: [] },
+      names: {
+        dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, ...flags.san.filter((san) => isIP(san) === 0)],
+        ips: flags.san.filter((san) => isIP(san) !== 0),
+      },
       logger,
       servedEverywhere: replicaProbe({ client, namespace, service }),
     });
