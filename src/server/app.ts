@@ -11,7 +11,7 @@ import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
 import { mutate } from '../admission/mutate.js';
 import { validate } from '../admission/validate.js';
-import { ERRORS, errorBody } from './errors.js';
+import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 
@@ -33,12 +33,22 @@ export interface AppOptions {
   readonly ready: () => boolean;
   readonly now?: () => bigint;
   readonly bodyLimit?: number;
+  /** requestTimeoutMs: a request not received in full by then is dropped (408): slow clients hold nothing. */
+  readonly requestTimeoutMs?: number;
 }
 
-function httpsOptions(tls: TlsSource) {
+/** REQUEST_TIMEOUT_MS: the API server gives up on a webhook after at most 30 s, so a request still arriving then is of no use. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+function httpsOptions(tls: TlsSource, requestTimeoutMs: number) {
   const material = tls.current();
   const mutual = material.clientCa !== undefined;
-  return { ...secureContextOptions(material), requestCert: mutual, rejectUnauthorized: mutual };
+  // Node checks request timeouts every connectionsCheckingInterval (30 s by default): check often
+  // enough that a stalled request is dropped close to its timeout.
+  const connectionsCheckingInterval = Math.max(250, Math.min(5_000, Math.floor(requestTimeoutMs / 2)));
+  // Node enforces requestTimeout only when headersTimeout is not longer than it.
+  const headersTimeout = Math.min(60_000, requestTimeoutMs);
+  return { ...secureContextOptions(material), requestCert: mutual, rejectUnauthorized: mutual, connectionsCheckingInterval, headersTimeout, requestTimeout: requestTimeoutMs };
 }
 
 type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
@@ -55,10 +65,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // netfence logs one line per admission decision itself; fastify's per-request lines would double them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    clientErrorHandler: (error: Error & { code?: string }, socket) => {
+      // A reset connection has nothing left to answer.
+      if (error.code !== 'ECONNRESET' && !socket.destroyed && socket.writable) socket.write(clientErrorResponse(error.code));
+      socket.destroy();
+    },
     // While closing, requests on connections still open are answered, not refused with 503: the API
     // server would count a 503 as a failed call.
     return503OnClosing: false,
-    ...(options.tls === undefined ? {} : { https: httpsOptions(options.tls) }),
+    ...(options.tls === undefined ? {} : { https: httpsOptions(options.tls, options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS) }),
   });
   options.tls?.onChange((material) => {
     const server: unknown = app.server;

@@ -179,3 +179,45 @@ describe('fuzzing the webhook', () => {
     expect(grown).toBeLessThan(64 * 1024 * 1024);
   });
 });
+
+describe('slow clients', () => {
+  it('drops a request whose body stalls, and keeps answering others meanwhile', async () => {
+    const { generateCertificates } = await import('../../src/certs/generate-certificates.js');
+    const { staticTls } = await import('../../src/certs/tls-source.js');
+    const { connect } = await import('node:tls');
+    const certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
+    const slowApp = buildApp({ context: new StandaloneContext(new EditableState(STATE), CONFIG), metrics: new Metrics({ processMetrics: false }), logger: pino(new LogLines().stream), ready: () => true, tls: staticTls(certs), requestTimeoutMs: 500 });
+    await slowApp.listen({ port: 0, host: '127.0.0.1' });
+    const address = slowApp.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, ca: certs.caCert, servername: 'localhost' }, () => {
+          socket.write('POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"apiVersion":');
+        });
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.on('error', () => resolve(received));
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'NETFENCE_REQUEST_TIMEOUT', message: 'the request did not arrive in full in time' } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      // Not HTTP at all: a 400 in the same shape, never a hang.
+      const garbage = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, ca: certs.caCert, servername: 'localhost' }, () => socket.write('\u0000\u0001 not http at all\r\n\r\n'));
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.on('error', () => resolve(received));
+      });
+      expect(garbage).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"NETFENCE_BAD_HTTP"/);
+      // Meanwhile and after, the server answers.
+      const health = await slowApp.inject({ method: 'GET', url: '/healthz' });
+      expect(health.statusCode).toBe(200);
+    } finally {
+      await slowApp.close();
+    }
+  });
+});
