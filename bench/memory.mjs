@@ -15,7 +15,8 @@ import { printTable } from './measure.mjs';
 
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10_000);
 const POLICIES_PER_NAMESPACE = Number(process.env.BENCH_POLICIES_PER_NAMESPACE ?? 5);
-// BENCH_UNIQUE=1: every policy's selectors name its own namespace, so no two policies share a part.
+// BENCH_UNIQUE=1: every policy's labels and selectors name its namespace, so no two policies are alike
+// (within a namespace they still share rule lists, as real policies of one application do).
 const UNIQUE = process.env.BENCH_UNIQUE === '1';
 
 export function namespaceObject(n) {
