@@ -80,7 +80,7 @@ const VARIANTS: Record<string, string[]> = {
   audit: ['--set', 'mode=audit'],
   'cert-manager, gate, ServiceMonitor': ['--set', 'certificates.mode=cert-manager', '--set', 'provisioningGate.enabled=true', '--set', 'serviceMonitor.enabled=true'],
   'existing secret, mTLS, Kubernetes 1.27': ['--set', 'certificates.mode=secret', '--set', 'certificates.secretName=my-tls', '--set', 'certificates.caBundle=Q0E=', '--set', 'certificates.clientCaConfigMap=apiserver-client-ca', '--kube-version', '1.27.0'],
-  'custom config and names': ['--set', 'fullnameOverride=guard', '--set', 'config.clusterDns.namespace=dns', '--set', 'replicaCount=1', '--set', 'networkPolicy.ingressCidrs={10.0.0.0/8}'],
+  'custom config and names': ['--set', 'fullnameOverride=guard', '--set', 'config.clusterDns.namespace=dns', '--set', 'config.exempt.namespaces={legacy}', '--set', 'replicaCount=1', '--set', 'networkPolicy.ingressCidrs={10.0.0.0/8}'],
 };
 
 let rendered: Record<string, KubeObject[]> = {};
@@ -134,7 +134,10 @@ describe('the Helm chart', () => {
       expect(config.defaultMode).toBe(variant === 'audit' ? 'audit' : 'enforce');
       expect(config.provisioningGate).toBe(variant === 'cert-manager, gate, ServiceMonitor');
     }
-    expect(parseConfig(parse(at(find(rendered['custom config and names'] ?? [], 'ConfigMap'), 'data', 'netfence.yaml'))).clusterDns.namespace).toBe('dns');
+    const custom = parseConfig(parse(at(find(rendered['custom config and names'] ?? [], 'ConfigMap'), 'data', 'netfence.yaml')));
+    expect(custom.clusterDns.namespace).toBe('dns');
+    // A configured exemption adds to the system namespaces; it never un-exempts them.
+    expect(custom.exempt.namespaces).toEqual(['kube-system', 'kube-public', 'kube-node-lease', 'legacy']);
   });
 
   it('registers webhooks that never intercept system namespaces or netfence, fail closed only when enforcing', () => {
