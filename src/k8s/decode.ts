@@ -20,16 +20,16 @@ export class DecodeError extends Error {
 /** Fields is a JSON object being decoded: its own properties only, and its path. */
 export class Fields {
   private constructor(
-    private readonly entries: ReadonlyMap<string, unknown>,
+    private readonly source: object,
     readonly path: string,
   ) {}
 
-  /** of checks that `value` is an object (not an array, not null) and wraps it. */
+  /** of checks that `value` is an object (not an array, not null) and wraps it (no copy). */
   static of(value: unknown, path: string): Fields {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       throw new DecodeError(path, `must be an object (got ${describe(value)})`);
     }
-    return new Fields(new Map(Object.entries(value)), path);
+    return new Fields(value, path);
   }
 
   /** child is the path of a field of this object. */
@@ -39,7 +39,8 @@ export class Fields {
 
   /** raw returns a field's value, or undefined when it is absent or null. */
   raw(name: string): unknown {
-    const value = this.entries.get(name);
+    // Own data properties only: an inherited name (toString, __proto__) is absent, as in JSON.
+    const value: unknown = Object.hasOwn(this.source, name) ? Object.getOwnPropertyDescriptor(this.source, name)?.value : undefined;
     return value === null ? undefined : value;
   }
 
@@ -50,7 +51,7 @@ export class Fields {
 
   /** names lists the object's keys. */
   names(): string[] {
-    return [...this.entries.keys()];
+    return Object.keys(this.source);
   }
 
   /** object reads an optional nested object. */
