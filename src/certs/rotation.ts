@@ -125,7 +125,7 @@ export function planRotation(stored: StoredCertificates | undefined, names: Serv
   return { kind: 'none' };
 }
 
-/** servingDaysLeft is how many days a certificate has left, for logs and metrics. */
+/** daysLeft is how many whole days a certificate has left, for logs. */
 export function daysLeft(pem: string, now: number): number {
   return Math.floor((new Date(new X509Certificate(pem).validTo).getTime() - now) / DAY_MS);
 }

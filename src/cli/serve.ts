@@ -123,15 +123,16 @@ async function readClientCa(path: string | undefined): Promise<string | undefine
  * self-signed pair in --certs-dir.
  */
 async function tlsServing(flags: ServeFlags, config: Config, credentials: Credentials | undefined, logger: Logger): Promise<TlsServing> {
-  const clientCa = await readClientCa(flags.clientCa);
-  const withClientCa = clientCa === undefined ? {} : { clientCa };
   if (flags.tlsCert !== undefined && flags.tlsKey !== undefined) {
+    // The client CA is one of the watched files here: TlsFiles reads (and rereads) it.
     const files = await TlsFiles.load({ cert: flags.tlsCert, key: flags.tlsKey, ...(flags.clientCa === undefined ? {} : { clientCa: flags.clientCa }) }, logger).catch((error: unknown) => {
       throw error instanceof TlsMaterialError ? new UsageError(error.message) : error;
     });
     files.watch();
     return { source: files, ready: () => true, leaderTask: undefined, stop: () => files.stop(), ca: undefined };
   }
+  const clientCa = await readClientCa(flags.clientCa);
+  const withClientCa = clientCa === undefined ? {} : { clientCa };
   if (flags.tlsSecret !== undefined) {
     if (credentials === undefined) throw new UsageError('--tls-secret needs cluster credentials (--kubeconfig, KUBECONFIG or in-cluster)');
     const client = new KubeClient(credentials.kubeConfig);

@@ -2,10 +2,14 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { DEFAULT_ROTATION, daysLeft, planRotation } from '../certs/rotation.js';
 import type { RotationPolicy, ServingNames, StoredCertificates } from '../certs/rotation.js';
+import { DecodeError } from '../k8s/decode.js';
+import { decodeEndpointSlice } from '../k8s/endpoint-slice.js';
 import { caBundleOf, certificateSecretManifest, decodeCertificateSecret } from './certificate-secret.js';
 import type { KubeClient } from './kube-client.js';
+import { isRecord } from './raw-object.js';
 import { Reflector } from './reflector.js';
 import type { ReflectorLogger } from './reflector.js';
+import { SerialPasses } from './serial-passes.js';
 
 /** CertificateManagerLogger is the part of a logger the manager uses. */
 export interface CertificateManagerLogger extends ReflectorLogger {
@@ -32,10 +36,6 @@ export interface CertificateManagerOptions {
 const CONFIGURATION_KINDS = ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations'] as const;
 const configurationPath = (plural: string, name?: string): string =>
   `/apis/admissionregistration.k8s.io/v1/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** caBundlesOf lists a webhook configuration's caBundles, one per webhook. */
 function caBundlesOf(raw: unknown): string[] {
@@ -68,14 +68,20 @@ function withCaBundle(raw: Record<string, unknown>, caBundle: string): Record<st
  */
 export class CertificateManager {
   private readonly configurations: Array<Reflector<string[]>>;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly passes: SerialPasses;
   private interval: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = true;
   private readonly missing = new Set<string>();
 
   constructor(private readonly options: CertificateManagerOptions) {
+    this.passes = new SerialPasses(
+      () =>
+        this.pass().catch((error: unknown) => {
+          this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'certificates: pass failed; will retry');
+          this.passes.notifyLater();
+        }),
+      50,
+      { stopped: true },
+    );
     this.configurations = CONFIGURATION_KINDS.map(
       (plural) =>
         new Reflector<string[]>({
@@ -91,8 +97,8 @@ export class CertificateManager {
 
   /** start begins managing: a pass now, one on every change of the configurations, one every checkEveryMs. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
+    if (!this.passes.stopped) return;
+    this.passes.resume();
     for (const reflector of this.configurations) void reflector.run();
     this.interval = setInterval(() => this.notify(), this.options.checkEveryMs ?? 60_000);
     this.interval.unref();
@@ -100,42 +106,19 @@ export class CertificateManager {
   }
 
   stop(): void {
-    this.stopped = true;
+    this.passes.stop();
     for (const reflector of this.configurations) reflector.stop();
     clearInterval(this.interval);
-    clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   /** notify asks for a pass soon; passes never overlap. */
   notify(): void {
-    if (this.stopped || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.reconcile();
-    }, 50);
+    this.passes.notify();
   }
 
-  /** reconcile runs one pass (or queues one after the running pass). */
-  async reconcile(): Promise<void> {
-    if (this.running !== undefined) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        await this.pass().catch((error: unknown) => {
-          this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'certificates: pass failed; will retry');
-          setTimeout(() => this.notify(), 1_000).unref();
-        });
-      } while (this.again && !this.stopped);
-    })();
-    try {
-      await this.running;
-    } finally {
-      this.running = undefined;
-    }
+  /** reconcile runs one pass now (or queues one after the running pass). */
+  reconcile(): Promise<void> {
+    return this.passes.run();
   }
 
   private secretPath(name?: string): string {
@@ -157,7 +140,7 @@ export class CertificateManager {
       const manifest = certificateSecretManifest(secretName, namespace, step.next, secret?.resourceVersion);
       const written = secret === undefined ? await client.request('POST', this.secretPath(), manifest) : await client.request('PUT', this.secretPath(secretName), manifest);
       if (written.status === 409) {
-        this.again = true; // another writer (a previous leader): read again
+        this.passes.requeue(); // another writer (a previous leader): read again
         return;
       }
       if (written.status >= 300) throw new Error(`write Secret ${namespace}/${secretName}: HTTP ${written.status}`);
@@ -183,7 +166,7 @@ export class CertificateManager {
       if (caBundlesOf(response.body).every((bundle) => bundle === caBundle)) continue;
       const written = await client.request('PUT', configurationPath(plural, name), withCaBundle(response.body, caBundle));
       if (written.status === 409) {
-        this.again = true;
+        this.passes.requeue();
         continue;
       }
       if (written.status >= 300) throw new Error(`PUT ${plural}/${name}: HTTP ${written.status}`);
@@ -200,19 +183,18 @@ export interface ReplicaProbeOptions {
   readonly timeoutMs?: number;
 }
 
+/** endpointsOf lists the ready address and port pairs of the listed EndpointSlices; a slice that does not decode is skipped. */
 function endpointsOf(body: unknown): Array<{ address: string; port: number }> {
   const items = isRecord(body) && Array.isArray(body['items']) ? body['items'] : [];
-  return items.flatMap((slice) => {
-    if (!isRecord(slice)) return [];
-    const ports = (Array.isArray(slice['ports']) ? slice['ports'] : []).flatMap((port) => (isRecord(port) && typeof port['port'] === 'number' ? [port['port']] : []));
-    const endpoints = Array.isArray(slice['endpoints']) ? slice['endpoints'] : [];
-    return endpoints.flatMap((endpoint) => {
-      if (!isRecord(endpoint)) return [];
-      const conditions = isRecord(endpoint['conditions']) ? endpoint['conditions'] : {};
-      if (conditions['ready'] === false) return [];
-      const addresses = Array.isArray(endpoint['addresses']) ? endpoint['addresses'].filter((address): address is string => typeof address === 'string') : [];
-      return addresses.flatMap((address) => ports.map((port) => ({ address, port })));
-    });
+  return items.flatMap((raw) => {
+    let slice;
+    try {
+      slice = decodeEndpointSlice(raw);
+    } catch (error) {
+      if (error instanceof DecodeError) return [];
+      throw error;
+    }
+    return slice.addresses.flatMap((address) => slice.ports.map(({ port }) => ({ address: address.text, port })));
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Finding } from '../core/finding.js';
 import type { Namespace } from '../core/namespace.js';
 import type { KubeClient } from './kube-client.js';
+import { metadataString } from './raw-object.js';
 
 const GROUP_VERSION = 'wgpolicyk8s.io/v1alpha2';
 const REPORT_NAME = 'netfence';
@@ -51,15 +52,9 @@ export async function writePolicyReports(client: KubeClient, namespaces: readonl
     const existing = await client.request('GET', `${path}/${REPORT_NAME}`);
     const response =
       existing.status === 200
-        ? await client.request('PUT', `${path}/${REPORT_NAME}`, { ...report, metadata: { ...report.metadata, resourceVersion: resourceVersionOf(existing.body) } })
+        ? await client.request('PUT', `${path}/${REPORT_NAME}`, { ...report, metadata: { ...report.metadata, resourceVersion: metadataString(existing.body, 'resourceVersion') ?? '' } })
         : await client.request('POST', path, report);
     if (response.status < 300) written++;
   }
   return written;
-}
-
-function resourceVersionOf(body: unknown): string {
-  if (typeof body !== 'object' || body === null || !('metadata' in body)) return '';
-  const metadata = body.metadata;
-  return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '';
 }

@@ -6,7 +6,9 @@ import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { KubeClient } from './kube-client.js';
+import { metadataString } from './raw-object.js';
 import type { ReflectorLogger } from './reflector.js';
+import { SerialPasses } from './serial-passes.js';
 
 /** ReconcilerLogger is the part of a logger the reconciler uses. */
 export interface ReconcilerLogger extends ReflectorLogger {
@@ -44,59 +46,35 @@ const policiesPath = (namespace: string, name?: string): string =>
  * policy that another controller keeps changing back, reporting it instead of fighting.
  */
 export class Reconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly passes: SerialPasses;
   private readonly repairs = new Map<string, number[]>();
   private readonly contested = new Set<string>();
   /** provisioned: namespaces whose baseline this process has seen in place (a later create is a repair). */
   private readonly provisioned = new Set<string>();
 
-  constructor(private readonly options: ReconcilerOptions) {}
+  constructor(private readonly options: ReconcilerOptions) {
+    this.passes = new SerialPasses(() => this.reconcileAll(), options.debounceMs ?? 100);
+  }
 
   /** notify asks for a pass soon (call it on every cache change); passes never overlap. */
   notify(): void {
-    if (this.stopped || this.timer !== undefined) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.reconcileAll();
-    }, this.options.debounceMs ?? 100);
+    this.passes.notify();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.passes.stop();
   }
 
-  /** reconcileAll runs one pass over every namespace (or queues one after the running pass). */
-  async reconcileAll(): Promise<void> {
-    if (this.running !== undefined) {
-      this.again = true;
-      return this.running;
+  /** reconcileAll runs one pass over every namespace. */
+  private async reconcileAll(): Promise<void> {
+    const state = this.options.cache.snapshot();
+    for (const namespace of state.namespaces()) {
+      if (this.passes.stopped) return;
+      await this.reconcileNamespace(namespace, state.policiesIn(namespace.name)).catch((error: unknown) => {
+        this.options.logger.warn({ namespace: namespace.name, error: error instanceof Error ? error.message : String(error) }, 'baseline: reconcile failed; will retry');
+        this.passes.notifyLater();
+      });
     }
-    this.running = (async () => {
-      do {
-        this.again = false;
-        const state = this.options.cache.snapshot();
-        for (const namespace of state.namespaces()) {
-          if (this.stopped) return;
-          await this.reconcileNamespace(namespace, state.policiesIn(namespace.name)).catch((error: unknown) => {
-            this.options.logger.warn({ namespace: namespace.name, error: error instanceof Error ? error.message : String(error) }, 'baseline: reconcile failed; will retry');
-            this.notifyLater();
-          });
-        }
-      } while (this.again && !this.stopped);
-    })();
-    try {
-      await this.running;
-    } finally {
-      this.running = undefined;
-    }
-  }
-
-  private notifyLater(): void {
-    setTimeout(() => this.notify(), 1_000).unref();
   }
 
   private async reconcileNamespace(namespace: Namespace, policies: readonly NetworkPolicy[]): Promise<void> {
@@ -156,7 +134,7 @@ export class Reconciler {
       expectOk(current.status, `get ${policy.namespace}/${policy.name}`, current.body);
       const manifest = networkPolicyManifest(policy, { labels: policy.labels });
       const metadata = manifest['metadata'];
-      if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) metadata['resourceVersion'] = resourceVersionOf(current.body);
+      if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) metadata['resourceVersion'] = metadataString(current.body, 'resourceVersion') ?? '';
       const response = await this.options.client.request('PUT', policiesPath(policy.namespace, policy.name), manifest);
       if (response.status !== 409 || attempt >= 5) return expectOk(response.status, `replace ${policy.namespace}/${policy.name}`, response.body);
     }
@@ -186,12 +164,6 @@ export class Reconciler {
     const response = await this.options.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, event).catch(() => undefined);
     if (response === undefined || response.status >= 300) this.options.logger.warn({ namespace, reason }, 'could not record an event');
   }
-}
-
-function resourceVersionOf(body: unknown): string {
-  if (typeof body !== 'object' || body === null || !('metadata' in body)) return '';
-  const metadata = body.metadata;
-  return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '';
 }
 
 function expectOk(status: number, what: string, body: unknown): void {

@@ -1,5 +1,6 @@
 import { DecodeError } from '../k8s/decode.js';
 import type { KubeClient } from './kube-client.js';
+import { isRecord, metadataString } from './raw-object.js';
 
 /** ReflectorLogger is the part of a logger a reflector uses. */
 export interface ReflectorLogger {
@@ -28,29 +29,12 @@ export interface ReflectorOptions<T> {
 }
 
 function metadataKey(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return undefined;
-  const metadata = raw.metadata;
-  if (typeof metadata !== 'object' || metadata === null || !('name' in metadata) || typeof metadata.name !== 'string') return undefined;
-  const namespace = 'namespace' in metadata && typeof metadata.namespace === 'string' ? metadata.namespace : '';
-  return `${namespace}/${metadata.name}`;
-}
-
-function resourceVersionOf(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return undefined;
-  const metadata = raw.metadata;
-  return typeof metadata === 'object' && metadata !== null && 'resourceVersion' in metadata && typeof metadata.resourceVersion === 'string'
-    ? metadata.resourceVersion
-    : undefined;
-}
-
-function continueOf(raw: unknown): string {
-  if (typeof raw !== 'object' || raw === null || !('metadata' in raw)) return '';
-  const metadata = raw.metadata;
-  return typeof metadata === 'object' && metadata !== null && 'continue' in metadata && typeof metadata.continue === 'string' ? metadata.continue : '';
+  const name = metadataString(raw, 'name');
+  return name === undefined ? undefined : `${metadataString(raw, 'namespace') ?? ''}/${name}`;
 }
 
 function statusCode(raw: unknown): number | undefined {
-  return typeof raw === 'object' && raw !== null && 'code' in raw && typeof raw.code === 'number' ? raw.code : undefined;
+  return isRecord(raw) && typeof raw['code'] === 'number' ? raw['code'] : undefined;
 }
 
 /**
@@ -132,10 +116,10 @@ export class Reflector<T> {
       }
       if (response.status !== 200) throw new Error(`GET ${path}: HTTP ${response.status}`);
       const body = response.body;
-      const items = typeof body === 'object' && body !== null && 'items' in body && Array.isArray(body.items) ? body.items : [];
+      const items = isRecord(body) && Array.isArray(body['items']) ? body['items'] : [];
       for (const raw of items) this.upsert(raw, listed);
-      resourceVersion = resourceVersionOf(body) ?? '';
-      continueToken = continueOf(body);
+      resourceVersion = metadataString(body, 'resourceVersion') ?? '';
+      continueToken = metadataString(body, 'continue') ?? '';
       if (continueToken === '' || this.stopped) break;
     }
     this.items.clear();
@@ -194,7 +178,7 @@ export class Reflector<T> {
             finish(statusCode(object) === 410 ? undefined : new Error(`watch error event: ${JSON.stringify(object)}`));
             return;
         }
-        this.resourceVersion = resourceVersionOf(object) ?? this.resourceVersion;
+        this.resourceVersion = metadataString(object, 'resourceVersion') ?? this.resourceVersion;
         if (type !== 'BOOKMARK') this.options.onChange(metadataKey(object));
       };
       this.options.client

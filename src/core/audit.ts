@@ -1,7 +1,6 @@
 import { essentialsPolicy } from './baseline.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Config } from './config.js';
-import { coversSelector } from './coverage.js';
 import type { Finding, RuleId } from './finding.js';
 import { formatLabels } from './labels.js';
 import { networkPolicyManifest } from './manifest.js';
@@ -10,6 +9,7 @@ import { policyId } from './network-policy.js';
 import type { NetworkPolicy } from './network-policy.js';
 import type { EssentialServices } from './resolve-essential-services.js';
 import { modeOf } from './rules/baseline-opt-out.js';
+import { podNotIsolated } from './rules/default-deny.js';
 import { findCutOff, policySetOf } from './rules/essential-access.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 import { summaryLine } from './rules/summary.js';
@@ -36,8 +36,8 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
   const fix = networkPolicyManifest(essentialsPolicy(namespace.name, config, essentials.services, new Set(policies.map((policy) => policy.name))));
   const findings: Finding[] = [];
   const gaps = [...config.requiredDirections].flatMap((direction) => {
-    const answer = coversSelector(SELECT_ALL, policies.filter((policy) => policy.policyTypes.has(direction)).map((policy) => policy.podSelector));
-    return answer.kind === 'covered' ? [] : [{ direction, labels: answer.kind === 'uncovered' ? answer.counterexample : new Map<string, string>() }];
+    const missing = podNotIsolated(policies, direction);
+    return missing === undefined ? [] : [{ direction, labels: missing === 'too-complex' ? new Map<string, string>() : missing }];
   });
   const first = gaps[0];
   if (first !== undefined) {

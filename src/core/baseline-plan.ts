@@ -30,22 +30,32 @@ export function sameManagedPolicy(desired: NetworkPolicy, actual: NetworkPolicy)
   return owned(desired) === owned(actual);
 }
 
-/** planBaseline compares a namespace's managed policies with its profile. */
-export function planBaseline(namespace: Namespace, policies: readonly NetworkPolicy[], config: Config): BaselinePlan {
+/** DesiredBaseline is the policies a namespace's profile renders to, or why it has none to check. */
+export type DesiredBaseline = { readonly kind: 'skip'; readonly reason: string } | { readonly kind: 'desired'; readonly profile: string; readonly policies: readonly NetworkPolicy[] };
+
+/** desiredBaseline renders a namespace's profile (none after an opt-out), unless it is exempt or terminating. */
+export function desiredBaseline(namespace: Namespace, config: Config): DesiredBaseline {
   if (namespace.name === config.namespace || config.exempt.namespaces.includes(namespace.name)) return { kind: 'skip', reason: 'exempt' };
   if (namespace.terminating === true) return { kind: 'skip', reason: 'terminating' };
   const profileName = namespace.labels.get(BASELINE_LABEL) ?? config.defaultProfile;
-  const managed = policies.filter((policy) => isManaged(policy.labels));
   const profile = profileName === OPT_OUT_PROFILE ? undefined : config.profiles.get(profileName);
   if (profile === undefined && profileName !== OPT_OUT_PROFILE) return { kind: 'skip', reason: `unknown profile "${profileName}"` };
-  const desired = profile === undefined ? [] : renderProfile(profile, namespace.name);
+  return { kind: 'desired', profile: profileName, policies: profile === undefined ? [] : renderProfile(profile, namespace.name) };
+}
+
+/** planBaseline compares a namespace's managed policies with its profile. */
+export function planBaseline(namespace: Namespace, policies: readonly NetworkPolicy[], config: Config): BaselinePlan {
+  const wanted = desiredBaseline(namespace, config);
+  if (wanted.kind === 'skip') return wanted;
+  const { profile: profileName, policies: desired } = wanted;
+  const managed = policies.filter((policy) => isManaged(policy.labels));
   const byName = new Map(policies.map((policy) => [policy.name, policy]));
   const create = desired.filter((policy) => !byName.has(policy.name));
   const replace = desired.filter((policy) => {
     const actual = byName.get(policy.name);
     return actual !== undefined && !sameManagedPolicy(policy, actual);
   });
-  const wanted = new Set(desired.map((policy) => policy.name));
-  const remove = managed.filter((policy) => !wanted.has(policy.name)).map((policy) => policy.name);
+  const desiredNames = new Set(desired.map((policy) => policy.name));
+  const remove = managed.filter((policy) => !desiredNames.has(policy.name)).map((policy) => policy.name);
   return { kind: 'apply', profile: profileName, create, replace, remove };
 }

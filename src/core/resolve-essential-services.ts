@@ -22,6 +22,11 @@ export interface EssentialServices {
   readonly dnsOverTcp: EssentialService | undefined;
 }
 
+/** hostText prints a single-address block as the address alone (169.254.20.10, not 169.254.20.10/32). */
+function hostText(cidr: Cidr): string {
+  return cidr.text.replace(/\/(32|128)$/, '');
+}
+
 function firstAddress(cidr: Cidr): IpAddress {
   return { family: cidr.family, value: cidr.first, text: cidr.text.split('/')[0] ?? cidr.text };
 }
@@ -101,7 +106,7 @@ function nodeLocalPresent(state: ClusterState, config: Config): readonly Cidr[] 
 function clusterDns(state: ClusterState, config: Config, protocol: Protocol): EssentialService {
   const dns = config.clusterDns;
   const nodeLocal = nodeLocalPresent(state, config);
-  const alternative = nodeLocal.length === 0 ? '' : ` or NodeLocal DNSCache ${nodeLocal.map((cidr) => cidr.text.replace(/\/(32|128)$/, '')).join(', ')}`;
+  const alternative = nodeLocal.length === 0 ? '' : ` or NodeLocal DNSCache ${nodeLocal.map(hostText).join(', ')}`;
   return {
     name: CLUSTER_DNS,
     direction: 'Egress',
@@ -182,7 +187,7 @@ function apiServer(state: ClusterState, config: Config): EssentialService | unde
   const cidrs = addresses.flatMap((ip) => parseCidr(`${ip.text}/${ip.family === 4 ? 32 : 128}`) ?? []);
   const service = configured({ name: API_SERVER, direction: 'Egress', peers: [{ kind: 'cidrs', cidrs }], ports, targets: undefined }, state);
   const every = addresses.flatMap((ip) => ports.map((port): ServiceRequirement => ({ peer: { kind: 'ip', ip }, peerNamespaceLabels: undefined, port })));
-  return { ...service, alternatives: [every], describe: `default/kubernetes endpoints ${cidrs.map((cidr) => cidr.text.replace(/\/(32|128)$/, '')).join(', ')} on ${ports.map(formatPort).join(', ')}` };
+  return { ...service, alternatives: [every], describe: `default/kubernetes endpoints ${cidrs.map(hostText).join(', ')} on ${ports.map(formatPort).join(', ')}` };
 }
 
 function uniquePorts(ports: readonly Port[]): Port[] {

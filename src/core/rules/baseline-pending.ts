@@ -1,4 +1,4 @@
-import { planBaseline } from '../baseline-plan.js';
+import { desiredBaseline } from '../baseline-plan.js';
 import type { Finding } from '../finding.js';
 import { networkPolicyManifest } from '../manifest.js';
 import { withNameLabel } from '../namespace.js';
@@ -19,9 +19,13 @@ export function baselinePendingFindings(change: PodChange, context: RuleContext)
   if (!config.provisioningGate || change.operation !== 'CREATE') return [];
   // A namespace the state has not seen yet is as new as it gets: its baseline cannot be there.
   const namespace = state.namespace(change.namespace) ?? { name: change.namespace, labels: withNameLabel(change.namespace, new Map()) };
-  const plan = planBaseline(namespace, state.policiesIn(change.namespace), config);
-  if (plan.kind === 'skip' || plan.create.length === 0) return [];
-  const missing = plan.create.map((policy) => policy.name);
+  // Only existence matters here (drift is the reconciler's), so no policy is compared in full.
+  const wanted = desiredBaseline(namespace, config);
+  if (wanted.kind === 'skip') return [];
+  const present = new Set(state.policiesIn(change.namespace).map((policy) => policy.name));
+  const create = wanted.policies.filter((policy) => !present.has(policy.name));
+  if (create.length === 0) return [];
+  const missing = create.map((policy) => policy.name);
   const object = change.name === '' ? change.namespace : `${change.namespace}/${change.name}`;
   return [
     {
@@ -30,9 +34,9 @@ export function baselinePendingFindings(change: PodChange, context: RuleContext)
       object,
       summary: summaryLine('baseline-pending', `baseline of ${change.namespace} not in place yet; retry in a few seconds`),
       message:
-        `The baseline NetworkPolicies of namespace ${change.namespace} (profile "${plan.profile}": ${missing.join(', ')}) are not in place yet, ` +
+        `The baseline NetworkPolicies of namespace ${change.namespace} (profile "${wanted.profile}": ${missing.join(', ')}) are not in place yet, ` +
         `so this pod would start unprotected. netfence provisions them within seconds: retry the request (controllers retry on their own).`,
-      ...(plan.create[0] === undefined ? {} : { fix: networkPolicyManifest(plan.create[0]) }),
+      ...(create[0] === undefined ? {} : { fix: networkPolicyManifest(create[0]) }),
     },
   ];
 }

@@ -7,6 +7,7 @@ import { networkPolicyManifest } from '../manifest.js';
 import { policyId } from '../network-policy.js';
 import type { Direction, NetworkPolicy } from '../network-policy.js';
 import { SELECT_ALL, isSelectAll, matchesSelector } from '../selector.js';
+import type { LabelSelector } from '../selector.js';
 import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { policiesAfter } from './namespace-policies.js';
@@ -23,8 +24,17 @@ function selectorsIsolating(policies: readonly NetworkPolicy[], direction: Direc
  */
 function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[], after: () => readonly NetworkPolicy[], direction: Direction): Labels | 'too-complex' | undefined {
   if (defaultDenyRemains(before, change, direction)) return undefined; // the common case, at once
-  const covering = selectorsIsolating(after(), direction).map((policy) => policy.podSelector);
   const scopes = change.operation === 'DELETE' ? selectorsIsolating(before, direction).map((policy) => policy.podSelector) : [SELECT_ALL];
+  return podNotIsolated(after(), direction, scopes);
+}
+
+/**
+ * podNotIsolated finds a pod (its labels) among those the `scopes` select that none of `policies`
+ * isolates in `direction`: exactly, for pods that do not exist yet too. `audit` asks it of a
+ * whole namespace as it is.
+ */
+export function podNotIsolated(policies: readonly NetworkPolicy[], direction: Direction, scopes: readonly LabelSelector[] = [SELECT_ALL]): Labels | 'too-complex' | undefined {
+  const covering = selectorsIsolating(policies, direction).map((policy) => policy.podSelector);
   for (const scope of scopes) {
     const answer = coversSelector(scope, covering);
     if (answer.kind === 'too-complex') return 'too-complex';

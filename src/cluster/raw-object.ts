@@ -1,0 +1,13 @@
+/** Readers for the untyped JSON the API server answers with, where no decoder applies (list envelopes, metadata). */
+
+/** isRecord narrows a JSON value to an object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** metadataString reads a string field of an object's or a list's `metadata` (name, resourceVersion, continue). */
+export function metadataString(raw: unknown, field: string): string | undefined {
+  const metadata = isRecord(raw) ? raw['metadata'] : undefined;
+  const value = isRecord(metadata) ? metadata[field] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
