@@ -177,13 +177,13 @@ async function clusterCredentials(flags: ServeFlags, logger: Logger): Promise<Cr
   return undefined;
 }
 
-async function standaloneContext(flags: ServeFlags, config: Config, logger: Logger): Promise<{ context: AdmissionContext; ready: () => boolean; stop: () => void }> {
+async function standaloneContext(flags: ServeFlags, config: Config, logger: Logger): Promise<{ context: AdmissionContext; ready: () => boolean; stop: () => Promise<void> }> {
   const statePath = flags.state ?? BUNDLED_STATE;
   const loaded = await loadState(statePath);
   for (const notice of loaded.notices) logger.warn({ notice }, 'state');
   const context = new StandaloneContext(new EditableState(loaded.state), config);
   logger.info({ state: statePath, essentialServices: context.essentials().services.map((s) => `${s.name}: ${s.describe}`) }, 'standalone: serving a state from files');
-  return { context, ready: () => true, stop: () => undefined };
+  return { context, ready: () => true, stop: async () => undefined };
 }
 
 function clusterContext(
@@ -192,7 +192,7 @@ function clusterContext(
   logger: Logger,
   metrics: Metrics,
   leaderTask: TlsServing['leaderTask'],
-): { context: AdmissionContext; ready: () => boolean; stop: () => void } {
+): { context: AdmissionContext; ready: () => boolean; stop: () => Promise<void> } {
   const client = new KubeClient(credentials.kubeConfig);
   // onChange runs only after cache.start() below, once the reconciler and the election exist.
   const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (election.isLeader() ? reconciler.notify() : undefined) });
@@ -238,10 +238,11 @@ function clusterContext(
   return {
     context,
     ready,
-    stop: () => {
-      election.stop();
-      leaderTask?.stop();
+    stop: async () => {
+      // Stop writing first, then hand the lease over so the other replica leads within seconds.
       reconciler.stop();
+      leaderTask?.stop();
+      await election.stop();
       cache.stop();
     },
   };
@@ -280,7 +281,7 @@ export const serveCommand: Command = {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     await app.close();
     logger.info({}, 'stopped');
-    mode.stop();
+    await mode.stop();
     tls.stop();
     return 0;
   },

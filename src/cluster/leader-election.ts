@@ -56,6 +56,8 @@ export class LeaderElection {
   private leading = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** attempt is the acquire-or-renew in flight, if any; it resolves to whether this replica holds the lease. */
+  private attempt: Promise<boolean> | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {}
 
@@ -66,20 +68,53 @@ export class LeaderElection {
   start(): void {
     const tick = async (): Promise<void> => {
       if (this.stopped) return;
-      const leading = await this.tryAcquireOrRenew().catch((error: unknown) => {
+      this.attempt = this.tryAcquireOrRenew().catch((error: unknown) => {
         this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'leader election: lease update failed');
         return false;
       });
+      const leading = await this.attempt;
+      this.attempt = undefined;
+      // stop() may have run while the attempt was in flight: a stopped replica never leads again.
+      if (this.stopped) return;
       this.setLeading(leading);
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), this.options.retryMs ?? 2_000);
+      this.timer = setTimeout(() => void tick(), this.options.retryMs ?? 2_000);
     };
     void tick();
   }
 
-  stop(): void {
+  /**
+   * stop ends the election at once (onStoppedLeading runs now), then releases the lease if this
+   * replica holds it, as client-go's ReleaseOnCancel does: the next replica takes over within its
+   * retry period instead of waiting a whole lease duration.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
+    const wasLeading = this.leading;
     this.setLeading(false);
+    const heldByLastAttempt = (await this.attempt) ?? false;
+    if (!wasLeading && !heldByLastAttempt) return;
+    await this.release().catch((error: unknown) => {
+      this.options.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'leader election: could not release the lease; the next leader waits for it to expire');
+    });
+  }
+
+  /** release empties the lease's holder, only if this replica still holds it (the write carries the resourceVersion read). */
+  private async release(): Promise<void> {
+    const { client, identity, name } = this.options;
+    const current = await client.request('GET', this.path(name));
+    if (current.status !== 200) throw new Error(`GET lease: HTTP ${current.status}`);
+    const { spec, resourceVersion } = specOf(current.body);
+    if (spec.holderIdentity !== identity) return;
+    const now = microTime((this.options.now ?? Date.now)());
+    const released = await client.request('PUT', this.path(name), {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: this.options.namespace, resourceVersion },
+      spec: { ...spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now },
+    });
+    if (released.status !== 200) throw new Error(`PUT lease: HTTP ${released.status}`);
+    this.options.logger.info({ identity, lease: `${this.options.namespace}/${name}` }, 'leader election: lease released');
   }
 
   private setLeading(leading: boolean): void {

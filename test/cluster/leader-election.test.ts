@@ -1,14 +1,18 @@
+import { connect, createServer, type Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { LeaderElection } from '../../src/cluster/leader-election.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 
-/** Two replicas, one Lease: exactly one leads; the other takes over when the leader stops renewing. */
+/** Replicas on one Lease: exactly one leads; another takes over when the leader stops or is cut off. */
 
 let server: FakeApiServer | undefined;
 const elections: LeaderElection[] = [];
+const cleanups: (() => void)[] = [];
 afterEach(async () => {
-  for (const election of elections.splice(0)) election.stop();
+  await Promise.all(elections.splice(0).map((election) => election.stop()));
+  for (const cleanup of cleanups.splice(0)) cleanup();
   await server?.stop();
 });
 
@@ -20,19 +24,64 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-describe('LeaderElection', () => {
-  it('elects exactly one of two replicas, and fails over when the leader stops', async () => {
-    server = new FakeApiServer();
-    const client = new KubeClient(await server.start());
-    const quiet = { info: () => undefined, warn: () => undefined };
-    const transitions: string[] = [];
-    const make = (identity: string): LeaderElection => {
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * partitionable puts a TCP proxy on loopback in front of the API server; cut() drops every
+ * connection and refuses new ones, as a network partition (or a dead node) would for that replica.
+ */
+async function partitionable(kubeConfig: KubeConfig): Promise<{ kubeConfig: KubeConfig; cut: () => void }> {
+  const target = new URL(kubeConfig.getCurrentCluster()?.server ?? '');
+  const sockets = new Set<Socket>();
+  const proxy = createServer((socket) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    sockets.add(socket).add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    const drop = (): void => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const address = proxy.address();
+  if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+  const cluster = kubeConfig.getCurrentCluster();
+  const user = kubeConfig.getCurrentUser();
+  const proxied = new KubeConfig();
+  proxied.loadFromOptions({
+    clusters: [{ ...cluster, name: 'proxied', server: `https://127.0.0.1:${address.port}` }],
+    users: user === null ? [] : [user],
+    contexts: [{ name: 'proxied', cluster: 'proxied', user: user?.name ?? '' }],
+    currentContext: 'proxied',
+  });
+  const cut = (): void => {
+    proxy.close();
+    for (const socket of sockets) socket.destroy();
+  };
+  cleanups.push(cut);
+  return { kubeConfig: proxied, cut };
+}
+
+interface Replicas {
+  readonly transitions: string[];
+  start(identity: string, kubeConfig: KubeConfig): LeaderElection;
+}
+
+/** replicas makes elections on one Lease and records every transition as "<identity> leads|stops". */
+function replicas(leaseSeconds: number): Replicas {
+  const quiet = { info: () => undefined, warn: () => undefined };
+  const transitions: string[] = [];
+  return {
+    transitions,
+    start(identity, kubeConfig) {
       const election = new LeaderElection({
-        client,
+        client: new KubeClient(kubeConfig),
         namespace: 'netfence',
         name: 'netfence-reconciler',
         identity,
-        leaseSeconds: 1,
+        leaseSeconds,
         retryMs: 100,
         logger: quiet,
         onStartedLeading: () => transitions.push(`${identity} leads`),
@@ -41,19 +90,75 @@ describe('LeaderElection', () => {
       elections.push(election);
       election.start();
       return election;
-    };
-    const a = make('replica-a');
-    const b = make('replica-b');
-    await until(() => a.isLeader() || b.isLeader(), 'a leader');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
-    const [leader, follower] = a.isLeader() ? [a, b] : [b, a];
-    const lease = server.get('Lease', 'netfence', 'netfence-reconciler');
-    expect(lease?.['spec']).toMatchObject({ holderIdentity: leader === a ? 'replica-a' : 'replica-b', leaseDurationSeconds: 1 });
+    },
+  };
+}
 
-    leader.stop();
-    await until(() => follower.isLeader(), 'the other replica to take over after the lease expired');
-    expect(server.get('Lease', 'netfence', 'netfence-reconciler')?.['spec']).toMatchObject({ leaseTransitions: 1 });
-    expect(transitions.filter((line) => line.endsWith('leads'))).toHaveLength(2);
+const lease = (): Record<string, unknown> | undefined => {
+  const spec = server?.get('Lease', 'netfence', 'netfence-reconciler')?.['spec'];
+  return typeof spec === 'object' && spec !== null ? { ...spec } : undefined;
+};
+
+describe('LeaderElection', () => {
+  it('elects exactly one of two replicas', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    const group = replicas(1);
+    const a = group.start('replica-a', kubeConfig);
+    const b = group.start('replica-b', kubeConfig);
+    await until(() => a.isLeader() || b.isLeader(), 'a leader');
+    await sleep(500);
+    expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
+    expect(lease()).toMatchObject({ holderIdentity: a.isLeader() ? 'replica-a' : 'replica-b', leaseDurationSeconds: 1 });
+  });
+
+  it('fails over once a leader cut off from the API server lets its lease expire', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    const partition = await partitionable(kubeConfig);
+    const group = replicas(1);
+    const a = group.start('replica-a', partition.kubeConfig);
+    await until(() => a.isLeader(), 'replica-a to lead');
+    const b = group.start('replica-b', kubeConfig);
+    await sleep(300);
+    expect(b.isLeader()).toBe(false);
+
+    partition.cut();
+    await until(() => b.isLeader(), 'replica-b to take over after the lease expired');
+    await until(() => !a.isLeader(), 'replica-a to notice it can no longer renew');
+    expect(lease()).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1 });
+    expect(group.transitions.filter((line) => line.endsWith('leads'))).toEqual(['replica-a leads', 'replica-b leads']);
+  });
+
+  it('hands the lease over on stop, so the other replica leads long before the lease would expire', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    const group = replicas(60);
+    const a = group.start('replica-a', kubeConfig);
+    await until(() => a.isLeader(), 'replica-a to lead');
+    const b = group.start('replica-b', kubeConfig);
+    await a.stop();
+    expect(lease()).toMatchObject({ holderIdentity: '' });
+    // The lease lasts 60 s: waiting for it to expire would time out here.
+    await until(() => b.isLeader(), 'replica-b to take the released lease', 10_000);
+    expect(lease()).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1 });
+    expect(group.transitions).toEqual(['replica-a leads', 'replica-a stops', 'replica-b leads']);
+  });
+
+  it('never leads again once stopped, even when a renewal was in flight at the stop', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    const group = replicas(60);
+    const only = group.start('replica-a', kubeConfig);
+    await until(() => only.isLeader(), 'the replica to lead');
+    // The next renewal (a GET, then a PUT) is answered slowly; stop while it is in flight
+    // (renewals start every 100 ms, each answer takes 300 ms).
+    server.slowNext(2, 300);
+    await sleep(150);
+    await only.stop();
+    await sleep(800);
+    expect(only.isLeader()).toBe(false);
+    expect(group.transitions).toEqual(['replica-a leads', 'replica-a stops']);
+    expect(lease()).toMatchObject({ holderIdentity: '' });
   });
 });

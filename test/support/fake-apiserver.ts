@@ -85,6 +85,7 @@ export class FakeApiServer {
   private failures: number[] = [];
   private readonly installedGroups = new Set<string>();
   private hangs = 0;
+  private slow: number[] = [];
   private compactions = 0;
   readonly requests: RequestLog[] = [];
   private readonly certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
@@ -168,6 +169,11 @@ export class FakeApiServer {
     this.hangs += count;
   }
 
+  /** slowNext answers each of the next `count` requests only after `delayMs`, as a busy API server would. */
+  slowNext(count: number, delayMs: number): void {
+    for (let i = 0; i < count; i++) this.slow.push(delayMs);
+  }
+
   /** failNext answers the next requests with these HTTP statuses (e.g. [500, 500]). */
   failNext(...statuses: number[]): void {
     this.failures.push(...statuses);
@@ -237,6 +243,8 @@ export class FakeApiServer {
       this.requests.push({ method: request.method ?? '', path: request.url ?? '', status: 0 });
       return; // never answered; the connection is closed by stop()
     }
+    const delayMs = this.slow.shift();
+    if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
     const failure = this.failures.shift();
     if (failure !== undefined) return this.send(request, response, failure, status(failure, 'InternalError', 'injected failure'));
     const url = new URL(request.url ?? '/', 'https://localhost');
