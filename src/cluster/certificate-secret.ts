@@ -1,3 +1,4 @@
+import { NO_LABELS } from '../core/labels.js';
 import type { StoredCertificates } from '../certs/rotation.js';
 import { Fields } from '../k8s/decode.js';
 
@@ -14,7 +15,7 @@ export interface CertificateSecret {
 }
 
 function decodeData(fields: Fields): Map<string, string> {
-  const data = fields.stringMap('data') ?? new Map<string, string>();
+  const data = fields.stringMap('data') ?? NO_LABELS;
   return new Map([...data].map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
 }
 
@@ -27,7 +28,7 @@ function time(text: string | undefined): number | undefined {
 export function decodeCertificateSecret(raw: unknown): CertificateSecret {
   const fields = Fields.of(raw, '');
   const metadata = fields.requiredObject('metadata');
-  const annotations = metadata.stringMap('annotations') ?? new Map<string, string>();
+  const annotations = metadata.stringMap('annotations') ?? NO_LABELS;
   const data = decodeData(fields);
   const [caCert, caKey, tlsCert, tlsKey, bundle] = [KEYS.caCert, KEYS.caKey, KEYS.tlsCert, KEYS.tlsKey, KEYS.bundle].map((key) => data.get(key));
   const resourceVersion = metadata.string('resourceVersion') ?? '';

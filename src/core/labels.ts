@@ -4,6 +4,77 @@
  */
 export type Labels = ReadonlyMap<string, string>;
 
+/** LABEL_MAP_MAX: above this many entries a hashed Map looks up faster than a scan. */
+const LABEL_MAP_MAX = 16;
+
+/**
+ * labelsOf makes immutable Labels from a Kubernetes object's string map (labels, a selector's
+ * matchLabels): a LabelMap for the usual handful of entries, a Map for more.
+ */
+export function labelsOf(entries: readonly (readonly [string, string])[]): Labels {
+  if (entries.length > LABEL_MAP_MAX) return new Map(entries);
+  // An array of exactly this length: one grown by push or flat() keeps room for 17 entries.
+  const flat = new Array<string>(entries.length * 2);
+  entries.forEach(([key, value], index) => {
+    flat[2 * index] = key;
+    flat[2 * index + 1] = value;
+  });
+  return new LabelMap(flat);
+}
+
+/**
+ * LabelMap is small immutable Labels. A cluster cache holds a few hundred thousand label sets and
+ * selectors, most with one to three entries, and a Map costs ~184 bytes even for one entry; this
+ * keeps the entries in one flat array `[key0, value0, key1, value1, ...]` (~96 bytes for one), and a
+ * scan of a few keys is as fast as hashing. Keys are unique (they come from a JSON object).
+ */
+export class LabelMap implements ReadonlyMap<string, string> {
+  constructor(private readonly flat: readonly string[]) {}
+
+  get size(): number {
+    return this.flat.length / 2;
+  }
+
+  get(key: string): string | undefined {
+    const flat = this.flat;
+    for (let i = 0; i < flat.length; i += 2) if (flat[i] === key) return flat[i + 1];
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    const flat = this.flat;
+    for (let i = 0; i < flat.length; i += 2) if (flat[i] === key) return true;
+    return false;
+  }
+
+  forEach(callback: (value: string, key: string, map: ReadonlyMap<string, string>) => void): void {
+    const flat = this.flat;
+    for (let i = 0; i < flat.length; i += 2) callback(flat[i + 1] ?? '', flat[i] ?? '', this);
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    const flat = this.flat;
+    for (let i = 0; i < flat.length; i += 2) yield [flat[i] ?? '', flat[i + 1] ?? ''];
+  }
+
+  *keys(): MapIterator<string> {
+    const flat = this.flat;
+    for (let i = 0; i < flat.length; i += 2) yield flat[i] ?? '';
+  }
+
+  *values(): MapIterator<string> {
+    const flat = this.flat;
+    for (let i = 1; i < flat.length; i += 2) yield flat[i] ?? '';
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+/** NO_LABELS is the empty Labels, shared by every object and selector without any. */
+export const NO_LABELS: Labels = labelsOf([]);
+
 /** labelsToRecord turns Labels into a plain object for JSON output, keys sorted. */
 export function labelsToRecord(labels: Labels): Record<string, string> {
   return Object.fromEntries([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

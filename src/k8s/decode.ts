@@ -5,6 +5,9 @@
  * for optional fields, as in the Kubernetes API.
  */
 
+import { labelsOf } from '../core/labels.js';
+import type { Labels } from '../core/labels.js';
+
 /** DecodeError is a value of the wrong shape at `path`; its message is `path: reason`. */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -105,16 +108,16 @@ export class Fields {
   }
 
   /** stringMap reads an optional map of strings (labels, annotations, a selector's matchLabels). */
-  stringMap(name: string): Map<string, string> | undefined {
+  stringMap(name: string): Labels | undefined {
     const fields = this.object(name);
     if (fields === undefined) return undefined;
-    const map = new Map<string, string>();
+    const entries: [string, string][] = [];
     for (const key of fields.names()) {
       const value = fields.raw(key);
       if (typeof value !== 'string') throw new DecodeError(fields.child(key), `must be a string (got ${describe(value)})`);
-      map.set(key, value);
+      entries.push([key, value]);
     }
-    return map;
+    return labelsOf(entries);
   }
 
   private required(name: string): unknown {

@@ -1,3 +1,4 @@
+import { NO_LABELS } from '../core/labels.js';
 import { OPERATORS, SELECT_ALL } from '../core/selector.js';
 import type { LabelSelector, Requirement } from '../core/selector.js';
 import { DecodeError, Fields, decodeString, oneOf } from './decode.js';
@@ -10,7 +11,7 @@ import { checkLabelKey, checkLabelValue, checkLabels } from './names.js';
 export function decodeLabelSelector(value: unknown, path: string): LabelSelector {
   if (value === undefined || value === null) return SELECT_ALL;
   const fields = Fields.of(value, path);
-  const matchLabels = fields.stringMap('matchLabels') ?? new Map<string, string>();
+  const matchLabels = fields.stringMap('matchLabels') ?? NO_LABELS;
   checkLabels(matchLabels, fields.child('matchLabels'));
   const matchExpressions = fields.array('matchExpressions', decodeRequirement) ?? [];
   return { matchLabels, matchExpressions };

@@ -1,3 +1,4 @@
+import { NO_LABELS } from '../core/labels.js';
 import type { Fields } from './decode.js';
 import { checkLabels } from './names.js';
 
@@ -17,8 +18,8 @@ export function decodeMetadata(object: Fields, namespaced: boolean): ObjectMeta 
   const metadata = object.requiredObject('metadata');
   const name = metadata.requiredString('name');
   const namespace = namespaced ? (metadata.string('namespace') ?? 'default') : '';
-  const labels = metadata.stringMap('labels') ?? new Map<string, string>();
+  const labels = metadata.stringMap('labels') ?? NO_LABELS;
   checkLabels(labels, metadata.child('labels'));
-  const annotations = metadata.stringMap('annotations') ?? new Map<string, string>();
+  const annotations = metadata.stringMap('annotations') ?? NO_LABELS;
   return { name, namespace, labels, annotations };
 }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { Interner, internPolicy } from '../../src/cluster/intern.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
@@ -34,5 +36,31 @@ describe('internPolicy', () => {
     const named = decodeNetworkPolicy(networkPolicy('x', 'named', { podSelector: {}, egress: [{ ports: [{ port: 'dns' }] }] }));
     const numbered = decodeNetworkPolicy(networkPolicy('x', 'numbered', { podSelector: {}, egress: [{ ports: [{ port: 53 }] }] }));
     expect(internPolicy(numbered, interner).egress).not.toBe(internPolicy(named, interner).egress);
+  });
+});
+
+describe('Interner', () => {
+  it('drops the entries of values nothing uses any more, so the table stays bounded', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const interner = new Interner();
+    const kept: object[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const value = { i };
+      const shared = interner.intern(`key-${i}`, value);
+      if (i % 100 === 0) kept.push(shared);
+      // WeakRef targets live at least until the current job ends: let collections happen.
+      if (i % 2_000 === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        gc();
+      }
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    interner.sweep();
+    expect(interner.size()).toBeLessThan(2_000);
+    expect(interner.size()).toBeGreaterThanOrEqual(kept.length);
+    // What is still used is still shared.
+    expect(interner.intern('key-100', { i: -1 })).toBe(kept[1]);
   });
 });
