@@ -1,5 +1,6 @@
 // A server for the webhook benchmark, run as a child process so the load generator has its own
-// core: `netfence` (every rule on, a namespace with POLICIES policies) or `bare` (fastify over the
+// core: `netfence` (every rule on, a namespace with POLICIES policies), `netfence-off` (the same,
+// the namespace in mode off) or `bare` (fastify over the
 // same TLS answering allowed:true). Prints its port on stdout.
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -59,7 +60,9 @@ if (kind === 'bare') {
   const example = await loadState(new URL('../examples/cluster', import.meta.url).pathname);
   const base = example.state;
   const state = new MemoryState({
-    namespaces: [...base.namespaces(), { name: 'bench', labels: new Map([['kubernetes.io/metadata.name', 'bench']]) }],
+    // `netfence-off`: the namespace's mode is off, so a request costs the plumbing alone (parse,
+    // decode, mode lookup, response, metrics), without the rules.
+    namespaces: [...base.namespaces(), { name: 'bench', labels: new Map([['kubernetes.io/metadata.name', 'bench'], ...(kind === 'netfence-off' ? [['netfence.io/mode', 'off']] : [])]) }],
     pods: base.pods(),
     services: base.services(),
     policies: [...base.policies(), ...tenantPolicies(Number(policyCount))],

@@ -93,6 +93,8 @@ export async function runWebhookBenchmarks() {
   const counts = (process.env.BENCH_POLICIES ?? '10,100,1000,10000').split(',').map(Number);
   console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s\n`);
   const servers = [{ name: 'bare fastify', policies: '-', ...(await startServer('bare', 0)) }];
+  // The same app with the namespace in mode off: what parsing, decoding, metrics and the response cost without the rules.
+  if (process.env.BENCH_PLUMBING !== '0') servers.push({ name: 'netfence, mode off', policies: counts[0], ...(await startServer('netfence-off', counts[0])) });
   for (const policies of counts) servers.push({ name: 'netfence', policies, ...(await startServer('netfence', policies)) });
   try {
     await measure(servers);
