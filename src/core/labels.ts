@@ -9,7 +9,8 @@ const LABEL_MAP_MAX = 16;
 
 /**
  * labelsOf makes immutable Labels from a Kubernetes object's string map (labels, a selector's
- * matchLabels): a LabelMap for the usual handful of entries, a Map for more.
+ * matchLabels): a LabelMap for the usual handful of entries, a Map for more. Keys must be unique,
+ * as a JSON or YAML object's are.
  */
 export function labelsOf(entries: readonly (readonly [string, string])[]): Labels {
   if (entries.length > LABEL_MAP_MAX) return new Map(entries);
@@ -26,7 +27,7 @@ export function labelsOf(entries: readonly (readonly [string, string])[]): Label
  * LabelMap is small immutable Labels. A cluster cache holds a few hundred thousand label sets and
  * selectors, most with one to three entries, and a Map costs ~184 bytes even for one entry; this
  * keeps the entries in one flat array `[key0, value0, key1, value1, ...]` (~96 bytes for one), and a
- * scan of a few keys is as fast as hashing. Keys are unique (they come from a JSON object).
+ * scan of a few keys is as fast as hashing. Made by labelsOf.
  */
 export class LabelMap implements ReadonlyMap<string, string> {
   constructor(private readonly flat: readonly string[]) {}
