@@ -42,8 +42,10 @@ export class Fields {
 
   /** raw returns a field's value, or undefined when it is absent or null. */
   raw(name: string): unknown {
-    // Own data properties only: an inherited name (toString, __proto__) is absent, as in JSON.
-    const value: unknown = Object.hasOwn(this.source, name) ? Object.getOwnPropertyDescriptor(this.source, name)?.value : undefined;
+    // Own properties only: an inherited name (toString, __proto__) is absent, as in JSON. Parsed
+    // JSON and YAML have data properties only, so reading one runs no code (and allocates no
+    // descriptor, as getOwnPropertyDescriptor would on every field of every request).
+    const value: unknown = Object.hasOwn(this.source, name) ? Reflect.get(this.source, name) : undefined;
     return value === null ? undefined : value;
   }
 

@@ -53,6 +53,9 @@ function httpsOptions(tls: TlsSource, requestTimeoutMs: number) {
 
 type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
 
+/** HANDLED_RESOURCES are the resources netfence's webhooks are registered for (metrics label values). */
+const HANDLED_RESOURCES: ReadonlySet<string> = new Set(['networkpolicies', 'namespaces', 'pods']);
+
 /**
  * buildApp wires the HTTP endpoints of DESIGN.md: POST /validate and /mutate (AdmissionReview v1),
  * GET /healthz, /readyz and /metrics. One structured log line per admission decision.
@@ -134,7 +137,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const record = (webhook: string, admission: AdmissionRequest, decision: Decision, seconds: number): void => {
     const mode = decision.mode ?? 'none';
-    metrics.requests.inc({ webhook, resource: admission.resource.resource, operation: admission.operation, decision: decision.decision, mode });
+    // The resource comes from the request: any name netfence does not handle is "other", so a
+    // caller cannot grow the metrics without bound (one series per made-up resource).
+    const resource = HANDLED_RESOURCES.has(admission.resource.resource) ? admission.resource.resource : 'other';
+    metrics.requests.inc({ webhook, resource, operation: admission.operation, decision: decision.decision, mode });
     metrics.duration.observe({ webhook }, seconds);
     for (const finding of decision.findings) metrics.findings.inc({ rule: finding.rule, severity: finding.severity, mode });
     logger.info(

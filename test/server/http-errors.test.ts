@@ -121,6 +121,21 @@ describe('health, readiness and metrics', () => {
     expect(response.body).toContain('netfence_admission_duration_seconds_count{webhook="validate"} 1');
     expect(response.body).toContain('netfence_findings_total{rule="essential-egress",severity="deny",mode="enforce"} 1');
   });
+
+  it('counts resources it does not handle as one "other" series, however many names callers make up', async () => {
+    const { instance } = app();
+    for (let i = 0; i < 50; i++) {
+      const review = structuredClone(fixture('005'));
+      const request = review['request'];
+      if (typeof request !== 'object' || request === null) throw new Error('fixture 005 has no request');
+      Object.assign(request, { resource: { group: 'example.com', version: 'v1', resource: `made-up-${i}` } });
+      const answer = await instance.inject({ method: 'POST', url: '/validate', payload: review });
+      expect(answer.json()).toMatchObject({ response: { allowed: true } });
+    }
+    const body = (await instance.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(body).toContain('netfence_admission_requests_total{webhook="validate",resource="other",operation="CREATE",decision="skip",mode="none"} 50');
+    expect(body).not.toContain('made-up-');
+  });
 });
 
 describe('the error catalogue', () => {
