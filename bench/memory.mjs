@@ -160,8 +160,8 @@ export async function runMemoryBenchmark() {
     if (rebuild.length === 0) rebuild.push(NaN);
     rebuild.sort((a, b) => a - b);
     cache.stop();
-    const malloc = process.env.MALLOC_MMAP_THRESHOLD_ === undefined ? "glibc's default malloc settings" : `MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_}, as the image ships`;
-    console.log(`\n## Memory: the live cache of ${NAMESPACES.toLocaleString('en')} namespaces and ${policies.toLocaleString('en')} NetworkPolicies (${mib(bytes)} of JSON listed; ${UNIQUE ? 'every policy unique' : 'namespaces share policy shapes'}; ${malloc})\n`);
+    const runtime = process.env.BENCH_RUNTIME === 'image' ? `as installed: ${process.execArgv.filter((flag) => flag !== '--expose-gc').join(' ')}, MALLOC_MMAP_THRESHOLD_=${process.env.MALLOC_MMAP_THRESHOLD_}` : "Node's and glibc's defaults";
+    console.log(`\n## Memory: the live cache of ${NAMESPACES.toLocaleString('en')} namespaces and ${policies.toLocaleString('en')} NetworkPolicies (${mib(bytes)} of JSON listed; ${UNIQUE ? 'every policy unique' : 'namespaces share policy shapes'}; ${runtime}; node ${process.version})\n`);
     printTable([
       { process: 'before listing (baseline)', RSS: mib(before.rss), heap: mib(before.heapUsed), 'per policy': '-', sync: '-', 'snapshot after a change': '-' },
       {

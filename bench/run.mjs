@@ -2,6 +2,7 @@
 // `npm run bench -- engine`, `-- webhook` or `-- memory` runs one of them.
 import { runEngineBenchmarks } from './engine.mjs';
 import { spawnSync } from 'node:child_process';
+import { IMAGE_RUNTIME } from './measure.mjs';
 import { runWebhookBenchmarks } from './webhook.mjs';
 
 const only = process.argv[2];
@@ -9,10 +10,11 @@ console.log(`# netfence benchmarks (node ${process.version}, ${process.platform}
 if (only === undefined || only === 'engine') runEngineBenchmarks();
 if (only === undefined || only === 'webhook') await runWebhookBenchmarks();
 if (only === undefined || only === 'memory') {
-  // Twice, each in a process of its own (glibc reads its settings at start): with glibc's defaults,
-  // and with the malloc setting the Dockerfile ships.
-  for (const env of [{}, { MALLOC_MMAP_THRESHOLD_: '131072' }]) {
-    spawnSync(process.execPath, ['--expose-gc', new URL('./memory.mjs', import.meta.url).pathname], { stdio: 'inherit', env: { ...process.env, ...env } });
+  // Twice, each in a process of its own (glibc and V8 read their settings at start): with Node's
+  // and glibc's defaults, and as installed (IMAGE_RUNTIME: the image's settings, the chart's heap).
+  for (const runtime of [{ execArgv: [], env: {} }, IMAGE_RUNTIME]) {
+    const script = new URL('./memory.mjs', import.meta.url).pathname;
+    spawnSync(process.execPath, ['--expose-gc', ...runtime.execArgv, script], { stdio: 'inherit', env: { ...process.env, ...runtime.env, BENCH_RUNTIME: runtime === IMAGE_RUNTIME ? 'image' : 'defaults' } });
   }
 }
 process.exit(0); // watch connections' keep-alive sockets would hold the process open

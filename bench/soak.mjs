@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request, Agent } from 'node:https';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
+import { IMAGE_RUNTIME } from './measure.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const RATE = Number(process.env.SOAK_RATE ?? 1000); // requests per second
@@ -29,8 +30,9 @@ function review(i) {
   return JSON.stringify(body);
 }
 
-const child = spawn(process.execPath, [new URL('./webhook-server.mjs', import.meta.url).pathname, 'netfence', '100'], {
-  env: { ...process.env, BENCH_CERTS: JSON.stringify(certs) },
+// The server runs as installed (IMAGE_RUNTIME).
+const child = spawn(process.execPath, [...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, 'netfence', '100'], {
+  env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const port = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(Number(String(chunk).trim()))));

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
-import { printTable } from './measure.mjs';
+import { IMAGE_RUNTIME, printTable } from './measure.mjs';
 
 // BENCH_SECONDS: the length of one full-load round; BENCH_ROUNDS: how many rounds per server.
 const ROUND_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -25,8 +25,9 @@ function body() {
 
 function startServer(kind, policies) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies)], {
-      env: { ...process.env, BENCH_CERTS: JSON.stringify(certs) },
+    // Every server, bare included, runs as installed (IMAGE_RUNTIME).
+    const child = spawn(process.execPath, [...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies)], {
+      env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.stdout.once('data', (chunk) => resolve({ child, port: Number(String(chunk).trim()) }));

@@ -35,6 +35,12 @@ describe('Dockerfile', () => {
     expect(finalStage).toContain('USER 10001:10001');
     expect(finalStage).toContain('ENTRYPOINT ["netfence"]');
     expect(finalStage).toContain('CMD ["serve"]');
+    // The memory settings the benchmarks run with (bench/measure.mjs IMAGE_RUNTIME) are the image's.
+    const bench = readFileSync(join(ROOT, 'bench', 'measure.mjs'), 'utf8');
+    expect(finalStage).toContain('ENV MALLOC_MMAP_THRESHOLD_=131072');
+    expect(bench).toContain("env: { MALLOC_MMAP_THRESHOLD_: '131072' }");
+    expect(finalStage).toContain('ENV NODE_OPTIONS=--max-semi-space-size=16');
+    expect(bench).toContain("execArgv: ['--max-old-space-size=384', '--max-semi-space-size=16']"); // the chart's NODE_OPTIONS
     expect(finalStage.some((line) => line.startsWith('RUN npm'))).toBe(false); // no toolchain in the runtime image
     // The chart runs the same user: its pod securityContext says so.
     expect(readFileSync(join(ROOT, 'charts', 'netfence', 'templates', 'deployment.yaml'), 'utf8')).toContain('runAsUser: 10001');

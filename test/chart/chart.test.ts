@@ -114,7 +114,7 @@ describe('the Helm chart', () => {
     expect(at(container, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'https', scheme: 'HTTPS' });
     expect(at(container, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
     expect(at(container, 'resources')).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
-    expect(at(container, 'env').find((env: { name: string }) => env.name === 'NODE_OPTIONS')?.value).toBe('--max-old-space-size=384');
+    expect(at(container, 'env').find((env: { name: string }) => env.name === 'NODE_OPTIONS')?.value).toBe('--max-old-space-size=384 --max-semi-space-size=16');
     expect(at(pod, 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm', 'topologyKey')).toBe('kubernetes.io/hostname');
     expect(at(find(rendered['default'] ?? [], 'PodDisruptionBudget'), 'spec', 'minAvailable')).toBe(1);
     expect(() => find(rendered['custom config and names'] ?? [], 'PodDisruptionBudget')).toThrow(); // one replica: a PDB would block drains
