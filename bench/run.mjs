@@ -1,7 +1,7 @@
 // npm run bench: every benchmark, each against its same-run baseline.
 // `npm run bench -- engine`, `-- webhook` or `-- memory` runs one of them.
-import { runEngineBenchmarks } from './engine.mjs';
 import { spawnSync } from 'node:child_process';
+import { runEngineBenchmarks } from './engine.mjs';
 import { IMAGE_RUNTIME } from './measure.mjs';
 import { runWebhookBenchmarks } from './webhook.mjs';
 
