@@ -8,6 +8,16 @@ export interface GroupVersionResource {
   readonly resource: string;
 }
 
+/** ReviewedResource is a resource netfence's webhooks review. */
+export type ReviewedResource = 'networkpolicies' | 'namespaces' | 'pods';
+
+/** reviewedResource says which resource netfence reviews `resource` is (group included), if any. */
+export function reviewedResource(resource: GroupVersionResource): ReviewedResource | undefined {
+  if (resource.group === 'networking.k8s.io' && resource.resource === 'networkpolicies') return 'networkpolicies';
+  if (resource.group === '' && (resource.resource === 'namespaces' || resource.resource === 'pods')) return resource.resource;
+  return undefined;
+}
+
 /** AdmissionRequest is the `request` of an `admission.k8s.io/v1` AdmissionReview, parsed. */
 export interface AdmissionRequest {
   readonly uid: string;

@@ -7,6 +7,7 @@ import { Fields } from '../k8s/decode.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { allowed, patched, withWarnings } from './admission-response.js';
 import type { JsonPatchOperation } from './admission-response.js';
+import { reviewedResource } from './admission-request.js';
 import type { AdmissionRequest } from './admission-request.js';
 import type { AdmissionContext } from './context.js';
 import type { Decision } from './decisions.js';
@@ -23,9 +24,10 @@ export function escapeJsonPointer(token: string): string {
  * gets the missing egress rule added instead of being denied.
  */
 export function mutate(request: AdmissionRequest, context: AdmissionContext): Decision {
-  if (request.resource.group === 'networking.k8s.io' && request.resource.resource === 'networkpolicies') return remediate(request, context);
+  const resource = reviewedResource(request.resource);
+  if (resource === 'networkpolicies') return remediate(request, context);
   const { config } = context;
-  const isNamespaceCreate = request.resource.group === '' && request.resource.resource === 'namespaces' && request.operation === 'CREATE';
+  const isNamespaceCreate = resource === 'namespaces' && request.operation === 'CREATE';
   if (!isNamespaceCreate || request.object === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
   const metadata = Fields.of(request.object, 'object').object('metadata');
   const name = request.name ?? metadata?.string('name');

@@ -3,6 +3,7 @@ import { reviewChange } from '../core/review.js';
 import { decodeNamespace } from '../k8s/namespace.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { allowed } from './admission-response.js';
+import { reviewedResource } from './admission-request.js';
 import type { AdmissionRequest } from './admission-request.js';
 import type { AdmissionContext } from './context.js';
 import { decisionOf } from './decisions.js';
@@ -22,8 +23,10 @@ export function validate(request: AdmissionRequest, context: AdmissionContext): 
 }
 
 function changeOf(request: AdmissionRequest, gate: boolean): Change | undefined {
-  const { resource, operation, user } = request;
-  if (resource.group === 'networking.k8s.io' && resource.resource === 'networkpolicies' && request.subResource === undefined) {
+  const { operation, user } = request;
+  if (request.subResource !== undefined) return undefined;
+  const resource = reviewedResource(request.resource);
+  if (resource === 'networkpolicies') {
     const policy = request.object === undefined || operation === 'DELETE' ? undefined : decodeNetworkPolicy(request.object);
     const oldPolicy = request.oldObject === undefined ? undefined : decodeNetworkPolicy(request.oldObject);
     const namespace = request.namespace ?? policy?.namespace ?? oldPolicy?.namespace ?? 'default';
@@ -31,13 +34,13 @@ function changeOf(request: AdmissionRequest, gate: boolean): Change | undefined 
     const inNamespace = <T extends { namespace: string }>(p: T | undefined): T | undefined => (p === undefined ? undefined : { ...p, namespace });
     return { kind: 'NetworkPolicy', operation, namespace, name, policy: inNamespace(policy), oldPolicy: inNamespace(oldPolicy), requester: user };
   }
-  if (resource.group === '' && resource.resource === 'namespaces' && request.subResource === undefined) {
+  if (resource === 'namespaces') {
     const namespace = request.object === undefined || operation === 'DELETE' ? undefined : decodeNamespace(request.object);
     const oldNamespace = request.oldObject === undefined ? undefined : decodeNamespace(request.oldObject);
     const name = request.name ?? namespace?.name ?? oldNamespace?.name ?? '';
     return { kind: 'Namespace', operation, name, labels: namespace?.labels, oldLabels: oldNamespace?.labels, requester: user };
   }
-  if (gate && resource.group === '' && resource.resource === 'pods' && request.subResource === undefined && operation === 'CREATE') {
+  if (gate && resource === 'pods' && operation === 'CREATE') {
     // Pods made by controllers have only a generateName at admission: the namespace is what counts.
     return { kind: 'Pod', operation, namespace: request.namespace ?? 'default', name: request.name ?? '', requester: user };
   }

@@ -1,7 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { generateCertificates } from './generate-certificates.js';
+import type { Certificates } from './generate-certificates.js';
 
 /** SelfSigned is a generated serving certificate and key, and the CA a caBundle needs. */
 export interface SelfSigned {
@@ -11,7 +13,30 @@ export interface SelfSigned {
   readonly generated: boolean;
 }
 
-const IP = /^[\d.]+$|:/;
+/** serviceDnsNames are the names the API server calls a Service by: NAME.NAMESPACE.svc and its cluster-local form. */
+export function serviceDnsNames(service: string, namespace: string): [string, string] {
+  return [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
+}
+
+/** splitSans sorts subject alternative names into DNS names and IP addresses. */
+export function splitSans(names: readonly string[]): { dnsNames: string[]; ips: string[] } {
+  return { dnsNames: names.filter((name) => isIP(name) === 0), ips: names.filter((name) => isIP(name) !== 0) };
+}
+
+/** certificatePaths are where a certificate directory keeps its files (as a kubernetes.io/tls Secret mounts them, plus ca.crt). */
+export function certificatePaths(dir: string): { ca: string; cert: string; key: string } {
+  return { ca: join(dir, 'ca.crt'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
+}
+
+/** writeCertificateFiles writes ca.crt, tls.crt and tls.key (mode 0600, also when it existed) into `dir`. */
+export async function writeCertificateFiles(dir: string, generated: Certificates): Promise<void> {
+  const paths = certificatePaths(dir);
+  await mkdir(dir, { recursive: true });
+  await writeFile(paths.ca, generated.caCert);
+  await writeFile(paths.cert, generated.cert);
+  await writeFile(paths.key, generated.key, { mode: 0o600 });
+  await chmod(paths.key, 0o600);
+}
 
 /**
  * ensureSelfSigned serves from `dir` (ca.crt, tls.crt, tls.key), generating them on first start
@@ -19,9 +44,10 @@ const IP = /^[\d.]+$|:/;
  * for a year. A certificate that expires within a day, or lacks a requested name, is replaced.
  */
 export async function ensureSelfSigned(dir: string, names: readonly string[], now: Date = new Date()): Promise<SelfSigned> {
-  const paths = { ca: join(dir, 'ca.crt'), cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key') };
-  const dnsNames = ['localhost', ...names.filter((name) => !IP.test(name))];
-  const ips = ['127.0.0.1', '::1', ...names.filter((name) => IP.test(name))];
+  const paths = certificatePaths(dir);
+  const sans = splitSans(names);
+  const dnsNames = ['localhost', ...sans.dnsNames];
+  const ips = ['127.0.0.1', '::1', ...sans.ips];
   try {
     const [ca, cert, key] = await Promise.all([readFile(paths.ca, 'utf8'), readFile(paths.cert, 'utf8'), readFile(paths.key, 'utf8')]);
     const x509 = new X509Certificate(cert);
@@ -32,10 +58,6 @@ export async function ensureSelfSigned(dir: string, names: readonly string[], no
     // missing or unreadable: generate below
   }
   const generated = generateCertificates({ dnsNames, ips, days: 365, now });
-  await mkdir(dir, { recursive: true });
-  await writeFile(paths.ca, generated.caCert);
-  await writeFile(paths.cert, generated.cert);
-  await writeFile(paths.key, generated.key, { mode: 0o600 });
-  await chmod(paths.key, 0o600);
+  await writeCertificateFiles(dir, generated);
   return { cert: generated.cert, key: generated.key, ca: generated.caCert, generated: true };
 }

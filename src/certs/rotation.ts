@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { generateCa, issueServingCertificate } from './generate-certificates.js';
+import type { KeyPairPem } from './generate-certificates.js';
 
 /**
  * Self-managed certificates and their rotation, as pure decisions over what is stored (the
@@ -71,7 +72,7 @@ function covers(leaf: string, names: ServingNames): boolean {
   return names.dnsNames.every((name) => certificate.checkHost(name, { wildcards: false }) === name) && names.ips.every((ip) => certificate.checkIP(ip) === ip);
 }
 
-function serving(ca: { cert: string; key: string }, names: ServingNames, policy: RotationPolicy, now: number): { tlsCert: string; tlsKey: string } {
+function serving(ca: KeyPairPem, names: ServingNames, policy: RotationPolicy, now: number): { tlsCert: string; tlsKey: string } {
   const issued = issueServingCertificate(ca, { ...names, days: policy.servingDays, now: new Date(now) });
   return { tlsCert: issued.cert, tlsKey: issued.key };
 }
@@ -118,8 +119,9 @@ export function planRotation(stored: StoredCertificates | undefined, names: Serv
     const next = generateCa(policy.caDays, new Date(now));
     return { kind: 'write', next: { ...stored, nextCaCert: next.cert, nextCaKey: next.key, bundle: [stored.caCert, next.cert], bundleChangedAt: now }, reason: 'the CA is due for renewal: a next CA joins the bundle' };
   }
-  if (due(stored.tlsCert, policy.renewFraction, now) || !covers(stored.tlsCert, names)) {
-    const reason = covers(stored.tlsCert, names) ? 'the serving certificate is due for renewal' : 'the serving certificate lacks a name netfence is called by';
+  const lacksName = !covers(stored.tlsCert, names);
+  if (lacksName || due(stored.tlsCert, policy.renewFraction, now)) {
+    const reason = lacksName ? 'the serving certificate lacks a name netfence is called by' : 'the serving certificate is due for renewal';
     return { kind: 'write', next: { ...stored, ...serving({ cert: stored.caCert, key: stored.caKey }, names, policy, now) }, reason };
   }
   return { kind: 'none' };

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { TlsMaterialError, checkTlsMaterial } from './tls-source.js';
+import { TlsMaterialError, checkTlsMaterial, sameTlsMaterial } from './tls-source.js';
 import type { TlsMaterial, TlsSource } from './tls-source.js';
 
 /** TlsFilePaths are the files of file mode: a mounted Secret's tls.crt and tls.key, and an optional client CA. */
@@ -30,10 +29,6 @@ async function readMaterial(paths: TlsFilePaths): Promise<TlsMaterial> {
   return material;
 }
 
-function fingerprint(material: TlsMaterial): string {
-  return createHash('sha256').update(material.cert).update('\0').update(material.key).update('\0').update(material.clientCa ?? '').digest('hex');
-}
-
 /**
  * TlsFiles serves certificate files and reloads them when they change. Kubernetes updates a
  * mounted Secret by swapping a symlink in its directory, so the directories are watched (fs.watch)
@@ -43,7 +38,6 @@ function fingerprint(material: TlsMaterial): string {
  */
 export class TlsFiles implements TlsSource {
   private material: TlsMaterial;
-  private served: string;
   private readonly listeners: Array<(material: TlsMaterial) => void> = [];
   private readonly watchers: FSWatcher[] = [];
   private poll: NodeJS.Timeout | undefined;
@@ -55,7 +49,6 @@ export class TlsFiles implements TlsSource {
     private readonly logger: TlsFilesLogger,
   ) {
     this.material = initial;
-    this.served = fingerprint(initial);
   }
 
   /** load reads and checks the files once; a TlsMaterialError names what is wrong. */
@@ -106,10 +99,8 @@ export class TlsFiles implements TlsSource {
       this.logger.error({ error: message }, 'tls: cannot use the changed certificate files; still serving the previous certificate');
       return false;
     }
-    const print = fingerprint(next);
-    if (print === this.served) return false;
+    if (sameTlsMaterial(next, this.material)) return false;
     this.material = next;
-    this.served = print;
     this.logger.info({ cert: this.paths.cert }, 'tls: certificate files changed; serving the new certificate to new connections');
     for (const listener of this.listeners) listener(next);
     return true;

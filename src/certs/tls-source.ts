@@ -31,6 +31,11 @@ export function secureContextOptions(material: TlsMaterial): SecureContextOption
   return { key: material.key, cert: material.cert, minVersion: 'TLSv1.2', ...(material.clientCa === undefined ? {} : { ca: material.clientCa }) };
 }
 
+/** sameTlsMaterial says whether two materials would serve the same: same pair, same client CA. */
+export function sameTlsMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.cert === b.cert && a.key === b.key && a.clientCa === b.clientCa;
+}
+
 /** TlsMaterialError says why material cannot be served; the server keeps what it has. */
 export class TlsMaterialError extends Error {
   override readonly name = 'TlsMaterialError';

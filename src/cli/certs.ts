@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
-import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { certificatePaths, serviceDnsNames, writeCertificateFiles } from '../certs/certificate-files.js';
 import { generateCertificates } from '../certs/generate-certificates.js';
 import type { Command } from './command.js';
 import { UsageError } from './usage-error.js';
@@ -34,7 +34,7 @@ function checkDays(text: string): number {
 function serviceNames(service: string): string[] {
   const [name, namespace, ...rest] = service.split('.');
   if (name === undefined || namespace === undefined || rest.length > 0) throw new UsageError(`--service ${JSON.stringify(service)}: expected NAME.NAMESPACE, e.g. netfence.netfence`);
-  return [`${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`].map(checkDnsName);
+  return serviceDnsNames(name, namespace).map(checkDnsName);
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -73,16 +73,12 @@ export const certsCommand: Command = {
     const ips = values.ip.map(checkIp);
     if (dnsNames.length === 0 && ips.length === 0) throw new UsageError('give the names the API server calls netfence by: --dns NAME, --service NAME.NAMESPACE or --ip IP');
     const days = checkDays(values.days);
-    const paths = { ca: join(values.out, 'ca.crt'), cert: join(values.out, 'tls.crt'), key: join(values.out, 'tls.key') };
+    const paths = certificatePaths(values.out);
     if (!values.force) {
       for (const path of Object.values(paths)) if (await exists(path)) throw new UsageError(`${path} already exists (--force replaces it)`);
     }
     const generated = generateCertificates({ dnsNames: [...new Set(dnsNames)], ips: [...new Set(ips)], days });
-    await mkdir(values.out, { recursive: true });
-    await writeFile(paths.ca, generated.caCert);
-    await writeFile(paths.cert, generated.cert);
-    await writeFile(paths.key, generated.key, { mode: 0o600 });
-    await chmod(paths.key, 0o600);
+    await writeCertificateFiles(values.out, generated);
     io.stdout(`Wrote ${paths.ca}, ${paths.cert} and ${paths.key} (valid ${days} days for ${[...dnsNames, ...ips].join(', ')}).`);
     io.stdout(`caBundle: ${Buffer.from(generated.caCert).toString('base64')}`);
     return 0;

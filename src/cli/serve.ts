@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
-import { ensureSelfSigned } from '../certs/certificate-files.js';
+import { ensureSelfSigned, serviceDnsNames, splitSans } from '../certs/certificate-files.js';
 import { TlsFiles } from '../certs/tls-files.js';
 import { TlsMaterialError, staticTls } from '../certs/tls-source.js';
 import type { TlsSource } from '../certs/tls-source.js';
@@ -144,17 +143,14 @@ async function tlsServing(flags: ServeFlags, config: Config, credentials: Creden
       namespace,
       secretName: flags.tlsSecret,
       webhookConfiguration: flags.webhookConfiguration,
-      names: {
-        dnsNames: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, ...flags.san.filter((san) => isIP(san) === 0)],
-        ips: flags.san.filter((san) => isIP(san) !== 0),
-      },
+      names: splitSans([...serviceDnsNames(service, namespace), ...flags.san]),
       logger,
       servedEverywhere: replicaProbe({ client, namespace, service }),
     });
     secretTls.start();
     return { source: secretTls, ready: () => secretTls.loaded(), leaderTask: manager, stop: () => secretTls.stop(), ca: undefined };
   }
-  const files = await ensureSelfSigned(flags.certsDir, [`netfence.${config.namespace}.svc`, `netfence.${config.namespace}.svc.cluster.local`, ...flags.san]);
+  const files = await ensureSelfSigned(flags.certsDir, [...serviceDnsNames(flags.service, config.namespace), ...flags.san]);
   return { source: staticTls({ cert: files.cert, key: files.key, ...withClientCa }), ready: () => true, leaderTask: undefined, stop: () => undefined, ca: files.ca };
 }
 

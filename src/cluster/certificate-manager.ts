@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
+import { serviceDnsNames } from '../certs/certificate-files.js';
 import { DEFAULT_ROTATION, daysLeft, planRotation } from '../certs/rotation.js';
 import type { RotationPolicy, ServingNames, StoredCertificates } from '../certs/rotation.js';
 import { DecodeError } from '../k8s/decode.js';
@@ -11,11 +12,6 @@ import { Reflector } from './reflector.js';
 import type { ReflectorLogger } from './reflector.js';
 import { SerialPasses } from './serial-passes.js';
 
-/** CertificateManagerLogger is the part of a logger the manager uses. */
-export interface CertificateManagerLogger extends ReflectorLogger {
-  error(fields: object, message: string): void;
-}
-
 /** CertificateManagerOptions wire the manager: where the Secret is, which configurations to patch. */
 export interface CertificateManagerOptions {
   readonly client: KubeClient;
@@ -24,7 +20,7 @@ export interface CertificateManagerOptions {
   /** webhookConfiguration names netfence's ValidatingWebhookConfiguration and MutatingWebhookConfiguration. */
   readonly webhookConfiguration: string;
   readonly names: ServingNames;
-  readonly logger: CertificateManagerLogger;
+  readonly logger: ReflectorLogger;
   readonly policy?: RotationPolicy;
   /** servedEverywhere says whether every replica serves this certificate (undefined: cannot tell). */
   readonly servedEverywhere?: (tlsCert: string) => Promise<boolean | undefined>;
@@ -225,7 +221,7 @@ export function replicaProbe(options: ReplicaProbeOptions): (tlsCert: string) =>
     const endpoints = endpointsOf(response.body);
     if (endpoints.length === 0) return undefined;
     const expected = new X509Certificate(tlsCert).raw;
-    const served = await Promise.all(endpoints.map(({ address, port }) => servedBy(address, port, `${options.service}.${options.namespace}.svc`, options.timeoutMs ?? 3_000)));
+    const served = await Promise.all(endpoints.map(({ address, port }) => servedBy(address, port, serviceDnsNames(options.service, options.namespace)[0], options.timeoutMs ?? 3_000)));
     return served.every((raw) => raw !== undefined && raw.equals(expected));
   };
 }

@@ -49,7 +49,9 @@ export class ClusterCache {
   private dirtyPolicies: Set<string> | 'all' = 'all';
 
   constructor(options: ClusterCacheOptions) {
-    const make = <T>(path: string, decode: (raw: unknown) => T, locatesServices = false, query?: Record<string, string>, changed?: (key?: string) => void): Reflector<T> =>
+    // locatesServices: its objects say where essential services run; changed: told each changed key.
+    type Extra = { readonly locatesServices?: boolean; readonly query?: Record<string, string>; readonly changed?: (key?: string) => void };
+    const make = <T>(path: string, decode: (raw: unknown) => T, { locatesServices = false, query, changed }: Extra = {}): Reflector<T> =>
       new Reflector({
         client: options.client,
         path,
@@ -68,11 +70,11 @@ export class ClusterCache {
     this.namespaces = make('/api/v1/namespaces', decodeNamespace);
     // Policies share equal parts (see Interner): big multi-tenant clusters repeat the same policies.
     const interner = new Interner();
-    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', (raw) => internPolicy(decodeNetworkPolicy(raw), interner), false, undefined, (key) => this.policyChanged(key));
-    this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, true));
-    this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, true));
+    this.policies = make('/apis/networking.k8s.io/v1/networkpolicies', (raw) => internPolicy(decodeNetworkPolicy(raw), interner), { changed: (key) => this.policyChanged(key) });
+    this.pods = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/pods`, decodePod, { locatesServices: true }));
+    this.services = options.serviceNamespaces.map((namespace) => make(`/api/v1/namespaces/${namespace}/services`, decodeService, { locatesServices: true }));
     // The API server's real endpoints: only the slices of default/kubernetes, selected server-side.
-    this.apiServerSlices = make('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', decodeEndpointSlice, true, { labelSelector: `${SERVICE_NAME_LABEL}=kubernetes` });
+    this.apiServerSlices = make('/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', decodeEndpointSlice, { locatesServices: true, query: { labelSelector: `${SERVICE_NAME_LABEL}=kubernetes` } });
   }
 
   private all(): Array<Reflector<unknown>> {

@@ -6,7 +6,7 @@ import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { KubeClient } from './kube-client.js';
-import { metadataString } from './raw-object.js';
+import { isRecord, metadataString } from './raw-object.js';
 import type { ReflectorLogger } from './reflector.js';
 import { SerialPasses } from './serial-passes.js';
 
@@ -134,7 +134,7 @@ export class Reconciler {
       expectOk(current.status, `get ${policy.namespace}/${policy.name}`, current.body);
       const manifest = networkPolicyManifest(policy, { labels: policy.labels });
       const metadata = manifest['metadata'];
-      if (typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)) metadata['resourceVersion'] = metadataString(current.body, 'resourceVersion') ?? '';
+      if (isRecord(metadata)) metadata['resourceVersion'] = metadataString(current.body, 'resourceVersion') ?? '';
       const response = await this.options.client.request('PUT', policiesPath(policy.namespace, policy.name), manifest);
       if (response.status !== 409 || attempt >= 5) return expectOk(response.status, `replace ${policy.namespace}/${policy.name}`, response.body);
     }

@@ -72,6 +72,7 @@ export class Reflector<T> {
     while (!this.stopped) {
       try {
         if (this.resourceVersion === '') await this.list();
+        if (this.stopped) return;
         const error = await this.watchOnce();
         if (error === undefined) {
           this.backoffMs = this.options.initialBackoffMs ?? 500;
@@ -107,7 +108,7 @@ export class Reflector<T> {
     for (;;) {
       const params = new URLSearchParams({ ...this.options.query, limit: String(this.options.pageSize ?? 500), ...(continueToken === '' ? {} : { continue: continueToken }) });
       const path = `${this.options.path}?${params.toString()}`;
-      const response = await this.options.client.request('GET', path, undefined, 'application/json', this.options.requestTimeoutMs ?? 30_000);
+      const response = await this.options.client.request('GET', path, undefined, undefined, this.options.requestTimeoutMs);
       if (response.status === 410 && continueToken !== '') {
         this.options.logger.info({ path: this.options.path }, 'list continue token expired (410 Gone); listing again');
         listed.clear();
@@ -120,7 +121,8 @@ export class Reflector<T> {
       for (const raw of items) this.upsert(raw, listed);
       resourceVersion = metadataString(body, 'resourceVersion') ?? '';
       continueToken = metadataString(body, 'continue') ?? '';
-      if (continueToken === '' || this.stopped) break;
+      if (this.stopped) return; // a part of a list is not the collection: keep what was synced before
+      if (continueToken === '') break;
     }
     this.items.clear();
     for (const [key, item] of listed) this.items.set(key, item);

@@ -1,5 +1,5 @@
-import { generateCertificates } from '../certs/generate-certificates.js';
-import { TlsMaterialError, checkTlsMaterial } from '../certs/tls-source.js';
+import { generateCa } from '../certs/generate-certificates.js';
+import { TlsMaterialError, checkTlsMaterial, sameTlsMaterial } from '../certs/tls-source.js';
 import type { TlsMaterial, TlsSource } from '../certs/tls-source.js';
 import { decodeCertificateSecret } from './certificate-secret.js';
 import type { CertificateSecret } from './certificate-secret.js';
@@ -29,7 +29,9 @@ export class SecretTls implements TlsSource {
   private readonly reflector: Reflector<CertificateSecret>;
 
   constructor(private readonly options: SecretTlsOptions) {
-    const placeholder = generateCertificates({ dnsNames: ['netfence-not-ready.invalid'], ips: [], days: 1 });
+    // Served only until the Secret is read (/readyz is false meanwhile): any pair will do, so one
+    // self-signed certificate, one RSA key.
+    const placeholder = generateCa(1);
     this.material = { cert: placeholder.cert, key: placeholder.key, ...(options.clientCa === undefined ? {} : { clientCa: options.clientCa }) };
     this.reflector = new Reflector({
       client: options.client,
@@ -64,8 +66,9 @@ export class SecretTls implements TlsSource {
 
   private update(): void {
     const stored = [...this.reflector.items.values()][0]?.stored;
-    if (stored === undefined || (this.fromSecret && stored.tlsCert === this.material.cert && stored.tlsKey === this.material.key)) return;
+    if (stored === undefined) return;
     const next = { cert: stored.tlsCert, key: stored.tlsKey, ...(this.options.clientCa === undefined ? {} : { clientCa: this.options.clientCa }) };
+    if (this.fromSecret && sameTlsMaterial(next, this.material)) return;
     try {
       checkTlsMaterial(next, `Secret ${this.options.namespace}/${this.options.secretName}`);
     } catch (error) {

@@ -2,7 +2,7 @@ import { essentialsPolicy } from './baseline.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Config } from './config.js';
 import type { Finding, RuleId } from './finding.js';
-import { formatLabels } from './labels.js';
+import { NO_LABELS, formatLabels } from './labels.js';
 import { networkPolicyManifest } from './manifest.js';
 import type { Namespace } from './namespace.js';
 import { policyId } from './network-policy.js';
@@ -37,7 +37,7 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
   const findings: Finding[] = [];
   const gaps = [...config.requiredDirections].flatMap((direction) => {
     const missing = podNotIsolated(policies, direction);
-    return missing === undefined ? [] : [{ direction, labels: missing === 'too-complex' ? new Map<string, string>() : missing }];
+    return missing === undefined ? [] : [{ direction, labels: missing === 'too-complex' ? NO_LABELS : missing }];
   });
   const first = gaps[0];
   if (first !== undefined) {

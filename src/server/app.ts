@@ -5,7 +5,7 @@ import { secureContextOptions } from '../certs/tls-source.js';
 import type { TlsSource } from '../certs/tls-source.js';
 import { DecodeError } from '../k8s/decode.js';
 import { completeReview, errored } from '../admission/admission-response.js';
-import { parseAdmissionReview } from '../admission/admission-request.js';
+import { parseAdmissionReview, reviewedResource } from '../admission/admission-request.js';
 import type { AdmissionRequest } from '../admission/admission-request.js';
 import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
@@ -52,9 +52,6 @@ function httpsOptions(tls: TlsSource, requestTimeoutMs: number) {
 }
 
 type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
-
-/** HANDLED_RESOURCES are the resources netfence's webhooks are registered for (metrics label values). */
-const HANDLED_RESOURCES: ReadonlySet<string> = new Set(['networkpolicies', 'namespaces', 'pods']);
 
 /**
  * buildApp wires the HTTP endpoints of DESIGN.md: POST /validate and /mutate (AdmissionReview v1),
@@ -139,7 +136,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const mode = decision.mode ?? 'none';
     // The resource comes from the request: any name netfence does not handle is "other", so a
     // caller cannot grow the metrics without bound (one series per made-up resource).
-    const resource = HANDLED_RESOURCES.has(admission.resource.resource) ? admission.resource.resource : 'other';
+    const resource = reviewedResource(admission.resource) ?? 'other';
     metrics.requests.inc({ webhook, resource, operation: admission.operation, decision: decision.decision, mode });
     metrics.duration.observe({ webhook }, seconds);
     for (const finding of decision.findings) metrics.findings.inc({ rule: finding.rule, severity: finding.severity, mode });

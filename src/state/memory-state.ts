@@ -55,10 +55,8 @@ export class MemoryState implements ClusterState {
    */
   constructor(objects: StateObjects, policiesByNamespace?: ReadonlyMap<string, readonly NetworkPolicy[]>) {
     const namespaces = new Map(objects.namespaces.map((namespace) => [namespace.name, namespace]));
-    for (const { namespace } of [...objects.pods, ...objects.services, ...objects.policies, ...(objects.endpointSlices ?? [])]) {
-      if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
-    }
-    for (const namespace of policiesByNamespace?.keys() ?? []) {
+    const referenced = [...objects.pods, ...objects.services, ...objects.policies, ...(objects.endpointSlices ?? [])].map((object) => object.namespace);
+    for (const namespace of [...referenced, ...(policiesByNamespace?.keys() ?? [])]) {
       if (!namespaces.has(namespace)) namespaces.set(namespace, { name: namespace, labels: withNameLabel(namespace, new Map()) });
     }
     this.namespaceList = [...namespaces.values()].sort((a, b) => compare(a.name, b.name));

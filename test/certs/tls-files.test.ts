@@ -17,6 +17,7 @@ import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';
 import { EditableState } from '../../src/state/editable-state.js';
 import { LogLines, stateOf } from '../support/webhook.js';
+import { until } from '../support/until.js';
 
 /**
  * File mode: netfence serves mounted tls.crt/tls.key and swaps to new ones when they change (as
@@ -89,13 +90,6 @@ function clientCertificate(ca: { caCert: string; caKey: string }): { cert: strin
 
 const serialOf = (pem: string): string => new X509Certificate(pem).serialNumber;
 
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('TlsFiles', () => {
   it('serves new certificate files to new connections once the mounted Secret changes, keeping open ones', async () => {

@@ -5,6 +5,7 @@ import { KubeClient } from '../../src/cluster/kube-client.js';
 import { MemoryState } from '../../src/state/memory-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { until } from '../support/until.js';
 
 /**
  * The live cache against a server speaking the Kubernetes REST and watch protocol on loopback
@@ -25,13 +26,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 async function started(): Promise<{ server: FakeApiServer; cache: ClusterCache }> {
   server = new FakeApiServer();

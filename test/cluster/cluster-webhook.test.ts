@@ -14,6 +14,7 @@ import { Metrics } from '../../src/server/metrics.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
 import { LogLines, fixture } from '../support/webhook.js';
+import { until } from '../support/until.js';
 
 /** The webhook in cluster mode: decisions from the live cache, readiness after sync. */
 
@@ -24,13 +25,6 @@ afterEach(async () => {
   await server?.stop();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const DNS_EGRESS = {
   podSelector: {},

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { LeaderElection } from '../../src/cluster/leader-election.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
+import { sleep, until } from '../support/until.js';
 
 /** Replicas on one Lease: exactly one leads; another takes over when the leader stops or is cut off. */
 
@@ -16,15 +17,7 @@ afterEach(async () => {
   await server?.stop();
 });
 
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * partitionable puts a TCP proxy on loopback in front of the API server; cut() drops every
@@ -64,6 +57,12 @@ async function partitionable(kubeConfig: KubeConfig): Promise<{ kubeConfig: Kube
   return { kubeConfig: proxied, cut };
 }
 
+/** startApiServer starts the fake API server the replicas share (stopped after each test). */
+function startApiServer(): Promise<KubeConfig> {
+  server = new FakeApiServer();
+  return server.start();
+}
+
 interface Replicas {
   readonly transitions: string[];
   start(identity: string, kubeConfig: KubeConfig): LeaderElection;
@@ -101,8 +100,7 @@ const lease = (): Record<string, unknown> | undefined => {
 
 describe('LeaderElection', () => {
   it('elects exactly one of two replicas', async () => {
-    server = new FakeApiServer();
-    const kubeConfig = await server.start();
+    const kubeConfig = await startApiServer();
     const group = replicas(1);
     const a = group.start('replica-a', kubeConfig);
     const b = group.start('replica-b', kubeConfig);
@@ -113,8 +111,7 @@ describe('LeaderElection', () => {
   });
 
   it('fails over once a leader cut off from the API server lets its lease expire', async () => {
-    server = new FakeApiServer();
-    const kubeConfig = await server.start();
+    const kubeConfig = await startApiServer();
     const partition = await partitionable(kubeConfig);
     const group = replicas(1);
     const a = group.start('replica-a', partition.kubeConfig);
@@ -131,8 +128,7 @@ describe('LeaderElection', () => {
   });
 
   it('hands the lease over on stop, so the other replica leads long before the lease would expire', async () => {
-    server = new FakeApiServer();
-    const kubeConfig = await server.start();
+    const kubeConfig = await startApiServer();
     const group = replicas(60);
     const a = group.start('replica-a', kubeConfig);
     await until(() => a.isLeader(), 'replica-a to lead');
@@ -146,14 +142,13 @@ describe('LeaderElection', () => {
   });
 
   it('never leads again once stopped, even when a renewal was in flight at the stop', async () => {
-    server = new FakeApiServer();
-    const kubeConfig = await server.start();
+    const kubeConfig = await startApiServer();
     const group = replicas(60);
     const only = group.start('replica-a', kubeConfig);
     await until(() => only.isLeader(), 'the replica to lead');
     // The next renewal (a GET, then a PUT) is answered slowly; stop while it is in flight
     // (renewals start every 100 ms, each answer takes 300 ms).
-    server.slowNext(2, 300);
+    server?.slowNext(2, 300);
     await sleep(150);
     await only.stop();
     await sleep(800);

@@ -17,6 +17,7 @@ import { EditableState } from '../../src/state/editable-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { endpointSlice } from '../support/kube-objects.js';
 import { stateOf } from '../support/webhook.js';
+import { until } from '../support/until.js';
 
 /**
  * Self-managed certificates against the fake API server: the leader writes the Secret and the
@@ -33,13 +34,6 @@ afterEach(async () => {
   await server?.stop();
 });
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const webhookConfiguration = (kind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration', caBundle = '') => ({
   apiVersion: 'admissionregistration.k8s.io/v1',
