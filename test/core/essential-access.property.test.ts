@@ -23,19 +23,20 @@ import { allLabelSets, selectorArb } from '../support/arbitraries.js';
  */
 
 const UNIVERSE = allLabelSets();
-const COREDNS = {
+// Two CoreDNS pods: the pods alternative has two requirements, and a rule may allow only one.
+const coredns = (name: string, ip: string) => ({
   namespace: 'kube-system',
-  name: 'coredns-a',
+  name,
   labels: new Map([['k8s-app', 'kube-dns']]),
-  ips: [parseIp('10.96.5.5') ?? { family: 4 as const, value: 0n, text: '' }],
+  ips: [parseIp(ip) ?? { family: 4 as const, value: 0n, text: '' }],
   containerPorts: [
     { name: 'dns', port: 53, protocol: 'UDP' as const },
     { name: 'dns-tcp', port: 53, protocol: 'TCP' as const },
   ],
-};
+});
 const STATE = new MemoryState({
   namespaces: [{ name: 'kube-system', labels: withNameLabel('kube-system', new Map()) }],
-  pods: [COREDNS],
+  pods: [coredns('coredns-a', '10.96.5.5'), coredns('coredns-b', '10.96.5.6')],
   services: [
     {
       namespace: 'kube-system',
@@ -65,6 +66,7 @@ const RULES: PolicyRule[] = [
   { peers: null, ports: [{ protocol: 'TCP', range: { kind: 'numbers', from: 53, to: 53 } }] }, // TCP only: not enough
   { peers: [{ kind: 'pods', namespaceSelector: null, podSelector: SELECT({}) }], ports: null }, // own namespace only
   { peers: [{ kind: 'ipBlock', block: { cidr: { family: 4, first: 0xa9fe140an, last: 0xa9fe140an, prefix: 32, text: '169.254.20.10/32' }, except: [] } }], ports: null }, // NodeLocal DNSCache
+  { peers: [{ kind: 'ipBlock', block: { cidr: { family: 4, first: 0x0a600505n, last: 0x0a600505n, prefix: 32, text: '10.96.5.5/32' }, except: [] } }], ports: null }, // one CoreDNS pod of two: not enough
   { peers: [{ kind: 'ipBlock', block: { cidr: { family: 4, first: 0x0a000000n, last: 0x0affffffn, prefix: 8, text: '10.0.0.0/8' }, except: [] } }], ports: [{ protocol: 'UDP', range: { kind: 'any' } }] },
 ];
 

@@ -10,7 +10,7 @@ import type { Labels } from '../labels.js';
 import { networkPolicyManifest, ruleManifest } from '../manifest.js';
 import { policyId } from '../network-policy.js';
 import type { NetworkPolicy } from '../network-policy.js';
-import { SELECT_ALL, intersectSelectors, matchesSelector } from '../selector.js';
+import { SELECT_ALL, intersectSelectors, isSelectAll, matchesSelector } from '../selector.js';
 import type { LabelSelector } from '../selector.js';
 import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
@@ -42,10 +42,8 @@ export interface AllowsMatrix {
 }
 
 function allowsMatrix(service: EssentialService, policy: NetworkPolicy, state: Pick<ClusterState, 'namespaceLabels'>): AllowsMatrix {
-  return allowsCache.get(service, policy, () => {
-    const cells = service.alternatives.map((alternative) => alternative.map((requirement) => policyAllowsRequirement(policy, service.direction, requirement, state)));
-    return { cells, any: cells.some((alternative) => alternative.some(Boolean)) };
-  });
+  const cells = service.alternatives.map((alternative) => alternative.map((requirement) => policyAllowsRequirement(policy, service.direction, requirement, state)));
+  return { cells, any: cells.some((alternative) => alternative.some(Boolean)) };
 }
 
 /** Helper is a policy that allows at least one requirement of a service, with which ones. */
@@ -63,11 +61,15 @@ export interface PolicySet {
   readonly helpers: (service: EssentialService) => readonly Helper[];
 }
 
-function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): Helper[] {
+/**
+ * helpersIn finds the helpers among `policies`. Stored policies (`remember`) keep their matrix; a
+ * policy decoded for one request does not, as remembering it costs more than computing it.
+ */
+function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>, remember = true): Helper[] {
   const helpers: Helper[] = [];
   for (const policy of policies) {
     if (!policy.policyTypes.has(service.direction)) continue;
-    const allows = allowsMatrix(service, policy, state);
+    const allows = remember ? allowsCache.get(service, policy, () => allowsMatrix(service, policy, state)) : allowsMatrix(service, policy, state);
     if (allows.any) helpers.push({ policy, allows });
   }
   return helpers;
@@ -90,7 +92,7 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
     helpers: (service) => {
       const known = helpersBefore.get(before, service, () => helpersIn(service, before, state));
       const kept = known.filter((helper) => helper.policy.name !== change.name);
-      return change.operation === 'DELETE' || change.policy === undefined ? kept : [...kept, ...helpersIn(service, [change.policy], state)];
+      return change.operation === 'DELETE' || change.policy === undefined ? kept : [...kept, ...helpersIn(service, [change.policy], state, false)];
     },
   };
 }
@@ -103,6 +105,9 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
  */
 export function findCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet): CutOff {
   const helpers = set.helpers(service);
+  // Fast path, and the common case in a baselined namespace: policies that select every pod (a
+  // default-deny carrying the essential allows) serve the service by themselves.
+  if (servedByAll(service, helpers.filter((helper) => isSelectAll(helper.policy.podSelector)))) return { kind: 'served' };
   // allowers[a][r]: the helpers that allow requirement r of alternative a.
   const allowers = service.alternatives.map((alternative, a) =>
     alternative.map((_, r) => helpers.flatMap((helper, index) => (helper.allows.cells[a]?.[r] === true ? [index] : []))),
@@ -111,7 +116,7 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
     allowers.some((alternative) => alternative.every((indexes) => indexes.some((index) => matching.has(index))));
   const selectors = helpers.map((helper) => helper.policy.podSelector);
   const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
-  // Fast path, and the common case: every pod of the scope is served, isolated or not.
+  // Then the exact question, first for the whole scope: is every pod of it served, isolated or not?
   if (coversWith(scope, selectors, enough).kind === 'covered') return { kind: 'served' };
   const isolating = set.policies().filter((policy) => policy.policyTypes.has(service.direction));
   for (const isolator of isolating) {
@@ -123,6 +128,11 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
     }
   }
   return { kind: 'served' };
+}
+
+/** servedByAll says whether `helpers` together allow every requirement of one of the service's alternatives. */
+function servedByAll(service: EssentialService, helpers: readonly Helper[]): boolean {
+  return service.alternatives.some((alternative, a) => alternative.every((_, r) => helpers.some((helper) => helper.allows.cells[a]?.[r] === true)));
 }
 
 /** wasCutBefore says whether a pod with these labels was already cut off from the service before the change. */
