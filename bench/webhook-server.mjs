@@ -3,12 +3,12 @@
 // the namespace in mode off) or `bare` (fastify over the
 // same TLS answering allowed:true). Prints its port on stdout.
 import Fastify from 'fastify';
-import { pino } from 'pino';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { defaultConfig } from '../dist/config/defaults.js';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
 import { staticTls } from '../dist/certs/tls-source.js';
 import { buildApp } from '../dist/server/app.js';
+import { serviceLogger } from '../dist/server/logger.js';
 import { Metrics } from '../dist/server/metrics.js';
 import { StandaloneContext } from '../dist/server/standalone-context.js';
 import { EditableState } from '../dist/state/editable-state.js';
@@ -69,7 +69,8 @@ if (kind === 'bare') {
   });
   const context = new StandaloneContext(new EditableState(state), defaultConfig());
   // Requests are dry runs, so the state stays the same across the run.
-  app = buildApp({ context, logger: pino({ level: 'silent' }), metrics: new Metrics(), tls: staticTls(https), ready: () => true });
+  // It logs as `netfence serve` does, one line per decision, to /dev/null (a log reader's cost is not netfence's).
+  app = buildApp({ context, logger: serviceLogger('/dev/null'), metrics: new Metrics(), tls: staticTls(https), ready: () => true });
 }
 await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${app.server.address().port}\n`);

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
 import { ensureSelfSigned, serviceDnsNames, splitSans } from '../certs/certificate-files.js';
@@ -23,6 +22,7 @@ import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
 import { API_SERVER } from '../core/resolve-essential-services.js';
 import { buildApp } from '../server/app.js';
+import { serviceLogger } from '../server/logger.js';
 import { Metrics } from '../server/metrics.js';
 import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
@@ -257,7 +257,7 @@ export const serveCommand: Command = {
   async run(args, io) {
     const flags = parseFlags(args);
     const config = await loadConfig(flags.config);
-    const logger = pino({ name: 'netfence' });
+    const logger = serviceLogger();
     const credentials = await clusterCredentials(flags, logger);
     const metrics = new Metrics();
     const tls = await tlsServing(flags, config, credentials, logger);

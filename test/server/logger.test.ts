@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { LOG_BUFFER_BYTES } from '../../src/server/logger.js';
+import { until } from '../support/until.js';
+
+// The logger is tested in a process of its own: what matters is what reaches its stdout, and when.
+const LOGGER = pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'server', 'logger.js')).href;
+
+interface Run {
+  readonly lines: () => Record<string, unknown>[];
+  readonly exited: Promise<number | null>;
+  readonly kill: () => void;
+}
+
+function run(script: string): Run {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { serviceLogger } from ${JSON.stringify(LOGGER)};\nconst logger = serviceLogger();\n${script}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = () => output.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { lines, exited, kill: () => child.kill('SIGKILL') };
+}
+
+describe('serviceLogger', () => {
+  it('writes a lone line without waiting for the buffer to fill', async () => {
+    const child = run(`logger.info({ uid: 'a' }, 'admission decision');\nsetInterval(() => {}, 1000);`);
+    try {
+      await until(() => child.lines().length === 1, 'the line to be written');
+      expect(child.lines()[0]).toMatchObject({ name: 'netfence', level: 30, uid: 'a', msg: 'admission decision' });
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('loses no buffered line when the process exits or crashes', async () => {
+    const count = Math.ceil((3 * LOG_BUFFER_BYTES) / 60);
+    const logs = `for (let i = 0; i < ${count}; i++) logger.info({ i }, 'line');`;
+    for (const ending of ['process.exit(3);', "throw new Error('crash');", "process.exitCode = 4;"]) {
+      const child = run(`${logs}\n${ending}`);
+      const code = await child.exited;
+      expect(code, ending).not.toBe(0);
+      expect(child.lines().map((line) => line['i'])).toEqual(Array.from({ length: count }, (_, i) => i));
+    }
+  });
+});
