@@ -2,13 +2,23 @@
 // in the same run on the same machine.
 //  - truth table: computeTruthTable (indexed, set-wise) vs evaluateConnection for every pair (naive);
 //  - coverage: coversSelector over 200 selectors vs matching those 200 selectors against 1,000 pods
-//    (what a checker that only looks at existing pods would do, and which cannot see future pods).
+//    (what a checker that only looks at existing pods would do, and which cannot see future pods);
+//  - review: one /validate request's own work in-process (JSON.parse, parseAdmissionReview,
+//    validate, the response and its JSON), by namespace size and shape (tenant.mjs), against the
+//    same request in the 10-policy namespace of the same shape.
 import { evaluateConnection } from '../dist/core/connection.js';
 import { coversSelector } from '../dist/core/coverage.js';
 import { matchesSelector } from '../dist/core/selector.js';
 import { computeTruthTable } from '../dist/core/truth-table.js';
+import { completeReview } from '../dist/admission/admission-response.js';
+import { parseAdmissionReview } from '../dist/admission/admission-request.js';
+import { validate } from '../dist/admission/validate.js';
+import { defaultConfig } from '../dist/config/defaults.js';
+import { StandaloneContext } from '../dist/server/standalone-context.js';
+import { EditableState } from '../dist/state/editable-state.js';
 import { formatMs, measure, printTable } from './measure.mjs';
 import { syntheticCluster } from './synthetic-cluster.mjs';
+import { SHAPES, benchReview, benchState } from './tenant.mjs';
 
 const PORT = { port: 8080, protocol: 'TCP' };
 
@@ -81,8 +91,30 @@ function coverageRow(label, selectors) {
   };
 }
 
-/** runEngineBenchmarks prints both tables. */
-export function runEngineBenchmarks() {
+async function reviewRows() {
+  const rows = [];
+  for (const shape of SHAPES) {
+    const body = benchReview(shape);
+    let smallest;
+    for (const policies of [10, 100, 1000, 10000]) {
+      const context = new StandaloneContext(new EditableState(await benchState(policies, shape)), defaultConfig());
+      let decision;
+      const ms = measure(() => {
+        const request = parseAdmissionReview(JSON.parse(body));
+        const answer = validate(request, context);
+        decision = answer.decision;
+        JSON.stringify(completeReview(request.uid, answer.response));
+      });
+      if (decision !== 'allow') throw new Error(`the benchmark request was not allowed (${shape}, ${policies} policies): ${decision}`);
+      smallest ??= ms;
+      rows.push({ namespace: shape, policies, 'per request': formatMs(ms), 'vs 10 policies': `${(ms / smallest).toFixed(2)}x` });
+    }
+  }
+  return rows;
+}
+
+/** runEngineBenchmarks prints the three tables. */
+export async function runEngineBenchmarks() {
   console.log('\n## Truth table (port 8080/TCP), indexed vs evaluateConnection on every pair\n');
   printTable([
     truthTableRow(10, 25, 10, { naive: true }),
@@ -96,4 +128,6 @@ export function runEngineBenchmarks() {
     coverageRow('covered (full partition)', coverageSelectors(99, { dropOne: false })),
     coverageRow('one piece missing', coverageSelectors(99, { dropOne: true })),
   ]);
+  console.log('\n## One NetworkPolicy CREATE reviewed in-process (parse, rules, response), by namespace\n');
+  printTable(await reviewRows());
 }

@@ -7,7 +7,7 @@ import { runWebhookBenchmarks } from './webhook.mjs';
 
 const only = process.argv[2];
 console.log(`# netfence benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
-if (only === undefined || only === 'engine') runEngineBenchmarks();
+if (only === undefined || only === 'engine') await runEngineBenchmarks();
 if (only === undefined || only === 'webhook') await runWebhookBenchmarks();
 if (only === undefined || only === 'memory') {
   // Twice, each in a process of its own (glibc and V8 read their settings at start): with Node's

@@ -1,11 +1,13 @@
 // Webhook benchmark (issue 3): autocannon over HTTPS keep-alive, as the API server calls webhooks,
 // against netfence's /validate with every rule on and against a bare fastify HTTPS route answering
-// allowed:true, same machine, same run. Namespaces of 10, 100, 1,000 and 10,000 policies.
+// allowed:true, same machine, same run. Namespaces of 10, 100, 1,000 and 10,000 policies, baselined
+// (BENCH_POLICIES), and of 10 and 1,000 with DNS allowed per app (BENCH_SEARCH_POLICIES; see tenant.mjs).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { IMAGE_RUNTIME, printTable } from './measure.mjs';
+import { benchReview } from './tenant.mjs';
 
 // BENCH_SECONDS: the length of one full-load round; BENCH_ROUNDS: how many rounds per server.
 const ROUND_SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -14,23 +16,14 @@ const PACED_SECONDS = 5;
 const CONNECTIONS = 16;
 const certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
 
-/** body is a captured AdmissionReview (a NetworkPolicy CREATE), moved to the bench namespace, as a dry run. */
-function body() {
-  const review = JSON.parse(readFileSync(new URL('../test/fixtures/admission/009-validate-create-networkpolicies-web-egress-db.json', import.meta.url), 'utf8'));
-  review.request.namespace = 'bench';
-  review.request.object.metadata.namespace = 'bench';
-  review.request.dryRun = true;
-  return JSON.stringify(review);
-}
-
-function startServer(kind, policies) {
+function startServer(kind, policies, shape = 'baselined') {
   return new Promise((resolve, reject) => {
     // Every server, bare included, runs as installed (IMAGE_RUNTIME).
-    const child = spawn(process.execPath, [...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies)], {
+    const child = spawn(process.execPath, [...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies), shape], {
       env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    child.stdout.once('data', (chunk) => resolve({ child, port: Number(String(chunk).trim()) }));
+    child.stdout.once('data', (chunk) => resolve({ child, port: Number(String(chunk).trim()), body: benchReview(shape) }));
     child.once('error', reject);
   });
 }
@@ -46,12 +39,12 @@ function rssMiB(pid) {
   return Math.round(Number(line.split(/\s+/)[1]) / 1024);
 }
 
-async function load(port, options) {
+async function load(server, options) {
   return autocannon({
-    url: `https://127.0.0.1:${port}/validate?timeout=10s`,
+    url: `https://127.0.0.1:${server.port}/validate?timeout=10s`,
     method: 'POST',
     headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' },
-    body: body(),
+    body: server.body,
     connections: CONNECTIONS,
     duration: PACED_SECONDS,
     tlsOptions: { ca: certs.caCert },
@@ -67,11 +60,11 @@ async function load(port, options) {
  */
 async function measure(servers) {
   for (const server of servers) {
-    await load(server.port, { duration: 2 }); // warm up: JIT, caches
+    await load(server, { duration: 2 }); // warm up: JIT, caches
     // A steady 2,000 requests/s over as many connections as the API server would keep open to one
     // replica, after 2 s at that rate (so the heap is in its steady state, not a full-load one).
-    await load(server.port, { overallRate: 2000, connections: 4, duration: 2 });
-    const paced = await load(server.port, { overallRate: 2000, connections: 4 });
+    await load(server, { overallRate: 2000, connections: 4, duration: 2 });
+    const paced = await load(server, { overallRate: 2000, connections: 4 });
     if (paced.errors > 0 || paced.non2xx > 0) throw new Error(`${server.name}: ${paced.non2xx} non-2xx, ${paced.errors} errors at 2,000/s`);
     server.paced = paced;
     server.rounds = [];
@@ -79,7 +72,7 @@ async function measure(servers) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const server of servers) {
       const cpuBefore = cpuSeconds(server.child.pid);
-      const max = await load(server.port, { duration: ROUND_SECONDS });
+      const max = await load(server, { duration: ROUND_SECONDS });
       const cpu = cpuSeconds(server.child.pid) - cpuBefore;
       if (max.non2xx > 0 || max.errors > 0) throw new Error(`${server.name}: ${max.non2xx} non-2xx, ${max.errors} errors`);
       server.rounds.push({ rps: max.requests.average, p99: max.latency.p99, cpuPerRequest: (cpu / max.requests.total) * 1e6 });
@@ -92,11 +85,14 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 /** runWebhookBenchmarks prints throughput ratio and latency, netfence against the bare server. */
 export async function runWebhookBenchmarks() {
   const counts = (process.env.BENCH_POLICIES ?? '10,100,1000,10000').split(',').map(Number);
+  const searchCounts = (process.env.BENCH_SEARCH_POLICIES ?? '10,1000').split(',').filter(Boolean).map(Number);
   console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s\n`);
   const servers = [{ name: 'bare fastify', policies: '-', ...(await startServer('bare', 0)) }];
   // The same app with the namespace in mode off: what parsing, decoding, metrics and the response cost without the rules.
   if (process.env.BENCH_PLUMBING !== '0') servers.push({ name: 'netfence, mode off', policies: counts[0], ...(await startServer('netfence-off', counts[0])) });
   for (const policies of counts) servers.push({ name: 'netfence', policies, ...(await startServer('netfence', policies)) });
+  // The namespace without a default-deny that carries DNS: the essential-access rule searches.
+  for (const policies of searchCounts) servers.push({ name: 'netfence, DNS per app', policies, ...(await startServer('netfence', policies, 'dns-per-app')) });
   try {
     await measure(servers);
     const [bare] = servers;

@@ -115,9 +115,18 @@ function compileCube(selector: LabelSelector): Cube | null {
   return cube;
 }
 
+/** meets says whether two domains share a state (intersect without building the intersection). */
+function meets(a: Domain, b: Domain): boolean {
+  if ((a.absent && b.absent) || (a.mode === 'except' && b.mode === 'except')) return true;
+  const only = a.mode === 'only' ? a : b;
+  const other = only === a ? b : a;
+  for (const v of only.values) if (admits(other, v)) return true;
+  return false;
+}
+
 function cubeIntersects(cube: Cube, other: Cube): boolean {
   for (const [key, domain] of other) {
-    if (isEmpty(intersect(cube.get(key) ?? ANY, domain))) return false;
+    if (!meets(cube.get(key) ?? ANY, domain)) return false;
   }
   return true;
 }
@@ -224,14 +233,12 @@ export function coversWith(
   // `inside`: selectors that match all of `cube`; `candidates`: those that may match part of it.
   type Candidate = { index: number; cube: Cube };
   const search = (cube: Cube, inside: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
+    // The selectors that contain the cube first: often enough by themselves, and then the others
+    // need not be looked at.
     const within = new Set(inside);
-    const partial: Candidate[] = [];
-    for (const candidate of candidates) {
-      if (!cubeIntersects(cube, candidate.cube)) continue;
-      if (cubeWithin(cube, candidate.cube)) within.add(candidate.index);
-      else partial.push(candidate);
-    }
+    for (const candidate of candidates) if (cubeWithin(cube, candidate.cube)) within.add(candidate.index);
     if (enough(within)) return null;
+    const partial = candidates.filter((candidate) => !within.has(candidate.index) && cubeIntersects(cube, candidate.cube));
     // Every label set of the cube is matched by at most within + partial; if even that is not
     // enough, any of them is a counterexample (enough is monotone).
     if (!enough(new Set([...within, ...partial.map((candidate) => candidate.index)]))) return sampleOf(cube);

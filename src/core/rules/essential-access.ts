@@ -9,13 +9,14 @@ import { formatLabels } from '../labels.js';
 import type { Labels } from '../labels.js';
 import { networkPolicyManifest, ruleManifest } from '../manifest.js';
 import { policyId } from '../network-policy.js';
-import type { NetworkPolicy } from '../network-policy.js';
+import type { Direction, NetworkPolicy } from '../network-policy.js';
 import { SELECT_ALL, intersectSelectors, isSelectAll, matchesSelector } from '../selector.js';
 import type { LabelSelector } from '../selector.js';
 import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
+import { SelectorIndex } from '../selector-index.js';
 import { WeakPairCache } from '../weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
@@ -53,12 +54,17 @@ export interface Helper {
 }
 
 /**
- * PolicySet is a namespace's policies as a rule sees them, with the helpers of each service. The
- * helpers are all the fast path needs; the full list is only read when a pod may be cut off.
+ * PolicySet is a namespace's policies as a rule sees them. A question about the pods of a scope
+ * reads only the policies whose pods may meet it (SelectorIndex), so a request costs what the
+ * policies overlapping the changed one cost, however many others the namespace has.
  */
 export interface PolicySet {
+  /** policies: every policy of the namespace. */
   readonly policies: () => readonly NetworkPolicy[];
-  readonly helpers: (service: EssentialService) => readonly Helper[];
+  /** helpers: the service's helpers that may select pods of `scope`. */
+  readonly helpers: (service: EssentialService, scope: LabelSelector) => readonly Helper[];
+  /** isolating: the policies of `direction` that may select pods of `scope`. */
+  readonly isolating: (direction: Direction, scope: LabelSelector) => readonly NetworkPolicy[];
 }
 
 /**
@@ -75,24 +81,50 @@ function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[]
   return helpers;
 }
 
-/** policySetOf is a plain list of policies as a PolicySet. */
-export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
-  return { policies: () => policies, helpers: (service) => helpersIn(service, policies, state) };
+// Indexes of a policy list, per list (lists are immutable: a new state hands out new lists).
+const helperIndexes = new WeakPairCache<readonly NetworkPolicy[], EssentialService, SelectorIndex<Helper>>();
+const isolatorIndexes = new WeakMap<readonly NetworkPolicy[], Map<Direction, SelectorIndex<NetworkPolicy>>>();
+
+function helperIndex(policies: readonly NetworkPolicy[], service: EssentialService, state: Pick<ClusterState, 'namespaceLabels'>): SelectorIndex<Helper> {
+  return helperIndexes.get(policies, service, () => new SelectorIndex(helpersIn(service, policies, state).map((helper) => [helper.policy.podSelector, helper] as const)));
 }
 
-// Helpers of the namespace before a change, per state version of its policy list (lists are
-// immutable: a new state hands out new lists), so a request costs O(helpers), not O(policies).
-const helpersBefore = new WeakPairCache<readonly NetworkPolicy[], EssentialService, readonly Helper[]>();
+function isolatorIndex(policies: readonly NetworkPolicy[], direction: Direction): SelectorIndex<NetworkPolicy> {
+  let byDirection = isolatorIndexes.get(policies);
+  if (byDirection === undefined) {
+    byDirection = new Map();
+    isolatorIndexes.set(policies, byDirection);
+  }
+  let index = byDirection.get(direction);
+  if (index === undefined) {
+    index = new SelectorIndex(policies.filter((policy) => policy.policyTypes.has(direction)).map((policy) => [policy.podSelector, policy] as const));
+    byDirection.set(direction, index);
+  }
+  return index;
+}
 
-/** policySetAfter is the namespace as it would be after `change`, derived from `before` incrementally. */
+/** policySetOf is a plain list of policies as a PolicySet. */
+export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
+  return {
+    policies: () => policies,
+    helpers: (service, scope) => helperIndex(policies, service, state).meeting(scope),
+    isolating: (direction, scope) => isolatorIndex(policies, direction).meeting(scope),
+  };
+}
+
+/** policySetAfter is the namespace as it would be after `change`, derived from `before` (and its indexes) incrementally. */
 export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyChange, state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
   let after: readonly NetworkPolicy[] | undefined;
+  const added = change.operation === 'DELETE' ? undefined : change.policy;
   return {
     policies: () => (after ??= policiesAfter(before, change)),
-    helpers: (service) => {
-      const known = helpersBefore.get(before, service, () => helpersIn(service, before, state));
-      const kept = known.filter((helper) => helper.policy.name !== change.name);
-      return change.operation === 'DELETE' || change.policy === undefined ? kept : [...kept, ...helpersIn(service, [change.policy], state, false)];
+    helpers: (service, scope) => {
+      const kept = helperIndex(before, service, state).meeting(scope).filter((helper) => helper.policy.name !== change.name);
+      return added === undefined ? kept : [...kept, ...helpersIn(service, [added], state, false)];
+    },
+    isolating: (direction, scope) => {
+      const kept = isolatorIndex(before, direction).meeting(scope).filter((policy) => policy.name !== change.name);
+      return added === undefined || !added.policyTypes.has(direction) ? kept : [...kept, added];
     },
   };
 }
@@ -104,21 +136,17 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
  * Only policies that allow some requirement can help serve a pod, so the covering uses those alone.
  */
 export function findCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet): CutOff {
-  const helpers = set.helpers(service);
+  const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
+  const helpers = set.helpers(service, scope);
   // Fast path, and the common case in a baselined namespace: policies that select every pod (a
   // default-deny carrying the essential allows) serve the service by themselves.
   if (servedByAll(service, helpers.filter((helper) => isSelectAll(helper.policy.podSelector)))) return { kind: 'served' };
-  // allowers[a][r]: the helpers that allow requirement r of alternative a.
-  const allowers = service.alternatives.map((alternative, a) =>
-    alternative.map((_, r) => helpers.flatMap((helper, index) => (helper.allows.cells[a]?.[r] === true ? [index] : []))),
-  );
-  const enough = (matching: ReadonlySet<number>): boolean =>
-    allowers.some((alternative) => alternative.every((indexes) => indexes.some((index) => matching.has(index))));
+  // The helpers matching a pod are few however many the namespace has: look at those alone.
+  const enough = (matching: ReadonlySet<number>): boolean => servedByAll(service, [...matching].flatMap((index) => helpers[index] ?? []));
   const selectors = helpers.map((helper) => helper.policy.podSelector);
-  const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
   // Then the exact question, first for the whole scope: is every pod of it served, isolated or not?
   if (coversWith(scope, selectors, enough).kind === 'covered') return { kind: 'served' };
-  const isolating = set.policies().filter((policy) => policy.policyTypes.has(service.direction));
+  const isolating = set.isolating(service.direction, scope);
   for (const isolator of isolating) {
     const answer = coversWith(intersectSelectors(scope, isolator.podSelector), selectors, enough);
     if (answer.kind === 'too-complex') return { kind: 'too-complex' };

@@ -1,0 +1,64 @@
+// The benchmark tenant: a namespace `bench` of N NetworkPolicies in one of three shapes, and the
+// request the benchmarks send (a captured NetworkPolicy CREATE of `app: web`, moved to `bench`,
+// as a dry run).
+//  - `baselined`: a default-deny selecting every pod carries the DNS allow, as netfence's baseline
+//    does, then N-1 app policies; the essential-access rule answers from the default-deny alone.
+//  - `dns-per-app`: the default-deny allows nothing and every app policy (`app: app-i`) carries its
+//    own DNS rule, as does the request's policy; the rule searches which pods are served, among
+//    the policies that may select `app: web` pods: none of the N-1.
+//  - `overlapping`: as dns-per-app, but the app policies select `tier: web, shard: s-i`, which
+//    `app: web` pods may also carry: all N-1 may overlap the request's pods and are searched.
+import { readFileSync } from 'node:fs';
+import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
+import { loadState } from '../dist/state/load-state.js';
+import { MemoryState } from '../dist/state/memory-state.js';
+
+export const SHAPES = ['baselined', 'dns-per-app', 'overlapping'];
+
+const DNS_EGRESS = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+  ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+};
+
+function policy(name, spec) {
+  return decodeNetworkPolicy({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'bench' }, spec });
+}
+
+/** tenantPolicies is a namespace's worth of realistic policies: a default-deny, then app policies. */
+export function tenantPolicies(count, shape = 'baselined') {
+  const perApp = shape !== 'baselined';
+  const policies = [policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: perApp ? [] : [DNS_EGRESS] })];
+  for (let i = 1; i < count; i++) {
+    policies.push(
+      policy(`app-${i}`, {
+        podSelector: { matchLabels: shape === 'overlapping' ? { tier: 'web', shard: `s-${i}` } : { app: `app-${i}` } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [{ from: [{ podSelector: { matchLabels: { app: `app-${i - 1}` } } }], ports: [{ port: 8080 }] }],
+        egress: [{ to: [{ podSelector: { matchLabels: { app: `app-${i + 1}` } } }], ports: [{ port: 8080 }] }, ...(perApp ? [DNS_EGRESS] : [])],
+      }),
+    );
+  }
+  return policies;
+}
+
+/** benchState is the bundled example cluster plus the `bench` namespace (mode `mode`, or the default when undefined). */
+export async function benchState(count, shape = 'baselined', mode = undefined) {
+  const { state: base } = await loadState(new URL('../examples/cluster', import.meta.url).pathname);
+  const labels = new Map([['kubernetes.io/metadata.name', 'bench'], ...(mode === undefined ? [] : [['netfence.io/mode', mode]])]);
+  return new MemoryState({
+    namespaces: [...base.namespaces(), { name: 'bench', labels }],
+    pods: base.pods(),
+    services: base.services(),
+    policies: [...base.policies(), ...tenantPolicies(count, shape)],
+  });
+}
+
+/** benchReview is the AdmissionReview the benchmarks send, as JSON text; allowed in either shape. */
+export function benchReview(shape = 'baselined') {
+  const review = JSON.parse(readFileSync(new URL('../test/fixtures/admission/009-validate-create-networkpolicies-web-egress-db.json', import.meta.url), 'utf8'));
+  review.request.namespace = 'bench';
+  review.request.object.metadata.namespace = 'bench';
+  review.request.dryRun = true;
+  if (shape !== 'baselined') review.request.object.spec.egress.push(DNS_EGRESS);
+  return JSON.stringify(review);
+}

@@ -1,0 +1,35 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SelectorIndex } from '../../src/core/selector-index.js';
+import { matchesSelector } from '../../src/core/selector.js';
+import type { LabelSelector } from '../../src/core/selector.js';
+import { allLabelSets, selectorArb } from '../support/arbitraries.js';
+
+/**
+ * SelectorIndex against brute force over the small universe: every selector that selects some
+ * label set the query selects must be returned (a miss would let a policy that cuts pods off go
+ * unseen), in the order given. Extra entries are allowed, but the index must also leave some
+ * out, or it indexes nothing.
+ */
+
+const UNIVERSE = allLabelSets();
+const meets = (a: LabelSelector, b: LabelSelector): boolean => UNIVERSE.some((labels) => matchesSelector(a, labels) && matchesSelector(b, labels));
+
+describe('SelectorIndex against a brute-force oracle', () => {
+  it('returns every selector that meets the query, in order', () => {
+    let pruned = 0;
+    fc.assert(
+      fc.property(fc.array(selectorArb, { maxLength: 12 }), selectorArb, (selectors, query) => {
+        const index = new SelectorIndex(selectors.map((selector, position) => [selector, position] as const));
+        const found = index.meeting(query);
+        const expected = selectors.flatMap((selector, position) => (meets(selector, query) ? [position] : []));
+        expect(found.filter((position) => expected.includes(position))).toEqual(expected);
+        expect([...found].sort((a, b) => a - b)).toEqual(found);
+        expect(new Set(found).size).toBe(found.length);
+        pruned += selectors.length - found.length;
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(pruned).toBeGreaterThan(1_000);
+  });
+});
