@@ -93,8 +93,8 @@ function coverageRow(label, selectors) {
 
 async function reviewRows() {
   const rows = [];
+  const body = benchReview();
   for (const shape of SHAPES) {
-    const body = benchReview(shape);
     let smallest;
     for (const policies of [10, 100, 1000, 10000]) {
       const context = new StandaloneContext(new EditableState(await benchState(policies, shape)), defaultConfig());

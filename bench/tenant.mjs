@@ -1,13 +1,14 @@
 // The benchmark tenant: a namespace `bench` of N NetworkPolicies in one of three shapes, and the
-// request the benchmarks send (a captured NetworkPolicy CREATE of `app: web`, moved to `bench`,
-// as a dry run).
+// request the benchmarks send (a captured NetworkPolicy CREATE of `app: web` pods, with no DNS
+// rule of its own, moved to `bench`, as a dry run). The request is allowed in every shape.
 //  - `baselined`: a default-deny selecting every pod carries the DNS allow, as netfence's baseline
 //    does, then N-1 app policies; the essential-access rule answers from the default-deny alone.
-//  - `dns-per-app`: the default-deny allows nothing and every app policy (`app: app-i`) carries its
-//    own DNS rule, as does the request's policy; the rule searches which pods are served, among
-//    the policies that may select `app: web` pods: none of the N-1.
+//  - `dns-per-app`: the default-deny allows nothing; `web-dns` allows DNS to `app: web` pods and
+//    every app policy (`app: app-i`) carries its own DNS rule. The rule searches which pods are
+//    served, among the policies that may select `app: web` pods: `web-dns` alone, whatever N.
 //  - `overlapping`: as dns-per-app, but the app policies select `tier: web, shard: s-i`, which
-//    `app: web` pods may also carry: all N-1 may overlap the request's pods and are searched.
+//    `app: web` pods may also carry: all N may overlap the request's pods and are looked at
+//    (`web-dns` sorts last, as the state keeps policies by name: the search meets it last).
 import { readFileSync } from 'node:fs';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
 import { loadState } from '../dist/state/load-state.js';
@@ -28,7 +29,8 @@ function policy(name, spec) {
 export function tenantPolicies(count, shape = 'baselined') {
   const perApp = shape !== 'baselined';
   const policies = [policy('default-deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: perApp ? [] : [DNS_EGRESS] })];
-  for (let i = 1; i < count; i++) {
+  if (perApp) policies.push(policy('web-dns', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Egress'], egress: [DNS_EGRESS] }));
+  for (let i = policies.length; i < count; i++) {
     policies.push(
       policy(`app-${i}`, {
         podSelector: { matchLabels: shape === 'overlapping' ? { tier: 'web', shard: `s-${i}` } : { app: `app-${i}` } },
@@ -53,12 +55,11 @@ export async function benchState(count, shape = 'baselined', mode = undefined) {
   });
 }
 
-/** benchReview is the AdmissionReview the benchmarks send, as JSON text; allowed in either shape. */
-export function benchReview(shape = 'baselined') {
+/** benchReview is the AdmissionReview the benchmarks send, as JSON text. */
+export function benchReview() {
   const review = JSON.parse(readFileSync(new URL('../test/fixtures/admission/009-validate-create-networkpolicies-web-egress-db.json', import.meta.url), 'utf8'));
   review.request.namespace = 'bench';
   review.request.object.metadata.namespace = 'bench';
   review.request.dryRun = true;
-  if (shape !== 'baselined') review.request.object.spec.egress.push(DNS_EGRESS);
   return JSON.stringify(review);
 }

@@ -23,7 +23,7 @@ function startServer(kind, policies, shape = 'baselined') {
       env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    child.stdout.once('data', (chunk) => resolve({ child, port: Number(String(chunk).trim()), body: benchReview(shape) }));
+    child.stdout.once('data', (chunk) => resolve({ child, port: Number(String(chunk).trim()), body: benchReview() }));
     child.once('error', reject);
   });
 }

@@ -221,17 +221,25 @@ export function coversWith(
 ): Coverage {
   const start = cubeOf(selector);
   if (start === null) return { kind: 'covered' }; // S matches nothing, so nothing is left uncovered
-  const cubes: Array<{ index: number; cube: Cube }> = [];
-  covering.forEach((t, index) => {
-    const cube = cubeOf(t);
-    if (cube !== null) cubes.push({ index, cube });
-  });
+  // `inside`: selectors that match all of `cube`; `candidates`: those that may match part of it.
+  type Candidate = { index: number; cube: Cube };
+  const cubes: Candidate[] = [];
+  // Selectors that contain the whole of S are met on the way: once they are enough, the answer is
+  // known without looking at the rest.
+  const inside = new Set<number>();
+  for (let index = 0; index < covering.length; index++) {
+    const t = covering[index];
+    const cube = t === undefined ? null : cubeOf(t);
+    if (cube === null) continue;
+    cubes.push({ index, cube });
+    if (!cubeWithin(start, cube)) continue;
+    inside.add(index);
+    if (enough(inside)) return { kind: 'covered' };
+  }
   const budget = options.budget ?? DEFAULT_COVERAGE_BUDGET;
   let steps = 0;
   const coveredCubes = new Set<string>();
 
-  // `inside`: selectors that match all of `cube`; `candidates`: those that may match part of it.
-  type Candidate = { index: number; cube: Cube };
   const search = (cube: Cube, inside: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
     // The selectors that contain the cube first: often enough by themselves, and then the others
     // need not be looked at.
@@ -257,7 +265,7 @@ export function coversWith(
   };
 
   try {
-    const counterexample = search(start, new Set(), cubes);
+    const counterexample = search(start, inside, cubes);
     return counterexample === null ? { kind: 'covered' } : { kind: 'uncovered', counterexample };
   } catch (error) {
     if (error instanceof BudgetExceeded) return { kind: 'too-complex', steps };

@@ -41,11 +41,11 @@ export class SelectorIndex<T> {
   meeting(query: LabelSelector): T[] {
     const requirements = requirementsOf(query);
     // Each entry is filed under one key: only one key's values can hold it twice.
-    const found: Entry<T>[] = [...this.unpinned];
+    const found = this.unpinned.slice();
     for (const [name, key] of this.pinned) {
       const values = valuesAllowed(requirements, name);
-      if (values === undefined) found.push(...key.all);
-      else found.push(...new Set(values.flatMap((value) => key.byValue.get(value) ?? [])));
+      const filed = values === undefined ? key.all : new Set(values.flatMap((value) => key.byValue.get(value) ?? []));
+      for (const entry of filed) found.push(entry); // not push(...filed): tens of thousands of arguments overflow the stack
     }
     // Runs already in order: the sort only merges them.
     return found.sort((a, b) => a.position - b.position).map((entry) => entry.item);

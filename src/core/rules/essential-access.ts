@@ -51,6 +51,8 @@ function allowsMatrix(service: EssentialService, policy: NetworkPolicy, state: P
 export interface Helper {
   readonly policy: NetworkPolicy;
   readonly allows: AllowsMatrix;
+  /** selectsAll: the policy's podSelector is `{}` (kept here: the fast path reads it for every helper). */
+  readonly selectsAll: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[]
   for (const policy of policies) {
     if (!policy.policyTypes.has(service.direction)) continue;
     const allows = remember ? allowsCache.get(service, policy, () => allowsMatrix(service, policy, state)) : allowsMatrix(service, policy, state);
-    if (allows.any) helpers.push({ policy, allows });
+    if (allows.any) helpers.push({ policy, allows, selectsAll: isSelectAll(policy.podSelector) });
   }
   return helpers;
 }
@@ -138,9 +140,11 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
 export function findCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet): CutOff {
   const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
   const helpers = set.helpers(service, scope);
-  // Fast path, and the common case in a baselined namespace: policies that select every pod (a
-  // default-deny carrying the essential allows) serve the service by themselves.
-  if (servedByAll(service, helpers.filter((helper) => isSelectAll(helper.policy.podSelector)))) return { kind: 'served' };
+  // Fast path, and the common case: the helpers that select every pod of the scope by their very
+  // selector (a default-deny selecting all pods, as a baseline has; the changed policy, whose pods
+  // the scope is) serve it by themselves.
+  const whole = helpers.filter((helper) => helper.selectsAll || helper.policy.podSelector === scope);
+  if (servedByAll(service, whole)) return { kind: 'served' };
   // The helpers matching a pod are few however many the namespace has: look at those alone.
   const enough = (matching: ReadonlySet<number>): boolean => servedByAll(service, [...matching].flatMap((index) => helpers[index] ?? []));
   const selectors = helpers.map((helper) => helper.policy.podSelector);
