@@ -10,13 +10,13 @@ import type { Labels } from '../labels.js';
 import { networkPolicyManifest, ruleManifest } from '../manifest.js';
 import { policyId } from '../network-policy.js';
 import type { Direction, NetworkPolicy } from '../network-policy.js';
+import { SelectorIndex } from '../selector-index.js';
 import { SELECT_ALL, intersectSelectors, isSelectAll, matchesSelector } from '../selector.js';
 import type { LabelSelector } from '../selector.js';
 import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
-import { SelectorIndex } from '../selector-index.js';
 import { WeakPairCache } from '../weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
