@@ -18,6 +18,14 @@ export function serviceDnsNames(service: string, namespace: string): [string, st
   return [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
 
+// A DNS name as a SAN: RFC 1123 labels, optionally a leading `*.` wildcard label.
+const SAN_DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** isSanDnsName says whether a name can be a certificate's DNS subject alternative name. */
+export function isSanDnsName(name: string): boolean {
+  return name.length <= 253 && SAN_DNS_NAME.test(name);
+}
+
 /** splitSans sorts subject alternative names into DNS names and IP addresses. */
 export function splitSans(names: readonly string[]): { dnsNames: string[]; ips: string[] } {
   return { dnsNames: names.filter((name) => isIP(name) === 0), ips: names.filter((name) => isIP(name) !== 0) };

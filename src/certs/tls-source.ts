@@ -61,11 +61,15 @@ export function checkTlsMaterial(material: TlsMaterial, where: string, now: Date
   }
   if (!certificate.checkPrivateKey(key)) throw new TlsMaterialError(`${where}: the key does not belong to the certificate`);
   if (new Date(certificate.validTo).getTime() <= now.getTime()) throw new TlsMaterialError(`${where}: the certificate expired on ${certificate.validTo}`);
-  if (material.clientCa !== undefined) {
-    try {
-      new X509Certificate(material.clientCa);
-    } catch {
-      throw new TlsMaterialError(`${where}: the client CA is not a PEM X.509 certificate`);
-    }
+  if (material.clientCa !== undefined && !isCertificate(material.clientCa)) throw new TlsMaterialError(`${where}: the client CA is not a PEM X.509 certificate`);
+}
+
+/** isCertificate says whether a text is a PEM X.509 certificate (the first of a bundle). */
+export function isCertificate(pem: string): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { certificatePaths, serviceDnsNames, writeCertificateFiles } from '../certs/certificate-files.js';
+import { certificatePaths, isSanDnsName, serviceDnsNames, writeCertificateFiles } from '../certs/certificate-files.js';
 import { generateCertificates } from '../certs/generate-certificates.js';
 import type { Command } from './command.js';
 import { UsageError } from './usage-error.js';
@@ -9,11 +9,8 @@ import { UsageError } from './usage-error.js';
 /** MAX_DAYS bounds a certificate's life: a webhook certificate that outlives its operators is a risk. */
 const MAX_DAYS = 3650;
 
-// A DNS name as a SAN: RFC 1123 labels, optionally a leading `*.` wildcard label.
-const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
-
 function checkDnsName(name: string): string {
-  if (name.length > 253 || !DNS_NAME.test(name)) {
+  if (!isSanDnsName(name)) {
     throw new UsageError(`--dns ${JSON.stringify(name)}: not a DNS name (lower-case letters, digits, '-' and '.', labels of 1-63 characters)`);
   }
   return name;

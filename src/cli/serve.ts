@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
-import { ensureSelfSigned, serviceDnsNames, splitSans } from '../certs/certificate-files.js';
+import { ensureSelfSigned, isSanDnsName, serviceDnsNames, splitSans } from '../certs/certificate-files.js';
 import { TlsFiles } from '../certs/tls-files.js';
-import { TlsMaterialError, staticTls } from '../certs/tls-source.js';
+import { TlsMaterialError, isCertificate, staticTls } from '../certs/tls-source.js';
 import type { TlsSource } from '../certs/tls-source.js';
 import { CertificateManager, replicaProbe } from '../cluster/certificate-manager.js';
 import { ClusterCache } from '../cluster/cluster-cache.js';
@@ -21,6 +22,7 @@ import { SecretTls } from '../cluster/secret-tls.js';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
 import { API_SERVER } from '../core/resolve-essential-services.js';
+import { isObjectName, isServiceName } from '../k8s/names.js';
 import { buildApp } from '../server/app.js';
 import { serviceLogger } from '../server/logger.js';
 import { Metrics } from '../server/metrics.js';
@@ -72,6 +74,14 @@ function parseFlags(args: readonly string[]): ServeFlags {
     strict: true,
     allowPositionals: false,
   });
+  // Names the API server would refuse fail here, not as a 422 on the leader's first write.
+  for (const [flag, name] of [['--tls-secret', values['tls-secret']], ['--webhook-configuration', values['webhook-configuration']]] as const) {
+    if (name !== undefined && !isObjectName(name)) throw new UsageError(`${flag} ${JSON.stringify(name)}: not an object name (lower-case letters, digits, '-' and '.', up to 253 characters)`);
+  }
+  if (!isServiceName(values.service)) throw new UsageError(`--service ${JSON.stringify(values.service)}: not a Service name (a lower-case letter, then letters, digits and '-', up to 63 characters)`);
+  for (const san of values.san) {
+    if (isIP(san) === 0 && !isSanDnsName(san)) throw new UsageError(`--san ${JSON.stringify(san)}: neither a DNS name nor an IP address`);
+  }
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (values.kubeconfig !== undefined && values.state !== undefined) throw new UsageError('--kubeconfig and --state exclude each other: watch a cluster, or serve a state');
   if (values['tls-secret'] !== undefined && values['tls-cert'] !== undefined) throw new UsageError('--tls-secret (self-managed certificates) and --tls-cert/--tls-key (files) exclude each other');
@@ -111,9 +121,12 @@ interface TlsServing {
 
 async function readClientCa(path: string | undefined): Promise<string | undefined> {
   if (path === undefined) return undefined;
-  return readFile(path, 'utf8').catch((error: unknown) => {
+  const pem = await readFile(path, 'utf8').catch((error: unknown) => {
     throw new UsageError(`--client-ca ${path}: cannot read (${error instanceof Error ? error.message : String(error)})`);
   });
+  // A CA that does not parse would make every client certificate fail, without a word as to why.
+  if (!isCertificate(pem)) throw new UsageError(`--client-ca ${path}: not a PEM X.509 certificate`);
+  return pem;
 }
 
 /**

@@ -99,18 +99,22 @@ export class Reflector<T> {
    * list reads the whole collection a page at a time (`limit`, `continue`), as client-go's
    * reflectors do, so a big cluster is never one huge response in memory; pages are decoded as they
    * arrive and the cache is swapped in one step once the last page is in. An expired continue token
-   * (410) starts the list again.
+   * (410) starts the list again, once; a second expiry fails the list, which run() retries after
+   * its backoff (a list slower than the token's life would otherwise loop at full speed).
    */
   private async list(): Promise<void> {
     const listed = new Map<string, T>();
     let continueToken = '';
     let resourceVersion = '';
+    let restarted = false;
     for (;;) {
       const params = new URLSearchParams({ ...this.options.query, limit: String(this.options.pageSize ?? 500), ...(continueToken === '' ? {} : { continue: continueToken }) });
       const path = `${this.options.path}?${params.toString()}`;
       const response = await this.options.client.request('GET', path, undefined, undefined, this.options.requestTimeoutMs);
       if (response.status === 410 && continueToken !== '') {
+        if (restarted) throw new Error(`GET ${this.options.path}: the continue token expired twice during one list (410 Gone)`);
         this.options.logger.info({ path: this.options.path }, 'list continue token expired (410 Gone); listing again');
+        restarted = true;
         listed.clear();
         continueToken = '';
         continue;
@@ -171,14 +175,19 @@ export class Reflector<T> {
           }
           case 'BOOKMARK':
             break;
-          case 'ERROR':
-            if (statusCode(object) === 410) {
+          case 'ERROR': {
+            const expired = statusCode(object) === 410;
+            if (expired) {
               this.options.logger.info({ path: this.options.path }, 'resourceVersion expired (410 Gone); relisting');
               this.resourceVersion = '';
             }
-            this.stopWatch?.();
-            finish(statusCode(object) === 410 ? undefined : new Error(`watch error event: ${JSON.stringify(object)}`));
+            // Finish first: closing the stream reports an abort at once, which would be taken for
+            // the reason the watch ended (a failure, with a warning and a backoff, for a plain 410).
+            const stop = this.stopWatch;
+            finish(expired ? undefined : new Error(`watch error event: ${JSON.stringify(object)}`));
+            stop?.();
             return;
+          }
         }
         this.resourceVersion = metadataString(object, 'resourceVersion') ?? this.resourceVersion;
         if (type !== 'BOOKMARK') this.options.onChange(metadataKey(object));

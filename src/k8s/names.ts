@@ -8,6 +8,17 @@ import { DecodeError } from './decode.js';
 const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+/** isObjectName says whether a name is valid for most objects (Secrets, webhook configurations): a DNS subdomain of ≤ 253. */
+export function isObjectName(name: string): boolean {
+  return name.length <= 253 && DNS_SUBDOMAIN.test(name);
+}
+
+/** isServiceName says whether a name is valid for a Service: a DNS label (RFC 1035) of ≤ 63, starting with a letter. */
+export function isServiceName(name: string): boolean {
+  return name.length <= 63 && DNS_LABEL.test(name);
+}
 
 /** checkLabelKey checks a label key: an optional DNS-subdomain prefix and `/`, then a name of ≤ 63. */
 export function checkLabelKey(key: string, path: string): void {

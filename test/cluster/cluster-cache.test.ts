@@ -95,8 +95,8 @@ describe('ClusterCache', () => {
       const response = await realRequest(...args);
       if (!compacted && args[1].includes('limit=3') && !args[1].includes('continue=')) {
         compacted = true;
-        fake.put(namespace('tenant-late'));
         fake.compact();
+        fake.put(namespace('tenant-late')); // after: the list's resourceVersion is then past the compaction
       }
       return response;
     };
@@ -107,6 +107,46 @@ describe('ClusterCache', () => {
     const pages = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/api/v1/namespaces?'));
     expect(pages.map((page) => page.status)).toEqual([200, 410, 200, 200, 200]); // first page, expired token, then 8 objects in 3 pages
     expect(pages.every((page) => page.path.includes('limit=3'))).toBe(true);
+  });
+
+  it('starts a list again once when its continue token expires, and backs off when it expires again', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    for (let i = 0; i < 5; i++) server.put(namespace(`tenant-${i}`));
+    const client = new KubeClient(kubeConfig);
+    const { Reflector } = await import('../../src/cluster/reflector.js');
+    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
+    const fake = server;
+    const warnings: string[] = [];
+    const reflector = new Reflector({
+      client,
+      path: '/api/v1/namespaces',
+      decode: decodeNamespace,
+      logger: { info: () => undefined, warn: (fields: { error?: string }, message: string) => warnings.push(`${message}: ${fields.error ?? ''}`) },
+      pageSize: 3,
+      initialBackoffMs: 20,
+      onChange: () => undefined,
+    });
+    // The history is compacted after each of the first three first pages: two expiries in one list.
+    let compactions = 0;
+    const realRequest = client.request.bind(client);
+    client.request = async (...args: Parameters<KubeClient['request']>) => {
+      const response = await realRequest(...args);
+      if (compactions < 3 && args[1].includes('limit=3') && !args[1].includes('continue=')) {
+        compactions++;
+        fake.compact();
+        fake.put(namespace(`tenant-late-${compactions}`));
+      }
+      return response;
+    };
+    void reflector.run();
+    await until(() => reflector.synced(), 'the list');
+    reflector.stop();
+    expect(reflector.items.size).toBe(8);
+    const pages = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/api/v1/namespaces?'));
+    // first page, expired; again, expired: failed. After the backoff: first page, expired; again, in 3 pages.
+    expect(pages.map((page) => page.status)).toEqual([200, 410, 200, 410, 200, 410, 200, 200, 200]);
+    expect(warnings).toEqual(['list failed; retrying: GET /api/v1/namespaces: the continue token expired twice during one list (410 Gone)']);
   });
 
   it('gives up on a list the API server does not answer, and tries again (readyz stays false meanwhile)', async () => {
@@ -190,6 +230,36 @@ describe('ClusterCache', () => {
     await until(() => policyNames(cache, 'team-a').join() === 'after-compaction', 'a relist');
     const lists = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?limit='));
     expect(lists.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('relists at once, without a warning or a backoff, when its watch gets a 410 ERROR event', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    server.put(namespace('tenant-a'));
+    const { Reflector } = await import('../../src/cluster/reflector.js');
+    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
+    const warnings: string[] = [];
+    const reflector = new Reflector({
+      client: new KubeClient(kubeConfig),
+      path: '/api/v1/namespaces',
+      decode: decodeNamespace,
+      logger: { info: () => undefined, warn: (fields: { error?: string }, message: string) => warnings.push(`${message}: ${fields.error ?? ''}`) },
+      initialBackoffMs: 60_000, // a backoff would outlast the test
+      onChange: () => undefined,
+    });
+    void reflector.run();
+    try {
+      const fake = server;
+      await until(() => reflector.healthy() && fake.watchCount() === 1, 'the watch');
+      // The watch ends as at its timeout and resumes from before the compaction: ERROR 410 Expired.
+      server.compact();
+      server.endWatches();
+      server.put(namespace('tenant-b')); // seen by the relist, not by a watch
+      await until(() => reflector.items.has('/tenant-b') && reflector.healthy(), 'a relist and a new watch');
+      expect(warnings).toEqual([]);
+    } finally {
+      reflector.stop();
+    }
   });
 
   it('backs off through API server errors, keeps serving the last state, and recovers', async () => {

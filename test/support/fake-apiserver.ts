@@ -149,6 +149,12 @@ export class FakeApiServer {
     this.watchers.clear();
   }
 
+  /** endWatches closes every open watch stream cleanly, as the API server does when a watch's timeout is up. */
+  endWatches(): void {
+    for (const watcher of this.watchers) watcher.response.end();
+    this.watchers.clear();
+  }
+
   /** compact forgets history: watches from an older resourceVersion get 410 Gone. */
   compact(): void {
     this.compactedBelow = this.resourceVersion + 1;
