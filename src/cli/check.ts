@@ -96,13 +96,11 @@ export const checkCommand: Command = {
     if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
     const config = await loadConfig(values.config);
     const loaded = await loadState(values.state);
-    const notices = [...loaded.notices];
-    const objects: LoadedObject[] = [];
-    for (const file of positionals) {
-      const read = await loadObjects(file);
-      notices.push(...read.notices);
-      objects.push(...read.objects);
-    }
+    const reads = [];
+    for (const file of positionals) reads.push(await loadObjects(file));
+    // flatMap, not push(...): some 150,000 objects spread as arguments overflow the stack.
+    const notices = [...loaded.notices, ...reads.flatMap((read) => read.notices)];
+    const objects: LoadedObject[] = reads.flatMap((read) => read.objects);
     for (const notice of notices) io.stderr(notice);
     const checked = checkManifests(new EditableState(loaded.state), objects, config, { username: values.user, groups: values.group });
     const findings = checked.flatMap((entry) => entry.findings);
