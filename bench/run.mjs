@@ -1,14 +1,16 @@
 // npm run bench: every benchmark, each against its same-run baseline.
-// `npm run bench -- engine`, `-- webhook` or `-- memory` runs one of them.
+// `npm run bench -- engine`, `-- webhook` or `-- memory` runs one of them; `-- cost` runs the
+// cost ladder (webhook.mjs), which is not part of the full run.
 import { spawnSync } from 'node:child_process';
 import { runEngineBenchmarks } from './engine.mjs';
 import { IMAGE_RUNTIME } from './measure.mjs';
-import { runWebhookBenchmarks } from './webhook.mjs';
+import { runCostLadder, runWebhookBenchmarks } from './webhook.mjs';
 
 const only = process.argv[2];
 console.log(`# netfence benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
 if (only === undefined || only === 'engine') await runEngineBenchmarks();
 if (only === undefined || only === 'webhook') await runWebhookBenchmarks();
+if (only === 'cost') await runCostLadder(); // on demand: where netfence's cost over bare goes
 if (only === undefined || only === 'memory') {
   // Twice, each in a process of its own (glibc and V8 read their settings at start): with Node's
   // and glibc's defaults, and as installed (IMAGE_RUNTIME: the image's settings, the chart's heap).

@@ -1,8 +1,11 @@
 // A server for the webhook benchmark, run as a child process so the load generator has its own
 // core: `netfence` (every rule on, the `bench` namespace of POLICIES policies in SHAPE, see
 // tenant.mjs), `netfence-off` (the same, the namespace in mode off) or `bare` (fastify over the
-// same TLS answering allowed:true). Prints its port on stdout.
+// same TLS answering allowed:true). For the cost ladder (`npm run bench -- cost`), bare plus
+// netfence's pieces one at a time: `bare+log` (netfence's decision log line), `bare+log+metrics`,
+// `bare+log+metrics+parse` (parseAdmissionReview). Prints its port on stdout.
 import Fastify from 'fastify';
+import { parseAdmissionReview } from '../dist/admission/admission-request.js';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { staticTls } from '../dist/certs/tls-source.js';
 import { defaultConfig } from '../dist/config/defaults.js';
@@ -18,9 +21,26 @@ const certs = JSON.parse(process.env.BENCH_CERTS ?? 'null') ?? generateCertifica
 const https = { key: certs.key, cert: certs.cert };
 
 let app;
-if (kind === 'bare') {
+if (kind.startsWith('bare')) {
+  const pieces = new Set(kind.split('+').slice(1));
+  // Plain `bare` makes neither (the Metrics registry alone runs an event-loop-delay timer).
+  const logger = pieces.has('log') ? serviceLogger('/dev/null') : undefined;
+  const metrics = pieces.has('metrics') ? new Metrics() : undefined;
   app = Fastify({ https: { ...https, minVersion: 'TLSv1.2' }, bodyLimit: 7 * 1024 * 1024 });
-  app.post('/validate', async (request) => ({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: request.body.request.uid, allowed: true } }));
+  app.post('/validate', async (request) => {
+    const uid = request.body.request.uid;
+    if (pieces.has('parse')) parseAdmissionReview(request.body);
+    if (metrics !== undefined) {
+      metrics.requests.inc({ webhook: 'validate', resource: 'networkpolicies', operation: 'CREATE', decision: 'allow', mode: 'enforce' });
+      metrics.duration.observe({ webhook: 'validate' }, 0.0001);
+    }
+    if (logger !== undefined) {
+      // The fields of app.ts's decision line.
+      const line = { webhook: 'validate', uid, resource: 'networkpolicies', namespace: 'bench', name: 'web-egress-db', operation: 'CREATE', user: 'kubernetes-admin', dryRun: true, decision: 'allow', mode: 'enforce', rules: [], durationMs: 0.012 };
+      logger.info(line, 'admission decision');
+    }
+    return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
+  });
 } else {
   // `netfence-off`: the namespace's mode is off, so a request costs the plumbing alone (parse,
   // decode, mode lookup, response, metrics, log line), without the rules.

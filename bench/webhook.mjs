@@ -120,3 +120,42 @@ export async function runWebhookBenchmarks() {
     for (const server of servers) server.child.kill('SIGTERM');
   }
 }
+
+/**
+ * runCostLadder (`npm run bench -- cost`) attributes netfence's cost per request over bare
+ * fastify: bare, then bare with netfence's pieces added one at a time (the decision log line,
+ * metrics, parseAdmissionReview), then netfence in mode off and with every rule. Each row's CPU
+ * per request is read against the row above it; "best" is the cheapest round (neighbours only add).
+ */
+export async function runCostLadder() {
+  console.log(`\n## Cost ladder: CPU per request at full load, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s\n`);
+  const kinds = [
+    ['bare fastify', 'bare'],
+    ['+ decision log line', 'bare+log'],
+    ['+ metrics', 'bare+log+metrics'],
+    ['+ parseAdmissionReview', 'bare+log+metrics+parse'],
+    ['netfence, mode off', 'netfence-off'],
+    ['netfence, every rule', 'netfence'],
+  ];
+  const servers = [];
+  for (const [name, kind] of kinds) servers.push({ name, policies: 10, ...(await startServer(kind, 10)) });
+  try {
+    await measure(servers);
+    const cpu = (server) => server.rounds.map((round) => round.cpuPerRequest);
+    printTable(
+      servers.map((server, i) => {
+        const previous = servers[i - 1];
+        const added = previous === undefined ? '' : `${(Math.min(...cpu(server)) - Math.min(...cpu(previous))).toFixed(0)} µs`;
+        return {
+          server: server.name,
+          'CPU/req (median)': `${median(cpu(server)).toFixed(0)} µs`,
+          'CPU/req (best)': `${Math.min(...cpu(server)).toFixed(0)} µs`,
+          'added (best)': added,
+          'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
+        };
+      }),
+    );
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+  }
+}
