@@ -150,7 +150,14 @@ export class CertificateManager {
 
   private async patchBundles(caBundle: string): Promise<void> {
     const { client, webhookConfiguration: name, logger } = this.options;
-    for (const plural of CONFIGURATION_KINDS) {
+    for (const [index, plural] of CONFIGURATION_KINDS.entries()) {
+      // An open watch holds each configuration's bundles: the object is read only to be changed.
+      const watched = this.configurations[index];
+      const bundles = watched?.healthy() === true ? watched.items.get(`/${name}`) : undefined;
+      if (bundles !== undefined && bundles.every((bundle) => bundle === caBundle)) {
+        this.missing.delete(plural);
+        continue;
+      }
       const response = await client.request('GET', configurationPath(plural, name));
       if (response.status === 404) {
         if (!this.missing.has(plural)) logger.warn({ kind: plural, name }, 'certificates: webhook configuration not found; its caBundle cannot be set');

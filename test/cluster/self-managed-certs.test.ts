@@ -107,6 +107,14 @@ describe('self-managed certificates', () => {
     // `helm upgrade` applies the configuration again, without a caBundle: it comes back.
     fake.put(webhookConfiguration('ValidatingWebhookConfiguration'));
     await until(() => caBundles(fake, 'ValidatingWebhookConfiguration').every((bundle) => bundle === Buffer.from(ca).toString('base64')), 'the restored caBundle');
+
+    // Once its watches have seen the bundles in place, a pass reads no configuration.
+    const configurationReads = () => fake.requests.filter((request) => request.method === 'GET' && request.path.includes('webhookconfigurations/netfence')).length;
+    await until(async () => {
+      const before = configurationReads();
+      await manager.reconcile();
+      return configurationReads() === before;
+    }, 'a pass that takes the caBundles from its watches');
   });
 
   it('rotates the CA through the bundle: the next CA is trusted before any replica serves a certificate it signed', async () => {
