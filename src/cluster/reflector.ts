@@ -200,9 +200,12 @@ export class Reflector<T> {
           finish,
         )
         .then((stop) => {
+          if (this.stopped || finished) {
+            stop(); // stopped meanwhile, or already ended by an ERROR event: close the stream
+            return;
+          }
           this.stopWatch = stop;
-          this.watching = !finished;
-          if (this.stopped) stop();
+          this.watching = true;
         })
         .catch(finish);
     });
