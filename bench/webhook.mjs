@@ -2,8 +2,9 @@
 // against netfence's /validate with every rule on and against a bare fastify HTTPS route answering
 // allowed:true, same machine, same run. Namespaces of 10, 100, 1,000 and 10,000 policies, baselined
 // (BENCH_POLICIES), and of 10 and 1,000 with DNS allowed per app (BENCH_SEARCH_POLICIES; see tenant.mjs).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import autocannon from 'autocannon';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { IMAGE_RUNTIME, printTable } from './measure.mjs';
@@ -16,10 +17,41 @@ const PACED_SECONDS = 5;
 const CONNECTIONS = 16;
 const certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
 
+/**
+ * pinCpus keeps the servers on the last CPU and this process (the load generator) on the others
+ * (Linux, with taskset; BENCH_PIN=0 turns it off), so that neither is moved onto the other's core
+ * mid-round: on a 2-vCPU VM unpinned rounds of bare fastify alone ranged 8,000-15,000 req/s, pinned
+ * 13,900-17,000. Returns the taskset prefix for a server's command line.
+ */
+function pinCpus() {
+  const cpus = availableParallelism();
+  if (process.env.BENCH_PIN === '0' || process.platform !== 'linux' || cpus < 2) return [];
+  const server = String(cpus - 1);
+  const pinned = spawnSync('taskset', ['-a', '-pc', cpus === 2 ? '0' : `0-${cpus - 2}`, String(process.pid)], { stdio: 'ignore' });
+  return pinned.status === 0 ? ['taskset', '-c', server] : [];
+}
+
+let serverPrefix;
+
+/** unpin gives this process every CPU back (the memory benchmark runs after, in children that would inherit one). */
+function unpin() {
+  if (serverPrefix === undefined || serverPrefix.length === 0) return;
+  spawnSync('taskset', ['-a', '-pc', `0-${availableParallelism() - 1}`, String(process.pid)], { stdio: 'ignore' });
+  serverPrefix = undefined;
+}
+
+/** pinning pins (once) and says how, for a table's heading. */
+function pinning() {
+  serverPrefix ??= pinCpus();
+  return serverPrefix.length > 0 ? `servers pinned to CPU ${serverPrefix[2]}, load generator to the others` : 'not pinned';
+}
+
 function startServer(kind, policies, shape = 'baselined') {
+  pinning();
   return new Promise((resolve, reject) => {
     // Every server, bare included, runs as installed (IMAGE_RUNTIME).
-    const child = spawn(process.execPath, [...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies), shape], {
+    const [command, ...prefix] = [...serverPrefix, process.execPath];
+    const child = spawn(command, [...prefix, ...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies), shape], {
       env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -39,7 +71,21 @@ function rssMiB(pid) {
   return Math.round(Number(line.split(/\s+/)[1]) / 1024);
 }
 
+/**
+ * load runs autocannon against one server. Only that server runs meanwhile: the others are
+ * stopped (SIGSTOP), as their timers (event-loop-delay sampling, log flushes) would otherwise
+ * wake on the measured server's core hundreds of times a second.
+ */
 async function load(server, options) {
+  server.child.kill('SIGCONT');
+  try {
+    return await loadRunning(server, options);
+  } finally {
+    server.child.kill('SIGSTOP');
+  }
+}
+
+function loadRunning(server, options) {
   return autocannon({
     url: `https://127.0.0.1:${server.port}/validate?timeout=10s`,
     method: 'POST',
@@ -61,6 +107,7 @@ async function load(server, options) {
  * to capacity).
  */
 async function measure(servers) {
+  for (const server of servers) server.child.kill('SIGSTOP');
   for (const server of servers) {
     await load(server, { duration: 2 }); // warm up: JIT, caches
     // A steady 2,000 requests/s over as many connections as the API server would keep open to one
@@ -89,7 +136,7 @@ const best = (server) => Math.max(...server.rounds.map((round) => round.rps));
 export async function runWebhookBenchmarks() {
   const counts = (process.env.BENCH_POLICIES ?? '10,100,1000,10000').split(',').map(Number);
   const searchCounts = (process.env.BENCH_SEARCH_POLICIES ?? '10,1000').split(',').filter(Boolean).map(Number);
-  console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s\n`);
+  console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
   const servers = [{ name: 'bare fastify', policies: '-', ...(await startServer('bare', 0)) }];
   // The same app with the namespace in mode off: what parsing, decoding, metrics and the response cost without the rules.
   if (process.env.BENCH_PLUMBING !== '0') servers.push({ name: 'netfence, mode off', policies: counts[0], ...(await startServer('netfence-off', counts[0])) });
@@ -117,7 +164,11 @@ export async function runWebhookBenchmarks() {
       }),
     );
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
+    for (const server of servers) {
+      server.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
+      server.child.kill('SIGTERM');
+    }
+    unpin();
   }
 }
 
@@ -128,7 +179,7 @@ export async function runWebhookBenchmarks() {
  * per request is read against the row above it; "best" is the cheapest round (neighbours only add).
  */
 export async function runCostLadder() {
-  console.log(`\n## Cost ladder: CPU per request at full load, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s\n`);
+  console.log(`\n## Cost ladder: CPU per request at full load, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
   const kinds = [
     ['bare fastify', 'bare'],
     ['+ decision log line', 'bare+log'],
@@ -156,6 +207,10 @@ export async function runCostLadder() {
       }),
     );
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
+    for (const server of servers) {
+      server.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
+      server.child.kill('SIGTERM');
+    }
+    unpin();
   }
 }
