@@ -125,6 +125,7 @@ async function measure(servers) {
       const cpu = cpuSeconds(server.child.pid) - cpuBefore;
       if (max.non2xx > 0 || max.errors > 0) throw new Error(`${server.name}: ${max.non2xx} non-2xx, ${max.errors} errors`);
       server.rounds.push({ rps: max.requests.average, p99: max.latency.p99, cpuPerRequest: (cpu / max.requests.total) * 1e6 });
+      if (process.env.BENCH_VERBOSE === '1') console.log(`round ${round + 1} ${server.name} ${server.policies}: ${max.requests.total} requests, ${Math.round(max.requests.average)} req/s, ${cpu.toFixed(2)} s CPU`);
     }
   }
 }

@@ -81,12 +81,12 @@ describe('cluster mode', () => {
     try {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      await until(() => /"msg":"caches synced; essential services discovered"/.test(output) && /listening at https:\/\/127\.0\.0\.1:\d+/.test(output), 'serve to start and sync');
+      await until(() => /"msg":"caches synced; essential services discovered"/.test(output) && /"address":"https:\/\/127\.0\.0\.1:\d+"/.test(output), 'serve to start and sync');
       expect(output).toContain('"msg":"cluster mode: watching namespaces and NetworkPolicies"');
       expect(output).toContain('cluster-dns: kube-system/kube-dns on 53/UDP');
       expect(output).toContain('api-server: default/kubernetes endpoints 172.18.0.3 on 6443/TCP');
       expect(server.requests.some((request) => request.path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?limit='))).toBe(true);
-      const port = Number(/listening at https:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+      const port = Number(/"address":"https:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1]);
       const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
       const readyz = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
         get({ host: '127.0.0.1', port, path: '/readyz', ca }, (response) => {

@@ -36,11 +36,11 @@ async function startInstance(certsDir: string): Promise<Instance> {
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 15_000;
-  while (!/listening at https:\/\/127\.0\.0\.1:(\d+)/.test(output)) {
+  while (!/"address":"https:\/\/127\.0\.0\.1:(\d+)"/.test(output)) {
     if (Date.now() > deadline) throw new Error(`netfence did not start: ${output}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  const port = Number(/listening at https:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
+  const port = Number(/"address":"https:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1]);
   const ca = readFileSync(join(certsDir, 'ca.crt'), 'utf8');
   return { child, port, agent: new Agent({ keepAlive: true, maxSockets: 4, ca }), output: () => output, exited };
 }
