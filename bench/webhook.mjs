@@ -130,6 +130,20 @@ async function measure(servers) {
   }
 }
 
+/** measured measures the servers, prints what `report` makes of them, and stops them whatever happens. */
+async function measured(servers, report) {
+  try {
+    await measure(servers);
+    printTable(report(servers));
+  } finally {
+    for (const server of servers) {
+      server.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
+      server.child.kill('SIGTERM');
+    }
+    unpin();
+  }
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const best = (server) => Math.max(...server.rounds.map((round) => round.rps));
 
@@ -144,33 +158,24 @@ export async function runWebhookBenchmarks() {
   for (const policies of counts) servers.push({ name: 'netfence', policies, ...(await startServer('netfence', policies)) });
   // The namespace without a default-deny that carries DNS: the essential-access rule searches.
   for (const policies of searchCounts) servers.push({ name: 'netfence, DNS per app', policies, ...(await startServer('netfence', policies, 'dns-per-app')) });
-  try {
-    await measure(servers);
+  await measured(servers, () => {
     const [bare] = servers;
-    printTable(
-      servers.map((server) => {
-        const ratios = server.rounds.map((round, i) => round.rps / bare.rounds[i].rps);
-        return {
-          server: server.name,
-          policies: server.policies,
-          'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
-          'ratio (median, range)': server === bare ? '100%' : `${(median(ratios) * 100).toFixed(0)}% (${(Math.min(...ratios) * 100).toFixed(0)}-${(Math.max(...ratios) * 100).toFixed(0)}%)`,
-          // Neighbours only ever take CPU away: each server's best round is the nearest to its capacity.
-          'best/best': server === bare ? '100%' : `${((best(server) / best(bare)) * 100).toFixed(0)}%`,
-          'p99 @max': `${median(server.rounds.map((round) => round.p99))} ms`,
-          'p50/p99 @2000/s': `${server.paced.latency.p50}/${server.paced.latency.p99} ms`,
-          'CPU/req': `${median(server.rounds.map((round) => round.cpuPerRequest)).toFixed(0)} µs`,
-          RSS: `${rssMiB(server.child.pid)} MiB`,
-        };
-      }),
-    );
-  } finally {
-    for (const server of servers) {
-      server.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
-      server.child.kill('SIGTERM');
-    }
-    unpin();
-  }
+    return servers.map((server) => {
+      const ratios = server.rounds.map((round, i) => round.rps / bare.rounds[i].rps);
+      return {
+        server: server.name,
+        policies: server.policies,
+        'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
+        'ratio (median, range)': server === bare ? '100%' : `${(median(ratios) * 100).toFixed(0)}% (${(Math.min(...ratios) * 100).toFixed(0)}-${(Math.max(...ratios) * 100).toFixed(0)}%)`,
+        // Neighbours only ever take CPU away: each server's best round is the nearest to its capacity.
+        'best/best': server === bare ? '100%' : `${((best(server) / best(bare)) * 100).toFixed(0)}%`,
+        'p99 @max': `${median(server.rounds.map((round) => round.p99))} ms`,
+        'p50/p99 @2000/s': `${server.paced.latency.p50}/${server.paced.latency.p99} ms`,
+        'CPU/req': `${median(server.rounds.map((round) => round.cpuPerRequest)).toFixed(0)} µs`,
+        RSS: `${rssMiB(server.child.pid)} MiB`,
+      };
+    });
+  });
 }
 
 /**
@@ -191,27 +196,18 @@ export async function runCostLadder() {
   ];
   const servers = [];
   for (const [name, kind] of kinds) servers.push({ name, policies: 10, ...(await startServer(kind, 10)) });
-  try {
-    await measure(servers);
-    const cpu = (server) => server.rounds.map((round) => round.cpuPerRequest);
-    printTable(
-      servers.map((server, i) => {
-        const previous = servers[i - 1];
-        const added = previous === undefined ? '' : `${(Math.min(...cpu(server)) - Math.min(...cpu(previous))).toFixed(0)} µs`;
-        return {
-          server: server.name,
-          'CPU/req (median)': `${median(cpu(server)).toFixed(0)} µs`,
-          'CPU/req (best)': `${Math.min(...cpu(server)).toFixed(0)} µs`,
-          'added (best)': added,
-          'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
-        };
-      }),
-    );
-  } finally {
-    for (const server of servers) {
-      server.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
-      server.child.kill('SIGTERM');
-    }
-    unpin();
-  }
+  const cpu = (server) => server.rounds.map((round) => round.cpuPerRequest);
+  await measured(servers, () =>
+    servers.map((server, i) => {
+      const previous = servers[i - 1];
+      const added = previous === undefined ? '' : `${(Math.min(...cpu(server)) - Math.min(...cpu(previous))).toFixed(0)} µs`;
+      return {
+        server: server.name,
+        'CPU/req (median)': `${median(cpu(server)).toFixed(0)} µs`,
+        'CPU/req (best)': `${Math.min(...cpu(server)).toFixed(0)} µs`,
+        'added (best)': added,
+        'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
+      };
+    }),
+  );
 }

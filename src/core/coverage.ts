@@ -221,7 +221,6 @@ export function coversWith(
 ): Coverage {
   const start = cubeOf(selector);
   if (start === null) return { kind: 'covered' }; // S matches nothing, so nothing is left uncovered
-  // `inside`: selectors that match all of `cube`; `candidates`: those that may match part of it.
   type Candidate = { index: number; cube: Cube };
   const cubes: Candidate[] = [];
   // Selectors that contain the whole of S are met on the way: once they are enough, the answer is
@@ -240,12 +239,14 @@ export function coversWith(
   let steps = 0;
   const coveredCubes = new Set<string>();
 
+  // search asks of a cube whether the selectors that contain it are enough, and splits it if not.
   const search = (cube: Cube, inside: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
-    // The selectors that contain the cube first: often enough by themselves, and then the others
-    // need not be looked at.
     const within = new Set(inside);
     for (const candidate of candidates) if (cubeWithin(cube, candidate.cube)) within.add(candidate.index);
-    if (enough(within)) return null;
+    return enough(within) ? null : split(cube, within, candidates);
+  };
+  // split looks at the selectors that match part of a cube whose containing ones (`within`) are not enough.
+  const split = (cube: Cube, within: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
     const partial = candidates.filter((candidate) => !within.has(candidate.index) && cubeIntersects(cube, candidate.cube));
     // Every label set of the cube is matched by at most within + partial; if even that is not
     // enough, any of them is a counterexample (enough is monotone).
@@ -265,7 +266,8 @@ export function coversWith(
   };
 
   try {
-    const counterexample = search(start, inside, cubes);
+    // The first pass above found every selector containing S, and they were not enough.
+    const counterexample = split(start, inside, cubes);
     return counterexample === null ? { kind: 'covered' } : { kind: 'uncovered', counterexample };
   } catch (error) {
     if (error instanceof BudgetExceeded) return { kind: 'too-complex', steps };

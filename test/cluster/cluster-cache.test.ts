@@ -2,6 +2,9 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterCache } from '../../src/cluster/cluster-cache.js';
 import { KubeClient } from '../../src/cluster/kube-client.js';
+import { Reflector } from '../../src/cluster/reflector.js';
+import type { ReflectorLogger } from '../../src/cluster/reflector.js';
+import { decodeNamespace } from '../../src/k8s/namespace.js';
 import { MemoryState } from '../../src/state/memory-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { corednsPod, endpointSlice, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
@@ -16,6 +19,35 @@ import { until } from '../support/until.js';
 const WATCHES = 5;
 
 const quiet = { info: () => undefined, warn: () => undefined };
+
+/** warningsOf is a logger that keeps each warning as `message: error`. */
+function warningsOf(warnings: string[]): ReflectorLogger {
+  return { info: () => undefined, warn: (fields: { error?: string }, message: string) => warnings.push(`${message}: ${fields.error ?? ''}`) };
+}
+
+/** namespaceReflector lists and watches the fake server's namespaces by itself, without a ClusterCache. */
+function namespaceReflector(client: KubeClient, options: { logger?: ReflectorLogger; pageSize?: number; initialBackoffMs?: number } = {}): Reflector<unknown> {
+  return new Reflector({ client, path: '/api/v1/namespaces', decode: decodeNamespace, logger: quiet, onChange: () => undefined, ...options });
+}
+
+/**
+ * compactAfterFirstPages compacts the fake's history after each of the first `times` first pages
+ * of a list with pageSize 3, so the next page's continue token has expired; then it adds a
+ * namespace (after: the list's resourceVersion is then past the compaction).
+ */
+function compactAfterFirstPages(client: KubeClient, fake: FakeApiServer, times: number): void {
+  let compactions = 0;
+  const realRequest = client.request.bind(client);
+  client.request = async (...args: Parameters<KubeClient['request']>) => {
+    const response = await realRequest(...args);
+    if (compactions < times && args[1].includes('limit=3') && !args[1].includes('continue=')) {
+      compactions++;
+      fake.compact();
+      fake.put(namespace(`tenant-late-${compactions}`));
+    }
+    return response;
+  };
+}
 let server: FakeApiServer | undefined;
 let cache: ClusterCache | undefined;
 
@@ -77,33 +109,13 @@ describe('ClusterCache', () => {
     const kubeConfig = await server.start();
     for (let i = 0; i < 7; i++) server.put(namespace(`tenant-${i}`));
     const client = new KubeClient(kubeConfig);
-    const { Reflector } = await import('../../src/cluster/reflector.js');
-    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
-    const fake = server;
-    let compacted = false;
-    const reflector = new Reflector({
-      client,
-      path: '/api/v1/namespaces',
-      decode: decodeNamespace,
-      logger: quiet,
-      pageSize: 3,
-      onChange: () => undefined,
-    });
-    // Compact the history after the first page: the second page's token is then too old.
-    const realRequest = client.request.bind(client);
-    client.request = async (...args: Parameters<KubeClient['request']>) => {
-      const response = await realRequest(...args);
-      if (!compacted && args[1].includes('limit=3') && !args[1].includes('continue=')) {
-        compacted = true;
-        fake.compact();
-        fake.put(namespace('tenant-late')); // after: the list's resourceVersion is then past the compaction
-      }
-      return response;
-    };
+    const reflector = namespaceReflector(client, { pageSize: 3 });
+    // Compacted after the first page: the second page's token is then too old.
+    compactAfterFirstPages(client, server, 1);
     void reflector.run();
     await until(() => reflector.synced(), 'the list');
     reflector.stop();
-    expect([...reflector.items.keys()].sort()).toEqual([...Array.from({ length: 7 }, (_, i) => `/tenant-${i}`), '/tenant-late'].sort());
+    expect([...reflector.items.keys()].sort()).toEqual([...Array.from({ length: 7 }, (_, i) => `/tenant-${i}`), '/tenant-late-1'].sort());
     const pages = server.requests.filter((request) => request.method === 'GET' && request.path.startsWith('/api/v1/namespaces?'));
     expect(pages.map((page) => page.status)).toEqual([200, 410, 200, 200, 200]); // first page, expired token, then 8 objects in 3 pages
     expect(pages.every((page) => page.path.includes('limit=3'))).toBe(true);
@@ -114,31 +126,10 @@ describe('ClusterCache', () => {
     const kubeConfig = await server.start();
     for (let i = 0; i < 5; i++) server.put(namespace(`tenant-${i}`));
     const client = new KubeClient(kubeConfig);
-    const { Reflector } = await import('../../src/cluster/reflector.js');
-    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
-    const fake = server;
     const warnings: string[] = [];
-    const reflector = new Reflector({
-      client,
-      path: '/api/v1/namespaces',
-      decode: decodeNamespace,
-      logger: { info: () => undefined, warn: (fields: { error?: string }, message: string) => warnings.push(`${message}: ${fields.error ?? ''}`) },
-      pageSize: 3,
-      initialBackoffMs: 20,
-      onChange: () => undefined,
-    });
-    // The history is compacted after each of the first three first pages: two expiries in one list.
-    let compactions = 0;
-    const realRequest = client.request.bind(client);
-    client.request = async (...args: Parameters<KubeClient['request']>) => {
-      const response = await realRequest(...args);
-      if (compactions < 3 && args[1].includes('limit=3') && !args[1].includes('continue=')) {
-        compactions++;
-        fake.compact();
-        fake.put(namespace(`tenant-late-${compactions}`));
-      }
-      return response;
-    };
+    const reflector = namespaceReflector(client, { logger: warningsOf(warnings), pageSize: 3, initialBackoffMs: 20 });
+    // Compacted after each of the first three first pages: two expiries in one list.
+    compactAfterFirstPages(client, server, 3);
     void reflector.run();
     await until(() => reflector.synced(), 'the list');
     reflector.stop();
@@ -236,17 +227,9 @@ describe('ClusterCache', () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
     server.put(namespace('tenant-a'));
-    const { Reflector } = await import('../../src/cluster/reflector.js');
-    const { decodeNamespace } = await import('../../src/k8s/namespace.js');
     const warnings: string[] = [];
-    const reflector = new Reflector({
-      client: new KubeClient(kubeConfig),
-      path: '/api/v1/namespaces',
-      decode: decodeNamespace,
-      logger: { info: () => undefined, warn: (fields: { error?: string }, message: string) => warnings.push(`${message}: ${fields.error ?? ''}`) },
-      initialBackoffMs: 60_000, // a backoff would outlast the test
-      onChange: () => undefined,
-    });
+    // A backoff would outlast the test.
+    const reflector = namespaceReflector(new KubeClient(kubeConfig), { logger: warningsOf(warnings), initialBackoffMs: 60_000 });
     void reflector.run();
     try {
       const fake = server;

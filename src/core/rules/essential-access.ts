@@ -51,8 +51,6 @@ function allowsMatrix(service: EssentialService, policy: NetworkPolicy, state: P
 export interface Helper {
   readonly policy: NetworkPolicy;
   readonly allows: AllowsMatrix;
-  /** selectsAll: the policy's podSelector is `{}` (kept here: the fast path reads it for every helper). */
-  readonly selectsAll: boolean;
 }
 
 /**
@@ -78,7 +76,7 @@ function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[]
   for (const policy of policies) {
     if (!policy.policyTypes.has(service.direction)) continue;
     const allows = remember ? allowsCache.get(service, policy, () => allowsMatrix(service, policy, state)) : allowsMatrix(service, policy, state);
-    if (allows.any) helpers.push({ policy, allows, selectsAll: isSelectAll(policy.podSelector) });
+    if (allows.any) helpers.push({ policy, allows });
   }
   return helpers;
 }
@@ -143,7 +141,7 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
   // Fast path, and the common case: the helpers that select every pod of the scope by their very
   // selector (a default-deny selecting all pods, as a baseline has; the changed policy, whose pods
   // the scope is) serve it by themselves.
-  const whole = helpers.filter((helper) => helper.selectsAll || helper.policy.podSelector === scope);
+  const whole = helpers.filter((helper) => helper.policy.podSelector === scope || isSelectAll(helper.policy.podSelector));
   if (servedByAll(service, whole)) return { kind: 'served' };
   // The helpers matching a pod are few however many the namespace has: look at those alone.
   const enough = (matching: ReadonlySet<number>): boolean => servedByAll(service, [...matching].flatMap((index) => helpers[index] ?? []));
