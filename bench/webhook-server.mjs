@@ -31,7 +31,7 @@ if (kind.startsWith('bare')) {
     const uid = request.body.request.uid;
     if (pieces.has('parse')) parseAdmissionReview(request.body);
     if (metrics !== undefined) {
-      metrics.requests.inc({ webhook: 'validate', resource: 'networkpolicies', operation: 'CREATE', decision: 'allow', mode: 'enforce' });
+      metrics.countRequest({ webhook: 'validate', resource: 'networkpolicies', operation: 'CREATE', decision: 'allow', mode: 'enforce' });
       metrics.duration.observe({ webhook: 'validate' }, 0.0001);
     }
     if (logger !== undefined) {

@@ -8,6 +8,7 @@ import type { Direction } from '../core/network-policy.js';
 import { PROTOCOLS } from '../core/protocol.js';
 import type { Port } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from '../k8s/decode.js';
+import type { Path } from '../k8s/decode.js';
 import { decodeLabelSelector } from '../k8s/label-selector.js';
 import { checkLabels } from '../k8s/names.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
@@ -91,7 +92,7 @@ function stringList(fields: Fields | undefined, name: string): string[] | undefi
   return fields?.array(name, decodeString);
 }
 
-function cidr(value: unknown, path: string): Cidr {
+function cidr(value: unknown, path: Path): Cidr {
   const text = decodeString(value, path);
   const parsed = parseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
   if (parsed === undefined) throw new DecodeError(path, `"${text}" is not an IP address or CIDR`);
@@ -99,7 +100,7 @@ function cidr(value: unknown, path: string): Cidr {
 }
 
 /** port reads `53/UDP`, `443` or `{port: 53, protocol: UDP}`. */
-function port(value: unknown, path: string): Port {
+function port(value: unknown, path: Path): Port {
   if (typeof value === 'number') return { port: integerIn(value, path, 1, 65535), protocol: 'TCP' };
   if (typeof value === 'string') {
     const [number = '', protocol = 'TCP', ...rest] = value.split('/');
@@ -133,7 +134,7 @@ function parseApiServer(fields: Fields | undefined, defaults: Config['apiServer'
   return { enabled, cidrs, ports: fields.array('ports', port) ?? defaults.ports };
 }
 
-function parseEssentialService(value: unknown, path: string): EssentialServiceConfig {
+function parseEssentialService(value: unknown, path: Path): EssentialServiceConfig {
   const fields = Fields.of(value, path);
   rejectUnknown(fields, ['name', 'direction', 'namespaceLabels', 'podLabels', 'cidrs', 'ports', 'targets']);
   const direction = oneOf(fields.requiredString('direction'), DIRECTIONS, fields.child('direction'));

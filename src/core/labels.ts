@@ -9,18 +9,27 @@ const LABEL_MAP_MAX = 16;
 
 /**
  * labelsOf makes immutable Labels from a Kubernetes object's string map (labels, a selector's
- * matchLabels): a LabelMap for the usual handful of entries, a Map for more. Keys must be unique,
- * as a JSON or YAML object's are.
+ * matchLabels). Keys must be unique, as a JSON or YAML object's are.
  */
 export function labelsOf(entries: readonly (readonly [string, string])[]): Labels {
-  if (entries.length > LABEL_MAP_MAX) return new Map(entries);
   // An array of exactly this length: one grown by push or flat() keeps room for 17 entries.
   const flat = new Array<string>(entries.length * 2);
   entries.forEach(([key, value], index) => {
     flat[2 * index] = key;
     flat[2 * index + 1] = value;
   });
-  return new LabelMap(flat);
+  return labelsOfFlat(flat);
+}
+
+/**
+ * labelsOfFlat makes immutable Labels from `[key0, value0, key1, value1, ...]` (unique keys), which
+ * it keeps: a LabelMap for the usual handful of entries, a Map for more.
+ */
+export function labelsOfFlat(flat: string[]): Labels {
+  if (flat.length <= 2 * LABEL_MAP_MAX) return new LabelMap(flat);
+  const map = new Map<string, string>();
+  for (let i = 0; i < flat.length; i += 2) map.set(flat[i] ?? '', flat[i + 1] ?? '');
+  return map;
 }
 
 /**

@@ -5,39 +5,83 @@
  * for optional fields, as in the Kubernetes API.
  */
 
-import { labelsOf } from '../core/labels.js';
+import { labelsOfFlat } from '../core/labels.js';
 import type { Labels } from '../core/labels.js';
+
+/**
+ * Path is where a value sits in a document: a string (`spec.ingress[0]`, '' for the document
+ * itself) or a PathStep, which spells itself out only when an error needs it. Most values decode
+ * without error, and building every path as a string cost more than the decoding it labelled.
+ */
+export type Path = string | PathStep;
+
+/** PathStep is a Path one step below `parent`: a field name or a list index. */
+export class PathStep {
+  constructor(
+    private readonly parent: Path,
+    private readonly step: string | number,
+  ) {}
+
+  toString(): string {
+    return joinPath(String(this.parent), this.step);
+  }
+}
+
+function joinPath(parent: string, step: string | number): string {
+  if (typeof step === 'number') return `${parent}[${step}]`;
+  return parent === '' ? step : `${parent}.${step}`;
+}
 
 /** DecodeError is a value of the wrong shape at `path`; its message is `path: reason`. */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
+  readonly path: string;
 
   constructor(
-    readonly path: string,
+    path: Path,
     readonly reason: string,
   ) {
-    super(path === '' ? reason : `${path}: ${reason}`);
+    const text = String(path);
+    super(text === '' ? reason : `${text}: ${reason}`);
+    this.path = text;
   }
 }
 
-/** Fields is a JSON object being decoded: its own properties only, and its path. */
+/** MapSyntax says what is wrong with a map's key or value, if anything (names.ts has label syntax). */
+export interface MapSyntax {
+  readonly key: (key: string) => string | undefined;
+  readonly value: (value: string) => string | undefined;
+}
+
+/** Fields is a JSON object being decoded: its own properties only, and where it is. */
 export class Fields {
   private constructor(
     private readonly source: object,
-    readonly path: string,
+    // The object's path is `base` and then `step`, if any: one object per decoded object, no string.
+    private readonly base: Path,
+    private readonly step: string | undefined,
   ) {}
 
   /** of checks that `value` is an object (not an array, not null) and wraps it (no copy). */
-  static of(value: unknown, path: string): Fields {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new DecodeError(path, `must be an object (got ${describe(value)})`);
-    }
-    return new Fields(value, path);
+  static of(value: unknown, path: Path): Fields {
+    return Fields.at(value, path, undefined);
   }
 
-  /** child is the path of a field of this object. */
-  child(name: string): string {
-    return this.path === '' ? name : `${this.path}.${name}`;
+  private static at(value: unknown, base: Path, step: string | undefined): Fields {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new DecodeError(step === undefined ? base : new PathStep(base, step), `must be an object (got ${describe(value)})`);
+    }
+    return new Fields(value, base, step);
+  }
+
+  /** path is this object's path, spelled out. */
+  get path(): string {
+    return this.step === undefined ? String(this.base) : joinPath(String(this.base), this.step);
+  }
+
+  /** child is the path of a field of this object (spelled out when used). */
+  child(name: string): PathStep {
+    return new PathStep(this.step === undefined ? this.base : new PathStep(this.base, this.step), name);
   }
 
   /** raw returns a field's value, or undefined when it is absent or null. */
@@ -62,12 +106,12 @@ export class Fields {
   /** object reads an optional nested object. */
   object(name: string): Fields | undefined {
     const value = this.raw(name);
-    return value === undefined ? undefined : Fields.of(value, this.child(name));
+    return value === undefined ? undefined : Fields.at(value, this.location(), name);
   }
 
   /** requiredObject reads a nested object that must be present. */
   requiredObject(name: string): Fields {
-    return Fields.of(this.required(name), this.child(name));
+    return Fields.at(this.required(name), this.location(), name);
   }
 
   /** string reads an optional string. */
@@ -97,29 +141,67 @@ export class Fields {
   integer(name: string, min: number, max: number): number | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
     return integerIn(value, this.child(name), min, max);
   }
 
+  /** oneOf reads an optional string that must be one of `allowed`. */
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    return member(value, allowed) ?? oneOf(value, allowed, this.child(name));
+  }
+
   /** array reads an optional list and decodes each item with its own path (`name[i]`). */
-  array<T>(name: string, item: (value: unknown, path: string) => T): T[] | undefined {
+  array<T>(name: string, item: (value: unknown, path: Path) => T): T[] | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
     const path = this.child(name);
     if (!Array.isArray(value)) throw new DecodeError(path, `must be a list (got ${describe(value)})`);
-    return value.map((entry: unknown, index) => item(entry, `${path}[${index}]`));
+    return value.map((entry: unknown, index) => item(entry, new PathStep(path, index)));
   }
 
-  /** stringMap reads an optional map of strings (labels, annotations, a selector's matchLabels). */
-  stringMap(name: string): Labels | undefined {
-    const fields = this.object(name);
-    if (fields === undefined) return undefined;
-    const entries: [string, string][] = [];
-    for (const key of fields.names()) {
-      const value = fields.raw(key);
+  /** location is this object's path, as a Path. */
+  private location(): Path {
+    return this.step === undefined ? this.base : new PathStep(this.base, this.step);
+  }
+
+  /**
+   * stringMap reads an optional map of strings (labels, a selector's matchLabels, a Secret's data);
+   * with `syntax`, its keys and values must also be well-formed: a wrong key is reported at the map,
+   * a wrong value at its key.
+   */
+  stringMap(name: string, syntax?: MapSyntax): Labels | undefined {
+    const map = this.raw(name);
+    if (map === undefined) return undefined;
+    const fields = Fields.at(map, this.location(), name);
+    const source = fields.source;
+    // Two passes over the keys, the first to count them: the flat array is then made at its
+    // exact size (a cache holds hundreds of thousands) and nothing else is allocated.
+    let count = 0;
+    for (const key in source) if (Object.hasOwn(source, key)) count += 1;
+    const flat = new Array<string>(2 * count);
+    let at = 0;
+    for (const key in source) {
+      if (!Object.hasOwn(source, key)) continue;
+      const value: unknown = Reflect.get(source, key);
       if (typeof value !== 'string') throw new DecodeError(fields.child(key), `must be a string (got ${describe(value)})`);
-      entries.push([key, value]);
+      const keyProblem = syntax?.key(key);
+      if (keyProblem !== undefined) throw new DecodeError(fields.location(), keyProblem);
+      const valueProblem = syntax?.value(value);
+      if (valueProblem !== undefined) throw new DecodeError(fields.child(key), valueProblem);
+      flat[at] = key;
+      flat[at + 1] = value;
+      at += 2;
     }
-    return labelsOf(entries);
+    return labelsOfFlat(flat);
+  }
+
+  /** checkStringMap checks that an optional field is a map of strings (annotations), and keeps nothing. */
+  checkStringMap(name: string): void {
+    const fields = this.object(name);
+    if (fields === undefined) return;
+    for (const key in fields.source) if (Object.hasOwn(fields.source, key)) fields.string(key);
   }
 
   private required(name: string): unknown {
@@ -130,13 +212,13 @@ export class Fields {
 }
 
 /** decodeString checks that a list item is a string. */
-export function decodeString(value: unknown, path: string): string {
+export function decodeString(value: unknown, path: Path): string {
   if (typeof value !== 'string') throw new DecodeError(path, `must be a string (got ${describe(value)})`);
   return value;
 }
 
 /** integerIn checks that a value is an integer within [min, max]. */
-export function integerIn(value: unknown, path: string, min: number, max: number): number {
+export function integerIn(value: unknown, path: Path, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new DecodeError(path, `must be an integer (got ${describe(value)})`);
   }
@@ -155,8 +237,13 @@ export function describe(value: unknown): string {
 }
 
 /** oneOf checks that a string is one of `allowed`. */
-export function oneOf<T extends string>(value: string, allowed: readonly T[], path: string): T {
-  const found = allowed.find((candidate) => candidate === value);
+export function oneOf<T extends string>(value: string, allowed: readonly T[], path: Path): T {
+  const found = member(value, allowed);
   if (found === undefined) throw new DecodeError(path, `must be one of ${allowed.join(', ')} (got "${value}")`);
   return found;
+}
+
+function member<T extends string>(value: string, allowed: readonly T[]): T | undefined {
+  for (const candidate of allowed) if (candidate === value) return candidate;
+  return undefined;
 }

@@ -4,6 +4,7 @@ import { parseIp } from '../core/ip.js';
 import type { IpAddress } from '../core/ip.js';
 import { PROTOCOLS } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, oneOf } from './decode.js';
+import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';
 
 const ADDRESS_TYPES = ['IPv4', 'IPv6', 'FQDN'] as const;
@@ -28,7 +29,7 @@ export function decodeEndpointSlice(value: unknown): EndpointSlice {
   return { namespace, name, serviceName: labels.get(SERVICE_NAME_LABEL), addresses, ports };
 }
 
-function decodeAddress(value: unknown, path: string): IpAddress {
+function decodeAddress(value: unknown, path: Path): IpAddress {
   const text = decodeString(value, path);
   const ip = parseIp(text);
   if (ip === undefined) throw new DecodeError(path, `"${text}" is not an IP address`);
@@ -36,7 +37,7 @@ function decodeAddress(value: unknown, path: string): IpAddress {
 }
 
 /** decodePort reads a port; one without a number (it means "all ports") is left out. */
-function decodePort(value: unknown, path: string): EndpointSlicePort | undefined {
+function decodePort(value: unknown, path: Path): EndpointSlicePort | undefined {
   const fields = Fields.of(value, path);
   const port = fields.integer('port', 1, 65535);
   if (port === undefined) return undefined;

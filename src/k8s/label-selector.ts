@@ -1,29 +1,38 @@
 import { NO_LABELS } from '../core/labels.js';
 import { OPERATORS, SELECT_ALL } from '../core/selector.js';
 import type { LabelSelector, Requirement } from '../core/selector.js';
-import { DecodeError, Fields, decodeString, oneOf } from './decode.js';
-import { checkLabelKey, checkLabelValue, checkLabels } from './names.js';
+import { DecodeError, Fields, decodeString } from './decode.js';
+import type { Path } from './decode.js';
+import { LABEL_SYNTAX, labelKeyProblem, labelValueProblem } from './names.js';
 
 /**
  * decodeLabelSelector reads a `metav1.LabelSelector`. Absent, null and `{}` select everything.
  * In and NotIn need values; Exists and DoesNotExist must have none, as the API server checks.
  */
-export function decodeLabelSelector(value: unknown, path: string): LabelSelector {
-  if (value === undefined || value === null) return SELECT_ALL;
-  const fields = Fields.of(value, path);
-  const matchLabels = fields.stringMap('matchLabels') ?? NO_LABELS;
-  checkLabels(matchLabels, fields.child('matchLabels'));
+export function decodeLabelSelector(value: unknown, path: Path): LabelSelector {
+  return value === undefined || value === null ? SELECT_ALL : labelSelectorOf(Fields.of(value, path));
+}
+
+/** decodeSelectorField reads the label selector in field `name` of `fields` (decodeLabelSelector). */
+export function decodeSelectorField(fields: Fields, name: string): LabelSelector {
+  const selector = fields.object(name);
+  return selector === undefined ? SELECT_ALL : labelSelectorOf(selector);
+}
+
+function labelSelectorOf(fields: Fields): LabelSelector {
+  const matchLabels = fields.stringMap('matchLabels', LABEL_SYNTAX) ?? NO_LABELS;
   const matchExpressions = fields.array('matchExpressions', decodeRequirement) ?? [];
   return { matchLabels, matchExpressions };
 }
 
-function decodeRequirement(value: unknown, path: string): Requirement {
+function decodeRequirement(value: unknown, path: Path): Requirement {
   const fields = Fields.of(value, path);
   const key = fields.requiredString('key');
-  checkLabelKey(key, fields.child('key'));
-  const operator = oneOf(fields.requiredString('operator'), OPERATORS, fields.child('operator'));
-  const values = fields.array('values', decodeString) ?? [];
-  values.forEach((v, index) => checkLabelValue(v, `${fields.child('values')}[${index}]`));
+  const keyProblem = labelKeyProblem(key);
+  if (keyProblem !== undefined) throw new DecodeError(fields.child('key'), keyProblem);
+  const operator = fields.oneOf('operator', OPERATORS);
+  if (operator === undefined) throw new DecodeError(fields.child('operator'), 'is required');
+  const values = fields.array('values', decodeLabelValue) ?? [];
   const needsValues = operator === 'In' || operator === 'NotIn';
   if (needsValues && values.length === 0) {
     throw new DecodeError(fields.child('values'), `must have at least one value for operator ${operator}`);
@@ -32,4 +41,11 @@ function decodeRequirement(value: unknown, path: string): Requirement {
     throw new DecodeError(fields.child('values'), `must be empty for operator ${operator}`);
   }
   return { key, operator, values };
+}
+
+function decodeLabelValue(value: unknown, path: Path): string {
+  const text = decodeString(value, path);
+  const problem = labelValueProblem(text);
+  if (problem !== undefined) throw new DecodeError(path, problem);
+  return text;
 }

@@ -1,4 +1,5 @@
 import { DecodeError } from './decode.js';
+import type { MapSyntax, Path } from './decode.js';
 
 /**
  * Name syntax the API server enforces, so that netfence refuses what a cluster would refuse and
@@ -20,32 +21,49 @@ export function isServiceName(name: string): boolean {
   return name.length <= 63 && DNS_LABEL.test(name);
 }
 
-/** checkLabelKey checks a label key: an optional DNS-subdomain prefix and `/`, then a name of ≤ 63. */
-export function checkLabelKey(key: string, path: string): void {
+/** labelKeyProblem says what is wrong with a label key, if anything: an optional DNS-subdomain prefix and `/`, then a name of ≤ 63. */
+export function labelKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
-  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  if (slash >= 0) {
+    const prefix = key.slice(0, slash);
+    if (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) {
+      return `label key "${key}": prefix must be a DNS subdomain (lowercase, ≤ 253 characters)`;
+    }
+  }
   const name = slash >= 0 ? key.slice(slash + 1) : key;
-  if (prefix !== undefined && (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
-    throw new DecodeError(path, `label key "${key}": prefix must be a DNS subdomain (lowercase, ≤ 253 characters)`);
-  }
   if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
-    throw new DecodeError(path, `label key "${key}": name must be 1-63 characters, alphanumeric, '-', '_' or '.' inside`);
+    return `label key "${key}": name must be 1-63 characters, alphanumeric, '-', '_' or '.' inside`;
   }
+  return undefined;
 }
 
-/** checkLabelValue checks a label value: empty, or ≤ 63 characters, alphanumeric at both ends. */
-export function checkLabelValue(value: string, path: string): void {
-  if (value !== '' && (value.length > 63 || !LABEL_NAME.test(value))) {
-    throw new DecodeError(path, `label value "${value}": must be ≤ 63 characters, alphanumeric, '-', '_' or '.' inside`);
-  }
+/** labelValueProblem says what is wrong with a label value, if anything: empty, or ≤ 63 characters, alphanumeric at both ends. */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === '' || (value.length <= 63 && LABEL_NAME.test(value))) return undefined;
+  return `label value "${value}": must be ≤ 63 characters, alphanumeric, '-', '_' or '.' inside`;
 }
 
-/** checkLabels checks every key and value of a label map. */
-export function checkLabels(labels: ReadonlyMap<string, string>, path: string): void {
-  for (const [key, value] of labels) {
+/** LABEL_SYNTAX is label syntax for Fields.stringMap. */
+export const LABEL_SYNTAX: MapSyntax = { key: labelKeyProblem, value: labelValueProblem };
+
+/** checkLabelKey checks a label key (labelKeyProblem), naming `path` when it is wrong. */
+export function checkLabelKey(key: string, path: Path): void {
+  const problem = labelKeyProblem(key);
+  if (problem !== undefined) throw new DecodeError(path, problem);
+}
+
+/** checkLabelValue checks a label value (labelValueProblem), naming `path` when it is wrong. */
+export function checkLabelValue(value: string, path: Path): void {
+  const problem = labelValueProblem(value);
+  if (problem !== undefined) throw new DecodeError(path, problem);
+}
+
+/** checkLabels checks every key and value of a label map: a wrong key is reported at `path`, a wrong value at `path.key`. */
+export function checkLabels(labels: ReadonlyMap<string, string>, path: Path): void {
+  labels.forEach((value, key) => {
     checkLabelKey(key, path);
     checkLabelValue(value, `${path}.${key}`);
-  }
+  });
 }
 
 /** isPortName says whether a string is a valid named port (IANA_SVC_NAME: ≤ 15, a letter, no `--`). */

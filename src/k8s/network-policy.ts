@@ -3,9 +3,9 @@ import type { Cidr } from '../core/ip.js';
 import { defaultPolicyTypes } from '../core/network-policy.js';
 import type { Direction, IpBlock, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../core/network-policy.js';
 import { PROTOCOLS } from '../core/protocol.js';
-import { SELECT_ALL } from '../core/selector.js';
 import { DecodeError, Fields, decodeString, describe, integerIn, oneOf } from './decode.js';
-import { decodeLabelSelector } from './label-selector.js';
+import type { Path } from './decode.js';
+import { decodeSelectorField } from './label-selector.js';
 import { decodeMetadata } from './metadata.js';
 import { isPortName } from './names.js';
 
@@ -20,7 +20,7 @@ export function decodeNetworkPolicy(value: unknown): NetworkPolicy {
   const object = Fields.of(value, '');
   const { name, namespace, labels } = decodeMetadata(object, true);
   const spec = object.requiredObject('spec');
-  const podSelector = decodeLabelSelector(spec.raw('podSelector'), spec.child('podSelector'));
+  const podSelector = decodeSelectorField(spec, 'podSelector');
   const ingress = spec.array('ingress', (rule, path) => decodeRule(rule, path, 'from')) ?? [];
   const egress = spec.array('egress', (rule, path) => decodeRule(rule, path, 'to')) ?? [];
   const listed = spec.array('policyTypes', (type, path) => oneOf(decodeString(type, path), DIRECTIONS, path)) ?? [];
@@ -29,14 +29,14 @@ export function decodeNetworkPolicy(value: unknown): NetworkPolicy {
   return { namespace, name, labels, podSelector, policyTypes, policyTypesDefaulted, ingress, egress };
 }
 
-function decodeRule(value: unknown, path: string, side: 'from' | 'to'): PolicyRule {
+function decodeRule(value: unknown, path: Path, side: 'from' | 'to'): PolicyRule {
   const rule = Fields.of(value, path);
   const peers = rule.array(side, decodePeer) ?? [];
   const ports = rule.array('ports', decodePort) ?? [];
   return { peers: peers.length === 0 ? null : peers, ports: ports.length === 0 ? null : ports };
 }
 
-function decodePeer(value: unknown, path: string): Peer {
+function decodePeer(value: unknown, path: Path): Peer {
   const peer = Fields.of(value, path);
   const hasSelectors = peer.has('podSelector') || peer.has('namespaceSelector');
   if (peer.has('ipBlock')) {
@@ -46,14 +46,12 @@ function decodePeer(value: unknown, path: string): Peer {
   if (!hasSelectors) throw new DecodeError(path, 'a peer must set podSelector, namespaceSelector or ipBlock');
   return {
     kind: 'pods',
-    podSelector: peer.has('podSelector') ? decodeLabelSelector(peer.raw('podSelector'), peer.child('podSelector')) : SELECT_ALL,
-    namespaceSelector: peer.has('namespaceSelector')
-      ? decodeLabelSelector(peer.raw('namespaceSelector'), peer.child('namespaceSelector'))
-      : null,
+    podSelector: decodeSelectorField(peer, 'podSelector'),
+    namespaceSelector: peer.has('namespaceSelector') ? decodeSelectorField(peer, 'namespaceSelector') : null,
   };
 }
 
-function decodeCidr(value: unknown, path: string): Cidr {
+function decodeCidr(value: unknown, path: Path): Cidr {
   const text = decodeString(value, path);
   const cidr = parseCidr(text);
   if (cidr === undefined) throw new DecodeError(path, `"${text}" is not a CIDR (e.g. 10.0.0.0/16 or fd00::/64)`);
@@ -71,9 +69,9 @@ function decodeIpBlock(block: Fields): IpBlock {
   return { cidr, except };
 }
 
-function decodePort(value: unknown, path: string): PolicyPort {
+function decodePort(value: unknown, path: Path): PolicyPort {
   const entry = Fields.of(value, path);
-  const protocol = oneOf(entry.string('protocol') ?? 'TCP', PROTOCOLS, entry.child('protocol'));
+  const protocol = entry.oneOf('protocol', PROTOCOLS) ?? 'TCP';
   const port = entry.raw('port');
   const endPort = entry.integer('endPort', 1, 65535);
   if (port === undefined) {

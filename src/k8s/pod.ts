@@ -3,6 +3,7 @@ import type { IpAddress } from '../core/ip.js';
 import type { ContainerPort, Pod } from '../core/pod.js';
 import { PROTOCOLS } from '../core/protocol.js';
 import { DecodeError, Fields, oneOf } from './decode.js';
+import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';
 
 /** decodePod reads a v1 Pod: labels, `status.podIPs` (or `podIP`) and the containers' ports. */
@@ -22,7 +23,7 @@ export function decodePod(value: unknown): Pod {
   return { namespace, name, labels, ips, containerPorts };
 }
 
-function decodeContainerPort(value: unknown, path: string): ContainerPort {
+function decodeContainerPort(value: unknown, path: Path): ContainerPort {
   const fields = Fields.of(value, path);
   const port = fields.integer('containerPort', 1, 65535);
   if (port === undefined) throw new DecodeError(fields.child('containerPort'), 'is required');
@@ -30,7 +31,7 @@ function decodeContainerPort(value: unknown, path: string): ContainerPort {
   return { name: fields.string('name'), port, protocol };
 }
 
-function decodeIp(text: string, path: string): IpAddress {
+function decodeIp(text: string, path: Path): IpAddress {
   const ip = parseIp(text);
   if (ip === undefined) throw new DecodeError(path, `"${text}" is not an IP address`);
   return ip;

@@ -1,6 +1,7 @@
 import { PROTOCOLS } from '../core/protocol.js';
 import type { Service, ServicePort } from '../core/service.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from './decode.js';
+import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';
 
 /** decodeService reads a v1 Service: selector, cluster IPs and ports (targetPort defaults to port). */
@@ -16,7 +17,7 @@ export function decodeService(value: unknown): Service {
   return { namespace, name, selector, clusterIPs, ports };
 }
 
-function decodeServicePort(value: unknown, path: string): ServicePort {
+function decodeServicePort(value: unknown, path: Path): ServicePort {
   const fields = Fields.of(value, path);
   const port = fields.integer('port', 1, 65535);
   if (port === undefined) throw new DecodeError(fields.child('port'), 'is required');

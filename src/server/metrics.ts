@@ -1,16 +1,61 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** RequestLabels are the labels of one admission request in netfence_admission_requests_total. */
+export interface RequestLabels {
+  readonly webhook: string;
+  readonly resource: string;
+  readonly operation: string;
+  readonly decision: string;
+  readonly mode: string;
+}
+
+/** FindingLabels are the labels of one finding in netfence_findings_total. */
+export interface FindingLabels {
+  readonly rule: string;
+  readonly severity: string;
+  readonly mode: string;
+}
+
+/**
+ * Tally counts label sets itself and hands the totals to a prom-client Counter when it is scraped.
+ * prom-client checks and hashes the label object on every inc (0.65 µs with five labels, the larger
+ * part of a request's metrics); a Map lookup takes a tenth of that. Label values are few and
+ * NUL-free (rule ids and fixed words; callers map anything open-ended to "other"), so a NUL-joined
+ * key tells label sets apart and the Map stays small.
+ */
+class Tally<L extends object> {
+  private readonly counts = new Map<string, { readonly labels: L; count: number }>();
+
+  constructor(private readonly keyOf: (labels: L) => string) {}
+
+  add(labels: L): void {
+    const key = this.keyOf(labels);
+    const entry = this.counts.get(key);
+    if (entry === undefined) this.counts.set(key, { labels: { ...labels }, count: 1 });
+    else entry.count += 1;
+  }
+
+  /** copyTo sets the counter to the totals. */
+  copyTo(counter: Counter<keyof L & string>): void {
+    counter.reset();
+    for (const { labels, count } of this.counts.values()) counter.inc(labels, count);
+  }
+}
+
 /**
  * Metrics are netfence's Prometheus metrics, in a registry of their own per app (so tests and
  * several apps in one process do not share counters).
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({
+  private readonly requestTally = new Tally<RequestLabels>((l) => `${l.webhook}\0${l.resource}\0${l.operation}\0${l.decision}\0${l.mode}`);
+  private readonly findingTally = new Tally<FindingLabels>((l) => `${l.rule}\0${l.severity}\0${l.mode}`);
+  private readonly requests: Counter<keyof RequestLabels & string> = new Counter({
     name: 'netfence_admission_requests_total',
     help: 'Admission requests by webhook, resource, operation, decision (allow, deny, skip, error) and mode.',
     labelNames: ['webhook', 'resource', 'operation', 'decision', 'mode'] as const,
     registers: [this.registry],
+    collect: (): void => this.requestTally.copyTo(this.requests),
   });
   readonly duration = new Histogram({
     name: 'netfence_admission_duration_seconds',
@@ -19,11 +64,12 @@ export class Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [this.registry],
   });
-  readonly findings = new Counter({
+  private readonly findings: Counter<keyof FindingLabels & string> = new Counter({
     name: 'netfence_findings_total',
     help: 'Guardrail findings by rule, severity and the namespace mode they were found in.',
     labelNames: ['rule', 'severity', 'mode'] as const,
     registers: [this.registry],
+    collect: (): void => this.findingTally.copyTo(this.findings),
   });
 
   readonly baselineProvisioned = new Counter({
@@ -36,6 +82,16 @@ export class Metrics {
     help: 'Repairs of drifted or deleted baseline policies.',
     registers: [this.registry],
   });
+
+  /** countRequest counts one admission request. */
+  countRequest(labels: RequestLabels): void {
+    this.requestTally.add(labels);
+  }
+
+  /** countFinding counts one finding. */
+  countFinding(labels: FindingLabels): void {
+    this.findingTally.add(labels);
+  }
 
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'netfence_' });

@@ -86,6 +86,10 @@ describe('decodeNetworkPolicy', () => {
     ['Exists with values', 'podSelector: {matchExpressions: [{key: a, operator: Exists, values: [x]}]}', 'spec.podSelector.matchExpressions[0].values', /must be empty/],
     ['bad label key', 'podSelector: {matchLabels: {"-bad": x}}', 'spec.podSelector.matchLabels', /label key "-bad"/],
     ['label value not a string', 'podSelector: {matchLabels: {a: 1}}', 'spec.podSelector.matchLabels.a', /must be a string \(got 1\)/],
+    ['bad label value', 'podSelector: {matchLabels: {a: ok, b: "-no"}}', 'spec.podSelector.matchLabels.b', /label value "-no"/],
+    ['bad expression value', 'podSelector: {matchExpressions: [{key: a, operator: In, values: [x, "y!"]}]}', 'spec.podSelector.matchExpressions[0].values[1]', /label value "y!"/],
+    ['bad expression key', 'podSelector: {matchExpressions: [{key: "a/b/c", operator: Exists}]}', 'spec.podSelector.matchExpressions[0].key', /label key "a\/b\/c"/],
+    ['bad peer selector key', 'podSelector: {}\negress: [{to: [{podSelector: {}}, {namespaceSelector: {matchLabels: {"x y": z}}}]}]', 'spec.egress[0].to[1].namespaceSelector.matchLabels', /label key "x y"/],
     ['empty peer', 'podSelector: {}\ningress: [{from: [{}]}]', 'spec.ingress[0].from[0]', /must set podSelector, namespaceSelector or ipBlock/],
     ['ipBlock with a selector', 'podSelector: {}\ningress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}, podSelector: {}}]}]', 'spec.ingress[0].from[0]', /cannot be combined/],
     ['bad cidr', 'podSelector: {}\negress: [{to: [{ipBlock: {cidr: 10.0.0.0/33}}]}]', 'spec.egress[0].to[0].ipBlock.cidr', /not a CIDR/],
@@ -103,6 +107,14 @@ describe('decodeNetworkPolicy', () => {
     const error = errorOf(spec);
     expect(error.path).toBe(path);
     expect(error.reason).toMatch(reason);
+  });
+
+  it('checks metadata labels and annotations at their paths, and keeps no annotations', () => {
+    const metadata = (extra: object) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x', ...extra }, spec: { podSelector: {} } });
+    expect(() => decodeNetworkPolicy(metadata({ labels: { app: 'web', tier: '', 'bad key': 'x' } }))).toThrow('metadata.labels: label key "bad key"');
+    expect(() => decodeNetworkPolicy(metadata({ labels: { app: 'web/1' } }))).toThrow('metadata.labels.app: label value "web/1"');
+    expect(() => decodeNetworkPolicy(metadata({ annotations: { note: 'fine', count: 3 } }))).toThrow('metadata.annotations.count: must be a string (got 3)');
+    expect(decodeNetworkPolicy(metadata({ annotations: { note: 'fine' } }))).not.toHaveProperty('annotations');
   });
 
   it('rejects an object without a spec or a name', () => {
