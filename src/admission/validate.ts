@@ -31,7 +31,7 @@ function changeOf(request: AdmissionRequest, gate: boolean): Change | undefined 
     const oldPolicy = request.oldObject === undefined ? undefined : decodeNetworkPolicy(request.oldObject);
     const namespace = request.namespace ?? policy?.namespace ?? oldPolicy?.namespace ?? 'default';
     const name = request.name ?? policy?.name ?? oldPolicy?.name ?? '';
-    const inNamespace = <T extends { namespace: string }>(p: T | undefined): T | undefined => (p === undefined ? undefined : { ...p, namespace });
+    const inNamespace = <T extends { namespace: string }>(p: T | undefined): T | undefined => (p === undefined || p.namespace === namespace ? p : { ...p, namespace });
     return { kind: 'NetworkPolicy', operation, namespace, name, policy: inNamespace(policy), oldPolicy: inNamespace(oldPolicy), requester: user };
   }
   if (resource === 'namespaces') {

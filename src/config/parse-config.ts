@@ -4,7 +4,7 @@ import { RULE_IDS, isRuleId } from '../core/finding.js';
 import type { RuleId, Severity } from '../core/finding.js';
 import { parseCidr } from '../core/ip.js';
 import type { Cidr } from '../core/ip.js';
-import type { Direction } from '../core/network-policy.js';
+import { DIRECTIONS } from '../core/network-policy.js';
 import { PROTOCOLS } from '../core/protocol.js';
 import type { Port } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from '../k8s/decode.js';
@@ -14,7 +14,6 @@ import { checkLabels } from '../k8s/names.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { defaultConfig, defaultProfile } from './defaults.js';
 
-const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 const SEVERITIES: ReadonlyArray<Severity | 'off'> = ['deny', 'warn', 'off'];
 const TOP_LEVEL = [
   'mode',

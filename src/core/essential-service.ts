@@ -1,5 +1,5 @@
 import type { PolicyLookup } from './cluster-state.js';
-import { ruleAllows } from './connection.js';
+import { portMatches, ruleAllows } from './connection.js';
 import type { Endpoint } from './connection.js';
 import type { Labels } from './labels.js';
 import type { Direction, NetworkPolicy, PolicyRule } from './network-policy.js';
@@ -50,16 +50,20 @@ export function policyAllowsRequirement(
 ): boolean {
   if (!policy.policyTypes.has(direction)) return false;
   const { peer, port, peerNamespaceLabels } = requirement;
-  const namespaceLabels = (namespace: string): Labels | undefined =>
-    peer.kind === 'pod' && peer.pod.namespace === namespace && peerNamespaceLabels !== undefined
-      ? peerNamespaceLabels
-      : lookup.namespaceLabels(namespace);
-  const destination: Endpoint =
-    direction === 'Egress'
-      ? peer
-      : { kind: 'pod', pod: { namespace: policy.namespace, name: '', labels: new Map(), ips: [], containerPorts: [] } };
-  return rulesFor(policy, direction).some((rule) => ruleAllows(rule, policy.namespace, peer, port, destination, namespaceLabels));
+  const destination = direction === 'Egress' ? peer : UNKNOWN_TENANT_POD;
+  let namespaceLabels: ((namespace: string) => Labels | undefined) | undefined;
+  for (const rule of rulesFor(policy, direction)) {
+    // Ports first: most rules are for other ports, and that answer costs nothing to find.
+    if (!portMatches(rule.ports, port, destination)) continue;
+    namespaceLabels ??= (namespace) =>
+      peer.kind === 'pod' && peer.pod.namespace === namespace && peerNamespaceLabels !== undefined ? peerNamespaceLabels : lookup.namespaceLabels(namespace);
+    if (ruleAllows(rule, policy.namespace, peer, port, destination, namespaceLabels)) return true;
+  }
+  return false;
 }
+
+/** UNKNOWN_TENANT_POD is the destination of an ingress requirement: a tenant pod whose labels and container ports are unknown. */
+const UNKNOWN_TENANT_POD: Endpoint = { kind: 'pod', pod: { namespace: '', name: '', labels: new Map(), ips: [], containerPorts: [] } };
 
 /**
  * servedBy says whether a pod whose isolating policies (in the service's direction) are `policies`

@@ -6,6 +6,9 @@ import type { LabelSelector } from './selector.js';
 /** Direction is a policy type: which traffic of the selected pods a policy isolates. */
 export type Direction = 'Ingress' | 'Egress';
 
+/** DIRECTIONS lists both directions, Ingress first (the API's order in policyTypes). */
+export const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
+
 /** PortRange is what a NetworkPolicyPort's `port` (and `endPort`) admit. */
 export type PortRange =
   | { readonly kind: 'any' }

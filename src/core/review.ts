@@ -73,8 +73,10 @@ export function reviewChange(change: Change, context: RuleContext): Review {
   const exempt = exemption(change, context.config);
   if (exempt !== undefined) return skip(mode, exempt);
   if (mode === 'off') return skip(mode, `namespace ${namespaceOf(change)} is in mode off`);
+  const found = findingsOf(change, context);
+  if (found.length === 0) return { mode, skipped: undefined, findings: found, allowed: true };
   const severity = context.config.severity;
-  const findings = findingsOf(change, context)
+  const findings = found
     .flatMap((finding): Finding[] => {
       const configured = severity[finding.rule];
       return configured === 'off' ? [] : [{ ...finding, severity: configured }];

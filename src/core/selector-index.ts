@@ -11,42 +11,62 @@ import type { LabelSelector, Requirement } from './selector.js';
  */
 export class SelectorIndex<T> {
   /** unpinned: entries whose selector requires no particular value of any key. */
-  private readonly unpinned: Entry<T>[] = [];
+  private readonly unpinned = new Run<T>();
   /** pinned: per key, its entries (each once, in order) and, per value, the entries filed there. */
-  private readonly pinned = new Map<string, { readonly all: Entry<T>[]; readonly byValue: Map<string, Entry<T>[]> }>();
+  private readonly pinned = new Map<string, { readonly all: Run<T>; readonly byValue: Map<string, Run<T>> }>();
 
   constructor(entries: readonly (readonly [LabelSelector, T])[]) {
     entries.forEach(([selector, item], position) => {
       const entry = { position, item };
       const pin = requirementsOf(selector).find((requirement) => requirement.operator === 'In');
       if (pin === undefined) {
-        this.unpinned.push(entry);
+        this.unpinned.add(entry);
         return;
       }
       let key = this.pinned.get(pin.key);
       if (key === undefined) {
-        key = { all: [], byValue: new Map() };
+        key = { all: new Run(), byValue: new Map() };
         this.pinned.set(pin.key, key);
       }
-      key.all.push(entry);
+      key.all.add(entry);
       for (const value of new Set(pin.values)) {
-        const filed = key.byValue.get(value);
-        if (filed === undefined) key.byValue.set(value, [entry]);
-        else filed.push(entry);
+        let filed = key.byValue.get(value);
+        if (filed === undefined) {
+          filed = new Run();
+          key.byValue.set(value, filed);
+        }
+        filed.add(entry);
       }
     });
   }
 
-  /** meeting returns the entries whose selectors may select a pod that `query` selects, in order. */
-  meeting(query: LabelSelector): T[] {
+  /**
+   * meeting returns the entries whose selectors may select a pod that `query` selects, in order.
+   * When they all come from one run (the usual case) the answer is that run's own list: read it, do
+   * not change it.
+   */
+  meeting(query: LabelSelector): readonly T[] {
     const requirements = requirementsOf(query);
-    // Each entry is filed under one key: only one key's values can hold it twice.
-    const found = this.unpinned.slice();
+    const runs: Run<T>[] = this.unpinned.entries.length > 0 ? [this.unpinned] : [];
+    // Each entry is filed under one key: only one key's several values can hold it twice.
+    let mayRepeat = false;
     for (const [name, key] of this.pinned) {
       const values = valuesAllowed(requirements, name);
-      const filed = values === undefined ? key.all : new Set(values.flatMap((value) => key.byValue.get(value) ?? []));
-      for (const entry of filed) found.push(entry); // not push(...filed): some 150,000 arguments overflow the stack
+      if (values === undefined) {
+        runs.push(key.all);
+        continue;
+      }
+      for (const value of values) {
+        const run = key.byValue.get(value);
+        if (run === undefined) continue;
+        mayRepeat ||= values.length > 1;
+        runs.push(run);
+      }
     }
+    const [first] = runs;
+    if (first === undefined) return [];
+    if (runs.length === 1) return first.items;
+    const found = mayRepeat ? [...new Set(runs.flatMap((run) => run.entries))] : runs.flatMap((run) => run.entries);
     // Runs already in order: the sort only merges them.
     return found.sort((a, b) => a.position - b.position).map((entry) => entry.item);
   }
@@ -55,6 +75,17 @@ export class SelectorIndex<T> {
 interface Entry<T> {
   readonly position: number;
   readonly item: T;
+}
+
+/** Run is a list of entries in order, with their items alongside (an answer from one run is its items). */
+class Run<T> {
+  readonly entries: Entry<T>[] = [];
+  readonly items: T[] = [];
+
+  add(entry: Entry<T>): void {
+    this.entries.push(entry);
+    this.items.push(entry.item);
+  }
 }
 
 /**

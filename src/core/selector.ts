@@ -30,10 +30,10 @@ export const SELECT_ALL: LabelSelector = { matchLabels: new Map(), matchExpressi
 
 /** requirementsOf lists every requirement of a selector, matchLabels first. */
 export function requirementsOf(selector: LabelSelector): Requirement[] {
-  const fromLabels = [...selector.matchLabels].map(
-    ([key, value]): Requirement => ({ key, operator: 'In', values: [value] }),
-  );
-  return [...fromLabels, ...selector.matchExpressions];
+  const requirements: Requirement[] = [];
+  selector.matchLabels.forEach((value, key) => requirements.push({ key, operator: 'In', values: [value] }));
+  for (const requirement of selector.matchExpressions) requirements.push(requirement);
+  return requirements;
 }
 
 /** isSelectAll says whether a selector has no requirement and so matches every label set. */

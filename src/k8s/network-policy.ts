@@ -1,15 +1,13 @@
 import { cidrWithin, parseCidr } from '../core/ip.js';
 import type { Cidr } from '../core/ip.js';
-import { defaultPolicyTypes } from '../core/network-policy.js';
-import type { Direction, IpBlock, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../core/network-policy.js';
+import { DIRECTIONS, defaultPolicyTypes } from '../core/network-policy.js';
+import type { IpBlock, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../core/network-policy.js';
 import { PROTOCOLS } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, describe, integerIn, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeSelectorField } from './label-selector.js';
 import { decodeMetadata } from './metadata.js';
 import { isPortName } from './names.js';
-
-const DIRECTIONS: readonly Direction[] = ['Ingress', 'Egress'];
 
 /**
  * decodeNetworkPolicy reads a `networking.k8s.io/v1` NetworkPolicy with the API's meaning and

@@ -75,10 +75,11 @@ export function defaultDenyFindings(change: PolicyChange, context: RuleContext):
   let afterList: readonly NetworkPolicy[] | undefined;
   const after = (): readonly NetworkPolicy[] => (afterList ??= policiesAfter(before, change));
   const object = `${change.namespace}/${change.name}`;
-  const gaps = [...config.requiredDirections].flatMap((direction) => {
+  const gaps: { readonly direction: Direction; readonly missing: Labels | 'too-complex' }[] = [];
+  for (const direction of config.requiredDirections) {
     const missing = notIsolatedAfter(change, before, after, direction);
-    return missing === undefined ? [] : [{ direction, missing }];
-  });
+    if (missing !== undefined) gaps.push({ direction, missing });
+  }
   const first = gaps[0];
   if (first === undefined) return [];
   const directions = gaps.map((gap) => gap.direction).join(' and ');

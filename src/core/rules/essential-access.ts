@@ -68,17 +68,23 @@ export interface PolicySet {
 }
 
 /**
- * helpersIn finds the helpers among `policies`. Stored policies (`remember`) keep their matrix; a
- * policy decoded for one request does not, as remembering it costs more than computing it.
+ * helpersIn finds the helpers among `policies`, stored policies that keep their matrix; helperOf
+ * with `remember` false serves a policy decoded for one request, as remembering it costs more than
+ * computing it.
  */
-function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>, remember = true): Helper[] {
+function helpersIn(service: EssentialService, policies: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): Helper[] {
   const helpers: Helper[] = [];
   for (const policy of policies) {
-    if (!policy.policyTypes.has(service.direction)) continue;
-    const allows = remember ? allowsCache.get(service, policy, () => allowsMatrix(service, policy, state)) : allowsMatrix(service, policy, state);
-    if (allows.any) helpers.push({ policy, allows });
+    const helper = helperOf(service, policy, state, true);
+    if (helper !== undefined) helpers.push(helper);
   }
   return helpers;
+}
+
+function helperOf(service: EssentialService, policy: NetworkPolicy, state: Pick<ClusterState, 'namespaceLabels'>, remember: boolean): Helper | undefined {
+  if (!policy.policyTypes.has(service.direction)) return undefined;
+  const allows = remember ? allowsCache.get(service, policy, () => allowsMatrix(service, policy, state)) : allowsMatrix(service, policy, state);
+  return allows.any ? { policy, allows } : undefined;
 }
 
 // Indexes of a policy list, per list (lists are immutable: a new state hands out new lists).
@@ -119,12 +125,15 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
   return {
     policies: () => (after ??= policiesAfter(before, change)),
     helpers: (service, scope) => {
-      const kept = helperIndex(before, service, state).meeting(scope).filter((helper) => helper.policy.name !== change.name);
-      return added === undefined ? kept : [...kept, ...helpersIn(service, [added], state, false)];
+      const helpers = helperIndex(before, service, state).meeting(scope).filter((helper) => helper.policy.name !== change.name);
+      const helper = added === undefined ? undefined : helperOf(service, added, state, false);
+      if (helper !== undefined) helpers.push(helper);
+      return helpers;
     },
     isolating: (direction, scope) => {
-      const kept = isolatorIndex(before, direction).meeting(scope).filter((policy) => policy.name !== change.name);
-      return added === undefined || !added.policyTypes.has(direction) ? kept : [...kept, added];
+      const isolating = isolatorIndex(before, direction).meeting(scope).filter((policy) => policy.name !== change.name);
+      if (added !== undefined && added.policyTypes.has(direction)) isolating.push(added);
+      return isolating;
     },
   };
 }
@@ -162,7 +171,12 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
 
 /** servedByAll says whether `helpers` together allow every requirement of one of the service's alternatives. */
 function servedByAll(service: EssentialService, helpers: readonly Helper[]): boolean {
-  return service.alternatives.some((alternative, a) => alternative.every((_, r) => helpers.some((helper) => helper.allows.cells[a]?.[r] === true)));
+  return service.alternatives.some((alternative, a) => alternative.every((_, r) => allowedByOne(helpers, a, r)));
+}
+
+function allowedByOne(helpers: readonly Helper[], alternative: number, requirement: number): boolean {
+  for (const helper of helpers) if (helper.allows.cells[alternative]?.[requirement] === true) return true;
+  return false;
 }
 
 /** wasCutBefore says whether a pod with these labels was already cut off from the service before the change. */
@@ -188,10 +202,11 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
   const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after.policies().map((policy) => policy.name)));
   const findings: Finding[] = [];
   const object = `${change.namespace}/${change.name}`;
+  const subjects = subjectsOf(change);
   let dnsUdpCut = false;
   for (const service of essentials.services) {
     const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
-    for (const subject of subjectsOf(change)) {
+    for (const subject of subjects) {
       const cut = findCutOff(service, subject, after);
       if (cut.kind === 'served') continue;
       if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
@@ -201,7 +216,7 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
   }
   const tcp = essentials.dnsOverTcp;
   if (tcp !== undefined && !dnsUdpCut) {
-    for (const subject of subjectsOf(change)) {
+    for (const subject of subjects) {
       const cut = findCutOff(tcp, subject, after);
       if (cut.kind !== 'cut') continue;
       findings.push({

@@ -1,6 +1,6 @@
 import type { Finding } from '../finding.js';
-import { rulesFor } from '../network-policy.js';
-import type { Direction, NetworkPolicy, PolicyRule } from '../network-policy.js';
+import { DIRECTIONS, rulesFor } from '../network-policy.js';
+import type { NetworkPolicy, PolicyRule } from '../network-policy.js';
 import { PROTOCOLS } from '../protocol.js';
 import { formatSelector, isSelectAll } from '../selector.js';
 import type { PolicyChange } from './change.js';
@@ -22,43 +22,46 @@ function admitsEveryPort(rule: PolicyRule): boolean {
 export function allowAllFindings(change: PolicyChange): Finding[] {
   const policy = change.policy;
   if (policy === undefined) return [];
-  const object = `${change.namespace}/${change.name}`;
-  return (['Ingress', 'Egress'] as const).flatMap((direction: Direction): Finding[] => {
-    if (!policy.policyTypes.has(direction)) return [];
+  const findings: Finding[] = [];
+  for (const direction of DIRECTIONS) {
+    if (!policy.policyTypes.has(direction)) continue;
     const index = rulesFor(policy, direction).findIndex((rule) => admitsEveryPeer(rule) && admitsEveryPort(rule));
-    if (index < 0) return [];
+    if (index < 0) continue;
+    const object = `${change.namespace}/${change.name}`;
     const field = `${direction === 'Ingress' ? 'ingress' : 'egress'}[${index}]`;
-    return [
-      {
-        rule: 'allow-all',
-        severity: 'deny',
-        object,
-        summary: summaryLine('allow-all', `${object} ${field} allows all ${direction.toLowerCase()} to pods ${formatSelector(policy.podSelector)}`),
-        message:
-          `${object} ${field} allows every peer on every port for ${direction} of the pods it selects (${formatSelector(policy.podSelector)}), ` +
-          `which undoes the namespace's default-deny for them. Name the peers (podSelector, namespaceSelector, ipBlock) and ports they need.`,
-      },
-    ];
-  });
+    findings.push({
+      rule: 'allow-all',
+      severity: 'deny',
+      object,
+      summary: summaryLine('allow-all', `${object} ${field} allows all ${direction.toLowerCase()} to pods ${formatSelector(policy.podSelector)}`),
+      message:
+        `${object} ${field} allows every peer on every port for ${direction} of the pods it selects (${formatSelector(policy.podSelector)}), ` +
+        `which undoes the namespace's default-deny for them. Name the peers (podSelector, namespaceSelector, ipBlock) and ports they need.`,
+    });
+  }
+  return findings;
 }
 
 /** namespaceSelectorAllFindings reports `namespace-selector-all`: a peer `namespaceSelector: {}`. */
 export function namespaceSelectorAllFindings(change: PolicyChange): Finding[] {
   const policy: NetworkPolicy | undefined = change.policy;
   if (policy === undefined) return [];
-  const object = `${change.namespace}/${change.name}`;
   const fields: string[] = [];
-  for (const direction of ['Ingress', 'Egress'] as const) {
+  for (const direction of DIRECTIONS) {
     const side = direction === 'Ingress' ? 'from' : 'to';
-    rulesFor(policy, direction).forEach((rule, index) => {
-      rule.peers?.forEach((peer, peerIndex) => {
-        if (peer.kind === 'pods' && peer.namespaceSelector !== null && isSelectAll(peer.namespaceSelector)) {
+    const rules = rulesFor(policy, direction);
+    for (let index = 0; index < rules.length; index++) {
+      const peers = rules[index]?.peers ?? [];
+      for (let peerIndex = 0; peerIndex < peers.length; peerIndex++) {
+        const peer = peers[peerIndex];
+        if (peer?.kind === 'pods' && peer.namespaceSelector !== null && isSelectAll(peer.namespaceSelector)) {
           fields.push(`${direction === 'Ingress' ? 'ingress' : 'egress'}[${index}].${side}[${peerIndex}]`);
         }
-      });
-    });
+      }
+    }
   }
   if (fields.length === 0) return [];
+  const object = `${change.namespace}/${change.name}`;
   return [
     {
       rule: 'namespace-selector-all',
