@@ -1,5 +1,5 @@
 import type { Operation } from '../core/rules/change.js';
-import { DecodeError, Fields, decodeString, oneOf } from '../k8s/decode.js';
+import { DecodeError, Fields, decodeString } from '../k8s/decode.js';
 
 /** GroupVersionResource is `request.resource` (or `kind`, with `kind` in place of `resource`). */
 export interface GroupVersionResource {
@@ -62,7 +62,7 @@ export function parseAdmissionReview(body: unknown): AdmissionRequest {
     subResource: emptyToUndefined(request.string('subResource')),
     name: emptyToUndefined(request.string('name')),
     namespace: emptyToUndefined(request.string('namespace')),
-    operation: oneOf(request.requiredString('operation'), OPERATIONS, request.child('operation')),
+    operation: request.requiredOneOf('operation', OPERATIONS),
     user: {
       username: userInfo?.string('username') ?? '',
       groups: userInfo?.array('groups', decodeString) ?? [],

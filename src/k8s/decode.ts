@@ -152,6 +152,13 @@ export class Fields {
     return member(value, allowed) ?? oneOf(value, allowed, this.child(name));
   }
 
+  /** requiredOneOf reads a string that must be present and one of `allowed`. */
+  requiredOneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.oneOf(name, allowed);
+    if (value === undefined) throw new DecodeError(this.child(name), 'is required');
+    return value;
+  }
+
   /** array reads an optional list and decodes each item with its own path (`name[i]`). */
   array<T>(name: string, item: (value: unknown, path: Path) => T): T[] | undefined {
     const value = this.raw(name);

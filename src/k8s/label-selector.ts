@@ -30,8 +30,7 @@ function decodeRequirement(value: unknown, path: Path): Requirement {
   const key = fields.requiredString('key');
   const keyProblem = labelKeyProblem(key);
   if (keyProblem !== undefined) throw new DecodeError(fields.child('key'), keyProblem);
-  const operator = fields.oneOf('operator', OPERATORS);
-  if (operator === undefined) throw new DecodeError(fields.child('operator'), 'is required');
+  const operator = fields.requiredOneOf('operator', OPERATORS);
   const values = fields.array('values', decodeLabelValue) ?? [];
   const needsValues = operator === 'In' || operator === 'NotIn';
   if (needsValues && values.length === 0) {
