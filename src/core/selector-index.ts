@@ -66,7 +66,16 @@ export class SelectorIndex<T> {
     const [first] = runs;
     if (first === undefined) return [];
     if (runs.length === 1) return first.items;
-    const found = mayRepeat ? [...new Set(runs.flatMap((run) => run.entries))] : runs.flatMap((run) => run.entries);
+    const found: Entry<T>[] = [];
+    const seen = mayRepeat ? new Set<Entry<T>>() : undefined;
+    for (const run of runs) {
+      // A loop, not flatMap (several times slower) nor push(...entries) (some 150,000 arguments overflow the stack).
+      for (const entry of run.entries) {
+        if (seen?.has(entry) === true) continue;
+        seen?.add(entry);
+        found.push(entry);
+      }
+    }
     // Runs already in order: the sort only merges them.
     return found.sort((a, b) => a.position - b.position).map((entry) => entry.item);
   }
