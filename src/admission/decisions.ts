@@ -22,6 +22,8 @@ export function decisionOf(review: Review): Decision {
   if (review.skipped !== undefined) {
     return { response: allowed(), decision: 'skip', mode: review.mode, findings: [] };
   }
+  // The common answer, allowed without findings: one shared response per mode.
+  if (review.findings.length === 0) return { response: CLEAN_ALLOW[review.mode], decision: 'allow', mode: review.mode, findings: review.findings };
   const denying = review.findings.filter((finding) => finding.severity === 'deny');
   const isDenied = !review.allowed;
   const base = isDenied ? denied(denialMessage(denying)) : allowed();
@@ -35,6 +37,9 @@ export function decisionOf(review: Review): Decision {
     findings: review.findings,
   };
 }
+
+const cleanAllow = (mode: Mode): Response => withAuditAnnotations(allowed(), { mode, decision: 'allow' });
+const CLEAN_ALLOW: Readonly<Record<Mode, Response>> = { enforce: cleanAllow('enforce'), audit: cleanAllow('audit'), off: cleanAllow('off') };
 
 function denialMessage(findings: readonly Finding[]): string {
   const lines = findings.map((finding) => `[${finding.rule}] ${finding.message}`);

@@ -10,7 +10,7 @@ import type { Port } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from '../k8s/decode.js';
 import type { Path } from '../k8s/decode.js';
 import { decodeLabelSelector } from '../k8s/label-selector.js';
-import { checkLabels } from '../k8s/names.js';
+import { LABEL_SYNTAX } from '../k8s/names.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { defaultConfig, defaultProfile } from './defaults.js';
 
@@ -109,13 +109,12 @@ function port(value: unknown, path: Path): Port {
   const fields = Fields.of(value, path);
   const number = fields.integer('port', 1, 65535);
   if (number === undefined) throw new DecodeError(fields.child('port'), 'is required');
-  return { port: number, protocol: oneOf(fields.string('protocol') ?? 'TCP', PROTOCOLS, fields.child('protocol')) };
+  return { port: number, protocol: fields.oneOf('protocol', PROTOCOLS) ?? 'TCP' };
 }
 
 function parseClusterDns(fields: Fields, defaults: Config['clusterDns']): Config['clusterDns'] {
   rejectUnknown(fields, ['enabled', 'namespace', 'service', 'podLabels', 'nodeLocalAddresses']);
-  const podLabels = fields.stringMap('podLabels') ?? defaults.podLabels;
-  checkLabels(podLabels, fields.child('podLabels'));
+  const podLabels = fields.stringMap('podLabels', LABEL_SYNTAX) ?? defaults.podLabels;
   return {
     enabled: fields.boolean('enabled') ?? defaults.enabled,
     namespace: fields.string('namespace') ?? defaults.namespace,
@@ -136,13 +135,11 @@ function parseApiServer(fields: Fields | undefined, defaults: Config['apiServer'
 function parseEssentialService(value: unknown, path: Path): EssentialServiceConfig {
   const fields = Fields.of(value, path);
   rejectUnknown(fields, ['name', 'direction', 'namespaceLabels', 'podLabels', 'cidrs', 'ports', 'targets']);
-  const direction = oneOf(fields.requiredString('direction'), DIRECTIONS, fields.child('direction'));
+  const direction = fields.requiredOneOf('direction', DIRECTIONS);
   const peers: EssentialPeerConfig[] = [];
-  const podLabels = fields.stringMap('podLabels');
-  const namespaceLabels = fields.stringMap('namespaceLabels');
+  const podLabels = fields.stringMap('podLabels', LABEL_SYNTAX);
+  const namespaceLabels = fields.stringMap('namespaceLabels', LABEL_SYNTAX);
   if (podLabels !== undefined || namespaceLabels !== undefined) {
-    checkLabels(podLabels ?? new Map(), fields.child('podLabels'));
-    checkLabels(namespaceLabels ?? new Map(), fields.child('namespaceLabels'));
     peers.push({ kind: 'pods', podLabels: podLabels ?? new Map(), namespaceLabels: namespaceLabels ?? new Map() });
   }
   const cidrs = fields.array('cidrs', cidr);

@@ -1,5 +1,4 @@
-import { DecodeError } from './decode.js';
-import type { MapSyntax, Path } from './decode.js';
+import type { MapSyntax } from './decode.js';
 
 /**
  * Name syntax the API server enforces, so that netfence refuses what a cluster would refuse and
@@ -45,26 +44,6 @@ export function labelValueProblem(value: string): string | undefined {
 
 /** LABEL_SYNTAX is label syntax for Fields.stringMap. */
 export const LABEL_SYNTAX: MapSyntax = { key: labelKeyProblem, value: labelValueProblem };
-
-/** checkLabelKey checks a label key (labelKeyProblem), naming `path` when it is wrong. */
-export function checkLabelKey(key: string, path: Path): void {
-  const problem = labelKeyProblem(key);
-  if (problem !== undefined) throw new DecodeError(path, problem);
-}
-
-/** checkLabelValue checks a label value (labelValueProblem), naming `path` when it is wrong. */
-export function checkLabelValue(value: string, path: Path): void {
-  const problem = labelValueProblem(value);
-  if (problem !== undefined) throw new DecodeError(path, problem);
-}
-
-/** checkLabels checks every key and value of a label map: a wrong key is reported at `path`, a wrong value at `path.key`. */
-export function checkLabels(labels: ReadonlyMap<string, string>, path: Path): void {
-  labels.forEach((value, key) => {
-    checkLabelKey(key, path);
-    checkLabelValue(value, `${path}.${key}`);
-  });
-}
 
 /** isPortName says whether a string is a valid named port (IANA_SVC_NAME: ≤ 15, a letter, no `--`). */
 export function isPortName(name: string): boolean {
