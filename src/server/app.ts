@@ -13,6 +13,7 @@ import { mutate } from '../admission/mutate.js';
 import { validate } from '../admission/validate.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
+import { decisionWriter } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /** BODY_LIMIT is the largest AdmissionReview accepted: an object and its old version, each up to etcd's 3 MiB. */
@@ -59,6 +60,7 @@ type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decisio
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { context, metrics, logger } = options;
+  const writeDecision = decisionWriter(logger);
   const now = options.now ?? process.hrtime.bigint;
   const app = Fastify({
     // fastify gets no logger: netfence logs one line per decision itself, and errors below. Given
@@ -143,24 +145,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
     metrics.countRequest({ webhook, resource, operation: admission.operation, decision: decision.decision, mode });
     metrics.duration.observe({ webhook }, seconds);
     for (const finding of decision.findings) metrics.countFinding({ rule: finding.rule, severity: finding.severity, mode });
-    logger.info(
-      {
-        webhook,
-        uid: admission.uid,
-        resource: admission.resource.resource,
-        namespace: admission.namespace,
-        name: admission.name,
-        operation: admission.operation,
-        user: admission.user.username,
-        dryRun: admission.dryRun,
-        decision: decision.decision,
-        mode: decision.mode,
-        rules: decision.findings.map((finding) => finding.rule),
-        durationMs: Math.round(seconds * 1e6) / 1e3,
-        ...(context.fresh?.() === false ? { stale: true } : {}),
-      },
-      'admission decision',
-    );
+    writeDecision({
+      webhook,
+      uid: admission.uid,
+      resource: admission.resource.resource,
+      namespace: admission.namespace,
+      name: admission.name,
+      operation: admission.operation,
+      user: admission.user.username,
+      dryRun: admission.dryRun,
+      decision: decision.decision,
+      mode: decision.mode,
+      rules: decision.findings.map((finding) => finding.rule),
+      durationMs: Math.round(seconds * 1e6) / 1e3,
+      ...(context.fresh?.() === false ? { stale: true } : {}),
+    });
   };
 
   admissionRoute('validate', validate);

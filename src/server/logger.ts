@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 
@@ -16,7 +17,42 @@ export function serviceLogger(destination: number | string = 1): Logger {
   const batches = new LineBatches(pino.destination({ dest: destination, sync: true }));
   setInterval(() => batches.flush(), LOG_FLUSH_MS).unref();
   process.on('exit', () => batches.flushSync());
-  return pino({ name: 'netfence' }, batches);
+  return loggerOver(batches);
+}
+
+/** DECISION_MESSAGE is the `msg` of the one line per admission decision. */
+export const DECISION_MESSAGE = 'admission decision';
+
+/** DecisionFields are the fields of a decision line (undefined ones are left out, as pino does). */
+export type DecisionFields = Readonly<Record<string, unknown>>;
+
+const directWriters = new WeakMap<object, (fields: DecisionFields) => void>();
+
+/**
+ * loggerOver is serviceLogger's logger on any stream (tests give one that keeps the lines). Its
+ * decision lines (decisionWriter) are the lines `logger.info(fields, DECISION_MESSAGE)` writes —
+ * level, time, pid, hostname, name, the fields, msg, in that order — made with one JSON.stringify:
+ * pino builds a line field by field in concatenated strings, which for this line cost 3.0 µs and
+ * 3.6 KB per request against 1.6 µs and 0.6 KB, a third of what netfence allocated per request.
+ * test/server/logger.test.ts checks the two lines against each other.
+ */
+export function loggerOver(stream: DestinationStream): Logger {
+  const logger = pino({ name: 'netfence' }, stream);
+  const info = logger.levels.values['info'] ?? 30;
+  const bindings = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())},"name":"netfence"`;
+  const message = JSON.stringify(DECISION_MESSAGE);
+  directWriters.set(logger, (fields) => {
+    if (!logger.isLevelEnabled('info')) return;
+    const json = JSON.stringify(fields);
+    const inner = json.length > 2 ? `,${json.slice(1, -1)}` : '';
+    stream.write(`{"level":${info},"time":${Date.now()}${bindings}${inner},"msg":${message}}\n`);
+  });
+  return logger;
+}
+
+/** decisionWriter writes decision lines for `logger`: directly for loggerOver's loggers, with logger.info for any other. */
+export function decisionWriter(logger: { info(fields: object, message: string): void }): (fields: DecisionFields) => void {
+  return directWriters.get(logger) ?? ((fields) => logger.info(fields, DECISION_MESSAGE));
 }
 
 /**

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import fc from 'fast-check';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LOG_BUFFER_BYTES } from '../../src/server/logger.js';
+import { DECISION_MESSAGE, LOG_BUFFER_BYTES, decisionWriter, loggerOver } from '../../src/server/logger.js';
 import { until } from '../support/until.js';
 
 // The logger is tested in a process of its own: what matters is what reaches its stdout, and when.
@@ -44,5 +46,61 @@ describe('serviceLogger', () => {
       expect(code, ending).not.toBe(0);
       expect(child.lines().map((line) => line['i'])).toEqual(Array.from({ length: count }, (_, i) => i));
     }
+  });
+});
+
+class Lines {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+}
+
+// Full unicode (no lone surrogates, which pino's short-string path leaves unescaped), short and long
+// (pino escapes strings from 42 characters on with another method).
+const text = fc.string({ unit: 'grapheme', maxLength: 60 });
+
+describe('decision lines', () => {
+  it('are written exactly as logger.info would write them, time aside', () => {
+    const decisionFields = fc.record(
+      {
+        webhook: fc.constantFrom('validate', 'mutate'),
+        uid: text,
+        resource: text,
+        namespace: fc.option(text, { nil: undefined }),
+        name: fc.option(text, { nil: undefined }),
+        operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'),
+        user: text,
+        dryRun: fc.boolean(),
+        decision: fc.constantFrom('allow', 'deny', 'skip', 'error'),
+        mode: fc.option(fc.constantFrom('enforce', 'audit', 'off'), { nil: undefined }),
+        rules: fc.array(text, { maxLength: 4 }),
+        durationMs: fc.double({ noNaN: true, noDefaultInfinity: true }),
+        stale: fc.constant(true),
+      },
+      { requiredKeys: ['webhook', 'uid', 'resource', 'operation', 'user', 'dryRun', 'decision', 'rules', 'durationMs'] },
+    );
+    fc.assert(
+      fc.property(decisionFields, (fields) => {
+        const stream = new Lines();
+        const logger = loggerOver(stream);
+        decisionWriter(logger)(fields);
+        logger.info(fields, DECISION_MESSAGE);
+        const [direct, viaPino] = stream.lines.map((line) => line.replace(/"time":\d+/, '"time":0'));
+        expect(direct).toBe(viaPino);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('follow the level, and any other logger gets logger.info', () => {
+    const quiet = new Lines();
+    const logger = loggerOver(quiet);
+    logger.level = 'warn';
+    decisionWriter(logger)({ uid: 'a' });
+    expect(quiet.lines).toEqual([]);
+    const other = new Lines();
+    decisionWriter(pino({}, other))({ uid: 'b' });
+    expect(other.lines.map((line): unknown => JSON.parse(line))).toEqual([expect.objectContaining({ level: 30, uid: 'b', msg: DECISION_MESSAGE })]);
   });
 });
