@@ -10,7 +10,7 @@ import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { staticTls } from '../dist/certs/tls-source.js';
 import { defaultConfig } from '../dist/config/defaults.js';
 import { buildApp } from '../dist/server/app.js';
-import { serviceLogger } from '../dist/server/logger.js';
+import { decisionWriter, serviceLogger } from '../dist/server/logger.js';
 import { Metrics } from '../dist/server/metrics.js';
 import { StandaloneContext } from '../dist/server/standalone-context.js';
 import { EditableState } from '../dist/state/editable-state.js';
@@ -23,8 +23,9 @@ const https = { key: certs.key, cert: certs.cert };
 let app;
 if (kind.startsWith('bare')) {
   const pieces = new Set(kind.split('+').slice(1));
-  // Plain `bare` makes neither (the Metrics registry alone runs an event-loop-delay timer).
-  const logger = pieces.has('log') ? serviceLogger('/dev/null') : undefined;
+  // Plain `bare` makes neither (the Metrics registry alone runs an event-loop-delay timer). The
+  // decision line is written as app.ts writes it (decisionWriter over serve's logger).
+  const writeDecision = pieces.has('log') ? decisionWriter(serviceLogger('/dev/null')) : undefined;
   const metrics = pieces.has('metrics') ? new Metrics() : undefined;
   app = Fastify({ https: { ...https, minVersion: 'TLSv1.2' }, bodyLimit: 7 * 1024 * 1024 });
   app.post('/validate', async (request) => {
@@ -34,11 +35,8 @@ if (kind.startsWith('bare')) {
       metrics.countRequest({ webhook: 'validate', resource: 'networkpolicies', operation: 'CREATE', decision: 'allow', mode: 'enforce' });
       metrics.duration.observe({ webhook: 'validate' }, 0.0001);
     }
-    if (logger !== undefined) {
-      // The fields of app.ts's decision line.
-      const line = { webhook: 'validate', uid, resource: 'networkpolicies', namespace: 'bench', name: 'web-egress-db', operation: 'CREATE', user: 'kubernetes-admin', dryRun: true, decision: 'allow', mode: 'enforce', rules: [], durationMs: 0.012 };
-      logger.info(line, 'admission decision');
-    }
+    // The fields of app.ts's decision line.
+    writeDecision?.({ webhook: 'validate', uid, resource: 'networkpolicies', namespace: 'bench', name: 'web-egress-db', operation: 'CREATE', user: 'kubernetes-admin', dryRun: true, decision: 'allow', mode: 'enforce', rules: [], durationMs: 0.012 });
     return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid, allowed: true } };
   });
 } else {

@@ -9,7 +9,7 @@ import { PROTOCOLS } from '../core/protocol.js';
 import type { Port } from '../core/protocol.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from '../k8s/decode.js';
 import type { Path } from '../k8s/decode.js';
-import { decodeLabelSelector } from '../k8s/label-selector.js';
+import { decodeSelectorField } from '../k8s/label-selector.js';
 import { LABEL_SYNTAX } from '../k8s/names.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { defaultConfig, defaultProfile } from './defaults.js';
@@ -147,7 +147,7 @@ function parseEssentialService(value: unknown, path: Path): EssentialServiceConf
   if (peers.length === 0) throw new DecodeError(path, 'an essential service needs podLabels/namespaceLabels or cidrs');
   const ports = fields.array('ports', port) ?? [];
   if (ports.length === 0) throw new DecodeError(fields.child('ports'), 'is required (e.g. [9100/TCP])');
-  const targets = fields.has('targets') ? decodeLabelSelector(fields.raw('targets'), fields.child('targets')) : undefined;
+  const targets = fields.has('targets') ? decodeSelectorField(fields, 'targets') : undefined;
   if (targets !== undefined && direction === 'Egress') throw new DecodeError(fields.child('targets'), 'applies to Ingress services only');
   return { name: fields.requiredString('name'), direction, peers, ports, targets };
 }

@@ -109,7 +109,7 @@ export function portMatches(ports: readonly PolicyPort[] | null, port: Port, des
   });
 }
 
-/** ruleAllows says whether one rule admits the peer endpoint on the port. */
+/** ruleAllows says whether one rule admits the peer endpoint on the port (ports first: the cheaper question). */
 export function ruleAllows(
   rule: PolicyRule,
   policyNamespace: string,
@@ -118,8 +118,12 @@ export function ruleAllows(
   destination: Endpoint,
   namespaceLabels: (namespace: string) => Labels | undefined,
 ): boolean {
-  const peerAllowed = rule.peers === null || rule.peers.some((p) => peerMatches(p, policyNamespace, peer, namespaceLabels));
-  return peerAllowed && portMatches(rule.ports, port, destination);
+  return portMatches(rule.ports, port, destination) && peersAdmit(rule, policyNamespace, peer, namespaceLabels);
+}
+
+/** peersAdmit says whether one of a rule's peers (or its absence of any: every peer) admits the endpoint. */
+export function peersAdmit(rule: PolicyRule, policyNamespace: string, peer: Endpoint, namespaceLabels: (namespace: string) => Labels | undefined): boolean {
+  return rule.peers === null || rule.peers.some((p) => peerMatches(p, policyNamespace, peer, namespaceLabels));
 }
 
 const NOT_APPLICABLE = (direction: Direction): DirectionVerdict => ({

@@ -1,5 +1,5 @@
 import type { PolicyLookup } from './cluster-state.js';
-import { portMatches, ruleAllows } from './connection.js';
+import { peersAdmit, portMatches } from './connection.js';
 import type { Endpoint } from './connection.js';
 import type { Labels } from './labels.js';
 import type { Direction, NetworkPolicy, PolicyRule } from './network-policy.js';
@@ -57,7 +57,7 @@ export function policyAllowsRequirement(
     if (!portMatches(rule.ports, port, destination)) continue;
     namespaceLabels ??= (namespace) =>
       peer.kind === 'pod' && peer.pod.namespace === namespace && peerNamespaceLabels !== undefined ? peerNamespaceLabels : lookup.namespaceLabels(namespace);
-    if (ruleAllows(rule, policy.namespace, peer, port, destination, namespaceLabels)) return true;
+    if (peersAdmit(rule, policy.namespace, peer, namespaceLabels)) return true;
   }
   return false;
 }

@@ -23,13 +23,10 @@ export class PathStep {
   ) {}
 
   toString(): string {
-    return joinPath(String(this.parent), this.step);
+    const parent = String(this.parent);
+    if (typeof this.step === 'number') return `${parent}[${this.step}]`;
+    return parent === '' ? this.step : `${parent}.${this.step}`;
   }
-}
-
-function joinPath(parent: string, step: string | number): string {
-  if (typeof step === 'number') return `${parent}[${step}]`;
-  return parent === '' ? step : `${parent}.${step}`;
 }
 
 /** DecodeError is a value of the wrong shape at `path`; its message is `path: reason`. */
@@ -76,12 +73,12 @@ export class Fields {
 
   /** path is this object's path, spelled out. */
   get path(): string {
-    return this.step === undefined ? String(this.base) : joinPath(String(this.base), this.step);
+    return String(this.location());
   }
 
   /** child is the path of a field of this object (spelled out when used). */
   child(name: string): PathStep {
-    return new PathStep(this.step === undefined ? this.base : new PathStep(this.base, this.step), name);
+    return new PathStep(this.location(), name);
   }
 
   /** raw returns a field's value, or undefined when it is absent or null. */
@@ -179,9 +176,8 @@ export class Fields {
    * a wrong value at its key.
    */
   stringMap(name: string, syntax?: MapSyntax): Labels | undefined {
-    const map = this.raw(name);
-    if (map === undefined) return undefined;
-    const fields = Fields.at(map, this.location(), name);
+    const fields = this.object(name);
+    if (fields === undefined) return undefined;
     const source = fields.source;
     // Two passes over the keys, the first to count them: the flat array is then made at its
     // exact size (a cache holds hundreds of thousands) and nothing else is allocated.

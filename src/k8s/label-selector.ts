@@ -6,14 +6,10 @@ import type { Path } from './decode.js';
 import { LABEL_SYNTAX, labelKeyProblem, labelValueProblem } from './names.js';
 
 /**
- * decodeLabelSelector reads a `metav1.LabelSelector`. Absent, null and `{}` select everything.
- * In and NotIn need values; Exists and DoesNotExist must have none, as the API server checks.
+ * decodeSelectorField reads the `metav1.LabelSelector` in field `name` of `fields`. Absent, null and
+ * `{}` select everything. In and NotIn need values; Exists and DoesNotExist must have none, as the
+ * API server checks.
  */
-export function decodeLabelSelector(value: unknown, path: Path): LabelSelector {
-  return value === undefined || value === null ? SELECT_ALL : labelSelectorOf(Fields.of(value, path));
-}
-
-/** decodeSelectorField reads the label selector in field `name` of `fields` (decodeLabelSelector). */
 export function decodeSelectorField(fields: Fields, name: string): LabelSelector {
   const selector = fields.object(name);
   return selector === undefined ? SELECT_ALL : labelSelectorOf(selector);
