@@ -142,8 +142,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // The resource comes from the request: any name netfence does not handle is "other", so a
     // caller cannot grow the metrics without bound (one series per made-up resource).
     const resource = reviewedResource(admission.resource) ?? 'other';
-    metrics.countRequest({ webhook, resource, operation: admission.operation, decision: decision.decision, mode });
-    metrics.duration.observe({ webhook }, seconds);
+    metrics.countRequest({ webhook, resource, operation: admission.operation, decision: decision.decision, mode }, seconds);
     for (const finding of decision.findings) metrics.countFinding({ rule: finding.rule, severity: finding.severity, mode });
     writeDecision({
       webhook,

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DECISION_MESSAGE, LOG_BUFFER_BYTES, decisionWriter, loggerOver } from '../../src/server/logger.js';
+import { DECISION_MESSAGE, LOG_BATCH_LINES, decisionWriter, loggerOver } from '../../src/server/logger.js';
 import { until } from '../support/until.js';
 
 // The logger is tested in a process of its own: what matters is what reaches its stdout, and when.
@@ -17,7 +17,7 @@ interface Run {
 }
 
 function run(script: string): Run {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { serviceLogger } from ${JSON.stringify(LOGGER)};\nconst logger = serviceLogger();\n${script}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `import { decisionWriter, serviceLogger } from ${JSON.stringify(LOGGER)};\nconst logger = serviceLogger();\nconst decide = decisionWriter(logger);\n${script}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.resume();
@@ -37,15 +37,27 @@ describe('serviceLogger', () => {
     }
   });
 
-  it('loses no buffered line when the process exits or crashes', async () => {
-    const count = Math.ceil((3 * LOG_BUFFER_BYTES) / 60);
-    const logs = `for (let i = 0; i < ${count}; i++) logger.info({ i }, 'line');`;
+  it('loses no buffered line when the process exits or crashes, and keeps the order they were logged in', async () => {
+    // Decision lines wait in the batch as fields; other lines are made at once: both in one order.
+    const count = 3 * LOG_BATCH_LINES + 5;
+    const logs = `for (let i = 0; i < ${count}; i++) i % 3 === 0 ? logger.info({ i }, 'line') : decide({ i });`;
     for (const ending of ['process.exit(3);', "throw new Error('crash');", "process.exitCode = 4;"]) {
       const child = run(`${logs}\n${ending}`);
       const code = await child.exited;
       expect(code, ending).not.toBe(0);
-      expect(child.lines().map((line) => line['i'])).toEqual(Array.from({ length: count }, (_, i) => i));
+      const lines = child.lines();
+      expect(lines.map((line) => line['i'])).toEqual(Array.from({ length: count }, (_, i) => i));
+      expect(lines.map((line) => line['msg'])).toEqual(Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 'line' : DECISION_MESSAGE)));
     }
+  });
+
+  it('gives a decision line the time it was logged at, not the time its batch is written', async () => {
+    // One decision, then 200 ms before the exit writes its batch.
+    const child = run(`const logged = Date.now();\ndecide({ logged });\nconst until = logged + 200;\nwhile (Date.now() < until);\nprocess.exit(0);`);
+    await child.exited;
+    const [line] = child.lines();
+    expect(line).toMatchObject({ msg: DECISION_MESSAGE });
+    expect(Number(line?.['time']) - Number(line?.['logged'])).toBeLessThan(100);
   });
 });
 
