@@ -157,7 +157,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       mode: decision.mode,
       rules: decision.findings.map((finding) => finding.rule),
       durationMs: Math.round(seconds * 1e6) / 1e3,
-      ...(context.fresh?.() === false ? { stale: true } : {}),
+      stale: context.fresh?.() === false ? true : undefined,
     });
   };
 

@@ -27,8 +27,23 @@ export function serviceLogger(destination: number | string = 1): Logger {
 /** DECISION_MESSAGE is the `msg` of the one line per admission decision. */
 export const DECISION_MESSAGE = 'admission decision';
 
-/** DecisionFields are the fields of a decision line (undefined ones are left out, as pino does). */
-export type DecisionFields = Readonly<Record<string, unknown>>;
+/** DecisionFields are the fields of a decision line, in the order it has them (undefined ones are left out, as pino does). */
+export interface DecisionFields {
+  readonly webhook: string;
+  readonly uid: string;
+  readonly resource: string;
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+  readonly operation: string;
+  readonly user: string;
+  readonly dryRun: boolean;
+  readonly decision: string;
+  readonly mode?: string | undefined;
+  readonly rules: readonly string[];
+  readonly durationMs: number;
+  /** stale: the decision was made while the cluster cache was recovering. */
+  readonly stale?: true | undefined;
+}
 
 const directWriters = new WeakMap<object, (fields: DecisionFields) => void>();
 
@@ -39,15 +54,27 @@ const BINDINGS = `,"pid":${process.pid},"hostname":${JSON.stringify(hostname())}
 const MESSAGE = JSON.stringify(DECISION_MESSAGE);
 
 /**
- * decisionLine is the line `logger.info(fields, DECISION_MESSAGE)` writes at `time` — level, time,
- * pid, hostname, name, the fields, msg, in that order — made with one JSON.stringify: pino builds a
- * line field by field in concatenated strings (2.4 µs and 3.7 KB per decision line, written,
- * against 1.7 µs and 1.9 KB). test/server/logger.test.ts checks the two lines against each other.
+ * decisionLine is the line `logger.info(fields, DECISION_MESSAGE)` writes at `time`: level, time,
+ * pid, hostname, name, the fields, msg, in that order. It is written field by field, as its fields
+ * are known: 0.30 µs a line in a loop, against 0.71 for JSON.stringify of the fields and more for
+ * pino. test/server/logger.test.ts checks the two lines against each other.
  */
 function decisionLine(time: number, fields: DecisionFields): string {
-  const json = JSON.stringify(fields);
-  const inner = json.length > 2 ? `,${json.slice(1, -1)}` : '';
-  return `{"level":${INFO},"time":${time}${BINDINGS}${inner},"msg":${MESSAGE}}\n`;
+  let line = `{"level":${INFO},"time":${time}${BINDINGS},"webhook":${quoted(fields.webhook)},"uid":${quoted(fields.uid)},"resource":${quoted(fields.resource)}`;
+  if (fields.namespace !== undefined) line += `,"namespace":${quoted(fields.namespace)}`;
+  if (fields.name !== undefined) line += `,"name":${quoted(fields.name)}`;
+  line += `,"operation":${quoted(fields.operation)},"user":${quoted(fields.user)},"dryRun":${fields.dryRun},"decision":${quoted(fields.decision)}`;
+  if (fields.mode !== undefined) line += `,"mode":${quoted(fields.mode)}`;
+  line += `,"rules":[${fields.rules.map(quoted).join(',')}],"durationMs":${Number.isFinite(fields.durationMs) ? fields.durationMs : 'null'}`;
+  if (fields.stale === true) line += ',"stale":true';
+  return `${line},"msg":${MESSAGE}}\n`;
+}
+
+// A string JSON.stringify writes between quotes as it is: no quote, backslash, control character or surrogate.
+const VERBATIM = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+function quoted(text: string): string {
+  return VERBATIM.test(text) ? `"${text}"` : JSON.stringify(text);
 }
 
 /**

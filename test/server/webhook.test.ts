@@ -248,6 +248,18 @@ describe('validating webhook on captured requests', () => {
     });
     expect(typeof decisions[0]?.['durationMs']).toBe('number');
     expect(JSON.stringify(decisions[0])).not.toContain('last-applied-configuration');
+    expect(decisions[0]).not.toHaveProperty('stale');
+  });
+
+  it('marks a decision made while the state is not up to date as stale', async () => {
+    webhook = await startWebhook(TEAM_A);
+    let fresh = false;
+    Object.assign(webhook.context, { fresh: () => fresh });
+    await post(webhook, '/validate', fixture('005'));
+    fresh = true;
+    await post(webhook, '/validate', fixture('005'));
+    const decisions = webhook.logs.lines.filter((line) => line['msg'] === 'admission decision');
+    expect(decisions.map((line) => line['stale'])).toEqual([true, undefined]);
   });
 });
 
