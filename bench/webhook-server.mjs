@@ -3,7 +3,9 @@
 // tenant.mjs), `netfence-off` (the same, the namespace in mode off) or `bare` (fastify over the
 // same TLS answering allowed:true). For the cost ladder (`npm run bench -- cost`), bare plus
 // netfence's pieces one at a time: `bare+log` (netfence's decision log line), `bare+log+metrics`,
-// `bare+log+metrics+parse` (parseAdmissionReview). Prints its port on stdout.
+// `bare+log+metrics+parse` (parseAdmissionReview); and `bare+spin5`, bare with 5 µs of busy
+// waiting per request, which shows what a few µs of handler work cost this machine's server in all
+// (see runCostLadder). Prints its port on stdout.
 import Fastify from 'fastify';
 import { parseAdmissionReview } from '../dist/admission/admission-request.js';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
@@ -20,6 +22,12 @@ const [kind, policyCount = '10', shape = 'baselined'] = process.argv.slice(2);
 const certs = JSON.parse(process.env.BENCH_CERTS ?? 'null') ?? generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
 const https = { key: certs.key, cert: certs.cert };
 
+/** busyWait keeps the CPU busy for `ns` nanoseconds: work that allocates nothing and touches no memory. */
+function busyWait(ns) {
+  const until = process.hrtime.bigint() + ns;
+  while (process.hrtime.bigint() < until);
+}
+
 let app;
 if (kind.startsWith('bare')) {
   const pieces = new Set(kind.split('+').slice(1));
@@ -30,6 +38,7 @@ if (kind.startsWith('bare')) {
   app = Fastify({ https: { ...https, minVersion: 'TLSv1.2' }, bodyLimit: 7 * 1024 * 1024 });
   app.post('/validate', async (request) => {
     const uid = request.body.request.uid;
+    if (pieces.has('spin5')) busyWait(5000n);
     if (pieces.has('parse')) parseAdmissionReview(request.body);
     if (metrics !== undefined) {
       metrics.countRequest({ webhook: 'validate', resource: 'networkpolicies', operation: 'CREATE', decision: 'allow', mode: 'enforce' }, 0.0001);

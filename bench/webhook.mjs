@@ -46,11 +46,28 @@ function pinning() {
   return serverPrefix.length > 0 ? `servers pinned to CPU ${serverPrefix[2]}, load generator to the others` : 'not pinned';
 }
 
+/**
+ * serverNode is the node binary the servers run on: BENCH_NODE, a path or a major version (`24`,
+ * the image's, fetched with npx as .ci/run does), or this process's.
+ */
+const serverNode = (() => {
+  const wanted = process.env.BENCH_NODE;
+  if (wanted === undefined || wanted === '') return process.execPath;
+  if (!/^\d+$/.test(wanted)) return wanted;
+  const found = spawnSync('npx', ['--yes', '-p', `node@${wanted}`, '-c', 'command -v node'], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  if (found.status !== 0 || path === '') throw new Error(`BENCH_NODE=${wanted}: npx could not provide node@${wanted}: ${found.stderr.trim()}`);
+  return path;
+})();
+
+/** serverNodeVersion is serverNode's version, for the tables' headings. */
+export const serverNodeVersion = spawnSync(serverNode, ['--version'], { encoding: 'utf8' }).stdout.trim();
+
 function startServer(kind, policies, shape = 'baselined') {
   pinning();
   return new Promise((resolve, reject) => {
     // Every server, bare included, runs as installed (IMAGE_RUNTIME).
-    const [command, ...prefix] = [...serverPrefix, process.execPath];
+    const [command, ...prefix] = [...serverPrefix, serverNode];
     const child = spawn(command, [...prefix, ...IMAGE_RUNTIME.execArgv, new URL('./webhook-server.mjs', import.meta.url).pathname, kind, String(policies), shape], {
       env: { ...process.env, ...IMAGE_RUNTIME.env, BENCH_CERTS: JSON.stringify(certs) },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -151,7 +168,7 @@ const best = (server) => Math.max(...server.rounds.map((round) => round.rps));
 export async function runWebhookBenchmarks() {
   const counts = (process.env.BENCH_POLICIES ?? '10,100,1000,10000').split(',').map(Number);
   const searchCounts = (process.env.BENCH_SEARCH_POLICIES ?? '10,1000').split(',').filter(Boolean).map(Number);
-  console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
+  console.log(`\n## Webhook: /validate over HTTPS keep-alive (${CONNECTIONS} connections), netfence vs bare fastify, servers on node ${serverNodeVersion}, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
   const servers = [{ name: 'bare fastify', policies: '-', ...(await startServer('bare', 0)) }];
   // The same app with the namespace in mode off: what parsing, decoding, metrics and the response cost without the rules.
   if (process.env.BENCH_PLUMBING !== '0') servers.push({ name: 'netfence, mode off', policies: counts[0], ...(await startServer('netfence-off', counts[0])) });
@@ -183,9 +200,13 @@ export async function runWebhookBenchmarks() {
  * fastify: bare, then bare with netfence's pieces added one at a time (the decision log line,
  * metrics, parseAdmissionReview), then netfence in mode off and with every rule. Each row's CPU
  * per request is read against the row above it; "best" is the cheapest round (neighbours only add).
+ * A last row calibrates: bare with 5 µs of busy waiting per request, read against bare. On a VM
+ * whose load generator shares the host, a server's CPU per request grows by more than the work it
+ * adds (a slower server leaves the load generator idle, and waking it costs the server's write
+ * more), so this row says what a µs of handler work costs here, and what a throughput ratio means.
  */
 export async function runCostLadder() {
-  console.log(`\n## Cost ladder: CPU per request at full load, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
+  console.log(`\n## Cost ladder: CPU per request at full load, servers on node ${serverNodeVersion}, ${ROUNDS} interleaved rounds of ${ROUND_SECONDS}s, ${pinning()}\n`);
   const kinds = [
     ['bare fastify', 'bare'],
     ['+ decision log line', 'bare+log'],
@@ -193,21 +214,26 @@ export async function runCostLadder() {
     ['+ parseAdmissionReview', 'bare+log+metrics+parse'],
     ['netfence, mode off', 'netfence-off'],
     ['netfence, every rule', 'netfence'],
+    ['calibration: bare + 5 µs busy wait (vs bare)', 'bare+spin5'],
   ];
   const servers = [];
   for (const [name, kind] of kinds) servers.push({ name, policies: 10, ...(await startServer(kind, 10)) });
   const cpu = (server) => server.rounds.map((round) => round.cpuPerRequest);
-  await measured(servers, () =>
-    servers.map((server, i) => {
-      const previous = servers[i - 1];
-      const added = previous === undefined ? '' : `${(Math.min(...cpu(server)) - Math.min(...cpu(previous))).toFixed(0)} µs`;
+  const rps = (server) => server.rounds.map((round) => round.rps);
+  await measured(servers, () => {
+    const [bare] = servers;
+    return servers.map((server, i) => {
+      const against = server.name.startsWith('calibration') ? bare : servers[i - 1];
+      const added = against === undefined ? '' : `${(Math.min(...cpu(server)) - Math.min(...cpu(against))).toFixed(0)} µs`;
+      const ratios = rps(server).map((value, round) => value / rps(bare)[round]);
       return {
         server: server.name,
         'CPU/req (median)': `${median(cpu(server)).toFixed(0)} µs`,
         'CPU/req (best)': `${Math.min(...cpu(server)).toFixed(0)} µs`,
         'added (best)': added,
-        'req/s (median)': Math.round(median(server.rounds.map((round) => round.rps))),
+        'req/s (median)': Math.round(median(rps(server))),
+        'ratio to bare (median)': `${(median(ratios) * 100).toFixed(0)}%`,
       };
-    }),
-  );
+    });
+  });
 }
