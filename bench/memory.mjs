@@ -11,6 +11,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { generateCertificates } from '../dist/certs/generate-certificates.js';
 import { ClusterCache } from '../dist/cluster/cluster-cache.js';
 import { KubeClient } from '../dist/cluster/kube-client.js';
+import { tuneRuntime } from '../dist/server/runtime.js';
 import { printTable } from './measure.mjs';
 
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10_000);
@@ -115,6 +116,7 @@ function settle() {
 
 /** runMemoryBenchmark prints the cache's memory for the synthetic cluster. */
 export async function runMemoryBenchmark() {
+  tuneRuntime(); // as `netfence serve` does, before its cache is built
   const certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
   const child = fork(new URL(import.meta.url).pathname, ['serve'], { env: { ...process.env, BENCH_CERTS: JSON.stringify(certs) } });
   const { port, bytes } = await new Promise((resolve) => child.once('message', resolve));

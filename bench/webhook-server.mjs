@@ -15,8 +15,12 @@ import { buildApp } from '../dist/server/app.js';
 import { decisionWriter, serviceLogger } from '../dist/server/logger.js';
 import { Metrics } from '../dist/server/metrics.js';
 import { StandaloneContext } from '../dist/server/standalone-context.js';
+import { tuneRuntime } from '../dist/server/runtime.js';
 import { EditableState } from '../dist/state/editable-state.js';
 import { benchState } from './tenant.mjs';
+
+// Every server, bare included, runs as `netfence serve` would (before any state is built).
+tuneRuntime();
 
 const [kind, policyCount = '10', shape = 'baselined'] = process.argv.slice(2);
 const certs = JSON.parse(process.env.BENCH_CERTS ?? 'null') ?? generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });

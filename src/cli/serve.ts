@@ -26,6 +26,7 @@ import { isObjectName, isServiceName } from '../k8s/names.js';
 import { buildApp } from '../server/app.js';
 import { serviceLogger } from '../server/logger.js';
 import { Metrics } from '../server/metrics.js';
+import { tuneRuntime } from '../server/runtime.js';
 import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
 import { loadState } from '../state/load-state.js';
@@ -268,6 +269,7 @@ export const serveCommand: Command = {
   summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
   usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
   async run(args, io) {
+    tuneRuntime();
     const flags = parseFlags(args);
     const config = await loadConfig(flags.config);
     const logger = serviceLogger();
