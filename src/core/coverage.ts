@@ -219,7 +219,10 @@ export function coversWith(
   enough: (matching: ReadonlySet<number>) => boolean,
   options: CoverageOptions = {},
 ): Coverage {
-  const start = cubeOf(selector);
+  // The question's selector is compiled afresh: it is mostly made for this question (the changed
+  // policy's, an intersection), so remembering it would never pay, and a long-lived WeakMap entry
+  // for a young key is work for every scavenge. The covering selectors are stored policies'.
+  const start = compileCube(selector);
   if (start === null) return { kind: 'covered' }; // S matches nothing, so nothing is left uncovered
   type Candidate = { index: number; cube: Cube };
   const cubes: Candidate[] = [];

@@ -81,7 +81,7 @@ function quoted(text: string): string {
  * loggerOver is serviceLogger's logger on any stream (tests give one that keeps the lines). Its
  * decision lines (decisionWriter) are decisionLine's. Over serviceLogger's batches, a decision
  * waits in its batch as its time and fields (which must not change after) and is made into its
- * line when the batch is written: the request pays for a push, and JSON.stringify runs
+ * line when the batch is written: the request pays for a push, and decisionLine runs
  * LOG_BATCH_LINES times in a row with its code and data warm. On the request's path, between a
  * whole request's worth of TLS, HTTP and rules, the same work cost the server several times what
  * it costs in a loop of its own (see Metrics, which is batched for the same reason).
