@@ -4,11 +4,13 @@
 //  - `baselined`: a default-deny selecting every pod carries the DNS allow, as netfence's baseline
 //    does, then N-1 app policies; the essential-access rule answers from the default-deny alone.
 //  - `dns-per-app`: the default-deny allows nothing; `web-dns` allows DNS to `app: web` pods and
-//    every app policy (`app: app-i`) carries its own DNS rule. The rule searches which pods are
-//    served, among the policies that may select `app: web` pods: `web-dns` alone, whatever N.
+//    every app policy (`app: app-i`) carries its own DNS rule. The rule asks the index for the
+//    policies that may contain the request's pods: `web-dns` alone, whatever N.
 //  - `overlapping`: as dns-per-app, but the app policies select `tier: web, shard: s-i`, which
-//    `app: web` pods may also carry: all N may overlap the request's pods and are looked at
-//    (`web-dns` sorts last, as the state keeps policies by name: the search meets it last).
+//    `app: web` pods may also carry: all N may overlap the request's pods (`web-dns` sorts last,
+//    as the state keeps policies by name). The index still hands out `web-dns` alone as a possible
+//    container, so the search among the N is not needed; a namespace where no single policy serves
+//    all the pods (DNS split over several) would make the rule look at every overlapping one.
 import { readFileSync } from 'node:fs';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
 import { loadState } from '../dist/state/load-state.js';

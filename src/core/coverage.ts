@@ -196,6 +196,14 @@ export interface CoverageOptions {
   readonly budget?: number;
 }
 
+/** containsSelector says exactly whether every label set `inner` matches is matched by `outer`. */
+export function containsSelector(outer: LabelSelector, inner: LabelSelector): boolean {
+  const cube = compileCube(inner);
+  if (cube === null) return true;
+  const container = cubeOf(outer);
+  return container !== null && cubeWithin(cube, container);
+}
+
 /**
  * coversSelector decides exactly whether every label set matched by `selector` is matched by at
  * least one of `covering`, and returns a counterexample label set when it is not.

@@ -46,6 +46,23 @@ export class SelectorIndex<T> {
    * not change it.
    */
   meeting(query: LabelSelector): readonly T[] {
+    return this.lookUp(query, true);
+  }
+
+  /**
+   * containing returns, in order, the entries whose selectors may select every pod that `query`
+   * selects (callers decide exactly): however many entries merely meet the query, only these can
+   * contain it. An entry filed under a key requires one of its values there, so it contains the
+   * query only if the query pins that key to a list of values (and then the entry is filed under
+   * one of them): a key the query leaves open has no container among its entries. (A query that
+   * selects no pod is contained by everything; this may leave such containers out.)
+   */
+  containing(query: LabelSelector): readonly T[] {
+    return this.lookUp(query, false);
+  }
+
+  /** lookUp reads the runs of the values `query` allows, and of the keys it leaves open when `openKeys`. */
+  private lookUp(query: LabelSelector, openKeys: boolean): readonly T[] {
     const requirements = requirementsOf(query);
     const runs: Run<T>[] = this.unpinned.entries.length > 0 ? [this.unpinned] : [];
     // Each entry is filed under one key: only one key's several values can hold it twice.
@@ -53,7 +70,7 @@ export class SelectorIndex<T> {
     for (const [name, key] of this.pinned) {
       const values = valuesAllowed(requirements, name);
       if (values === undefined) {
-        runs.push(key.all);
+        if (openKeys) runs.push(key.all);
         continue;
       }
       for (const value of values) {
@@ -63,22 +80,27 @@ export class SelectorIndex<T> {
         runs.push(run);
       }
     }
-    const [first] = runs;
-    if (first === undefined) return [];
-    if (runs.length === 1) return first.items;
-    const found: Entry<T>[] = [];
-    const seen = mayRepeat ? new Set<Entry<T>>() : undefined;
-    for (const run of runs) {
-      // A loop, not flatMap (several times slower) nor push(...entries) (some 150,000 arguments overflow the stack).
-      for (const entry of run.entries) {
-        if (seen?.has(entry) === true) continue;
-        seen?.add(entry);
-        found.push(entry);
-      }
-    }
-    // Runs already in order: the sort only merges them.
-    return found.sort((a, b) => a.position - b.position).map((entry) => entry.item);
+    return merged(runs, mayRepeat);
   }
+}
+
+/** merged is the entries of `runs` in their order, each once (`mayRepeat`: an entry may be in several runs). */
+function merged<T>(runs: readonly Run<T>[], mayRepeat: boolean): readonly T[] {
+  const [first] = runs;
+  if (first === undefined) return [];
+  if (runs.length === 1) return first.items;
+  const found: Entry<T>[] = [];
+  const seen = mayRepeat ? new Set<Entry<T>>() : undefined;
+  for (const run of runs) {
+    // A loop, not flatMap (several times slower) nor push(...entries) (some 150,000 arguments overflow the stack).
+    for (const entry of run.entries) {
+      if (seen?.has(entry) === true) continue;
+      seen?.add(entry);
+      found.push(entry);
+    }
+  }
+  // Runs already in order: the sort only merges them.
+  return found.sort((a, b) => a.position - b.position).map((entry) => entry.item);
 }
 
 interface Entry<T> {

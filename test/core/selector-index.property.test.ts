@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { containsSelector } from '../../src/core/coverage.js';
 import { SelectorIndex } from '../../src/core/selector-index.js';
 import { matchesSelector } from '../../src/core/selector.js';
 import type { LabelSelector } from '../../src/core/selector.js';
@@ -27,6 +28,25 @@ describe('SelectorIndex against a brute-force oracle', () => {
         expect([...found].sort((a, b) => a - b)).toEqual(found);
         expect(new Set(found).size).toBe(found.length);
         pruned += selectors.length - found.length;
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(pruned).toBeGreaterThan(1_000);
+  });
+
+  it('returns every selector that contains the query, in order, and leaves out many that only meet it', () => {
+    let pruned = 0;
+    fc.assert(
+      fc.property(fc.array(selectorArb, { maxLength: 12 }), selectorArb, (selectors, query) => {
+        // A query that selects nothing is contained by everything; the index need not say so.
+        fc.pre(UNIVERSE.some((labels) => matchesSelector(query, labels)));
+        const index = new SelectorIndex(selectors.map((selector, position) => [selector, position] as const));
+        const found = index.containing(query);
+        const expected = selectors.flatMap((selector, position) => (containsSelector(selector, query) ? [position] : []));
+        expect(found.filter((position) => expected.includes(position))).toEqual(expected);
+        expect([...found].sort((a, b) => a - b)).toEqual(found);
+        expect(new Set(found).size).toBe(found.length);
+        pruned += index.meeting(query).length - found.length;
       }),
       { numRuns: 5_000 },
     );

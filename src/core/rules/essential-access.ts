@@ -1,7 +1,7 @@
 import { essentialsPolicy } from '../baseline.js';
 import type { ClusterState } from '../cluster-state.js';
 import type { Config } from '../config.js';
-import { coversWith } from '../coverage.js';
+import { containsSelector, coversWith } from '../coverage.js';
 import type { EssentialService } from '../essential-service.js';
 import { policyAllowsRequirement, servedBy } from '../essential-service.js';
 import type { Finding, RuleId } from '../finding.js';
@@ -63,6 +63,8 @@ export interface PolicySet {
   readonly policies: () => readonly NetworkPolicy[];
   /** helpers: the service's helpers that may select pods of `scope`. */
   readonly helpers: (service: EssentialService, scope: LabelSelector) => readonly Helper[];
+  /** containing: the service's helpers that may select every pod of `scope` (fewer, when many only meet it). */
+  readonly containing: (service: EssentialService, scope: LabelSelector) => readonly Helper[];
   /** isolating: the policies of `direction` that may select pods of `scope`. */
   readonly isolating: (direction: Direction, scope: LabelSelector) => readonly NetworkPolicy[];
 }
@@ -114,6 +116,7 @@ export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<Clus
   return {
     policies: () => policies,
     helpers: (service, scope) => helperIndex(policies, service, state).meeting(scope),
+    containing: (service, scope) => helperIndex(policies, service, state).containing(scope),
     isolating: (direction, scope) => isolatorIndex(policies, direction).meeting(scope),
   };
 }
@@ -122,14 +125,17 @@ export function policySetOf(policies: readonly NetworkPolicy[], state: Pick<Clus
 export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyChange, state: Pick<ClusterState, 'namespaceLabels'>): PolicySet {
   let after: readonly NetworkPolicy[] | undefined;
   const added = change.operation === 'DELETE' ? undefined : change.policy;
+  // Helpers of the namespace before the change, without the changed policy's old version and with its new one.
+  const withAdded = (service: EssentialService, found: readonly Helper[]): Helper[] => {
+    const helpers = found.filter((helper) => helper.policy.name !== change.name);
+    const helper = added === undefined ? undefined : helperOf(service, added, state, false);
+    if (helper !== undefined) helpers.push(helper);
+    return helpers;
+  };
   return {
     policies: () => (after ??= policiesAfter(before, change)),
-    helpers: (service, scope) => {
-      const helpers = helperIndex(before, service, state).meeting(scope).filter((helper) => helper.policy.name !== change.name);
-      const helper = added === undefined ? undefined : helperOf(service, added, state, false);
-      if (helper !== undefined) helpers.push(helper);
-      return helpers;
-    },
+    helpers: (service, scope) => withAdded(service, helperIndex(before, service, state).meeting(scope)),
+    containing: (service, scope) => withAdded(service, helperIndex(before, service, state).containing(scope)),
     isolating: (direction, scope) => {
       const isolating = isolatorIndex(before, direction).meeting(scope).filter((policy) => policy.name !== change.name);
       if (added !== undefined && added.policyTypes.has(direction)) isolating.push(added);
@@ -146,12 +152,13 @@ export function policySetAfter(before: readonly NetworkPolicy[], change: PolicyC
  */
 export function findCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet): CutOff {
   const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
-  const helpers = set.helpers(service, scope);
-  // Fast path, and the common case: the helpers that select every pod of the scope by their very
-  // selector (a default-deny selecting all pods, as a baseline has; the changed policy, whose pods
-  // the scope is) serve it by themselves.
-  const whole = helpers.filter((helper) => helper.policy.podSelector === scope || isSelectAll(helper.policy.podSelector));
+  // Fast path, and the common case: the helpers that select every pod of the scope (a default-deny
+  // selecting all pods, as a baseline has; the changed policy, whose pods the scope is; a policy
+  // for exactly those pods) serve it by themselves. The index hands out only the helpers that may
+  // contain the scope, however many others meet it.
+  const whole = set.containing(service, scope).filter(({ policy }) => policy.podSelector === scope || isSelectAll(policy.podSelector) || containsSelector(policy.podSelector, scope));
   if (servedByAll(service, whole)) return { kind: 'served' };
+  const helpers = set.helpers(service, scope);
   // The helpers matching a pod are few however many the namespace has: look at those alone.
   const enough = (matching: ReadonlySet<number>): boolean => servedByAll(service, [...matching].flatMap((index) => helpers[index] ?? []));
   const selectors = helpers.map((helper) => helper.policy.podSelector);
