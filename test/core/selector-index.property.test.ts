@@ -16,6 +16,13 @@ import { allLabelSets, selectorArb } from '../support/arbitraries.js';
 const UNIVERSE = allLabelSets();
 const meets = (a: LabelSelector, b: LabelSelector): boolean => UNIVERSE.some((labels) => matchesSelector(a, labels) && matchesSelector(b, labels));
 
+/** expectEveryOnceInOrder: `found` holds every position `expected` lists, positions in order, each once. */
+function expectEveryOnceInOrder(found: readonly number[], expected: readonly number[]): void {
+  expect(found.filter((position) => expected.includes(position))).toEqual(expected);
+  expect([...found].sort((a, b) => a - b)).toEqual(found);
+  expect(new Set(found).size).toBe(found.length);
+}
+
 describe('SelectorIndex against a brute-force oracle', () => {
   it('returns every selector that meets the query, in order', () => {
     let pruned = 0;
@@ -24,9 +31,7 @@ describe('SelectorIndex against a brute-force oracle', () => {
         const index = new SelectorIndex(selectors.map((selector, position) => [selector, position] as const));
         const found = index.meeting(query);
         const expected = selectors.flatMap((selector, position) => (meets(selector, query) ? [position] : []));
-        expect(found.filter((position) => expected.includes(position))).toEqual(expected);
-        expect([...found].sort((a, b) => a - b)).toEqual(found);
-        expect(new Set(found).size).toBe(found.length);
+        expectEveryOnceInOrder(found, expected);
         pruned += selectors.length - found.length;
       }),
       { numRuns: 5_000 },
@@ -43,9 +48,7 @@ describe('SelectorIndex against a brute-force oracle', () => {
         const index = new SelectorIndex(selectors.map((selector, position) => [selector, position] as const));
         const found = index.containing(query);
         const expected = selectors.flatMap((selector, position) => (containsSelector(selector, query) ? [position] : []));
-        expect(found.filter((position) => expected.includes(position))).toEqual(expected);
-        expect([...found].sort((a, b) => a - b)).toEqual(found);
-        expect(new Set(found).size).toBe(found.length);
+        expectEveryOnceInOrder(found, expected);
         pruned += index.meeting(query).length - found.length;
       }),
       { numRuns: 5_000 },
