@@ -14,8 +14,8 @@ import { defaultConfig } from '../dist/config/defaults.js';
 import { buildApp } from '../dist/server/app.js';
 import { decisionWriter, serviceLogger } from '../dist/server/logger.js';
 import { Metrics } from '../dist/server/metrics.js';
-import { StandaloneContext } from '../dist/server/standalone-context.js';
 import { tuneRuntime } from '../dist/server/runtime.js';
+import { StandaloneContext } from '../dist/server/standalone-context.js';
 import { EditableState } from '../dist/state/editable-state.js';
 import { benchState } from './tenant.mjs';
 
@@ -26,7 +26,7 @@ const [kind, policyCount = '10', shape = 'baselined'] = process.argv.slice(2);
 const certs = JSON.parse(process.env.BENCH_CERTS ?? 'null') ?? generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
 const https = { key: certs.key, cert: certs.cert };
 
-/** busyWait keeps the CPU busy for `ns` nanoseconds: work that allocates nothing and touches no memory. */
+/** busyWait keeps the CPU busy for `ns` nanoseconds: work that touches next to no memory (a BigInt per clock read). */
 function busyWait(ns) {
   const until = process.hrtime.bigint() + ns;
   while (process.hrtime.bigint() < until);
