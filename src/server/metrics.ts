@@ -51,16 +51,16 @@ export const COUNT_BATCH = 64;
  * in batches: countRequest and countFinding keep what they are given, and the tallies and the
  * duration histogram take it COUNT_BATCH at a time, and before every scrape, so a scrape sees every
  * request counted before it. Counting (0.4 µs a request in a loop of its own) and the decision
- * line (1.2 µs, as one JSON.stringify) cost the server far more when done on each request, their code and data cold
- * after a whole request's worth of TLS, HTTP and rules: batching both took netfence's CPU per
- * request at full load from 52-56 to 46-49 µs (bare fastify 29-32; three interleaved A/B runs).
+ * line (1.2 µs, as one JSON.stringify) cost the server far more when done on each request, their
+ * code and data cold after a whole request's worth of TLS, HTTP and rules: batching both took
+ * netfence's CPU per request at full load from 52-56 to 46-49 µs (bare fastify 29-32; three
+ * interleaved A/B runs).
  */
 export class Metrics {
   readonly registry = new Registry();
   private readonly requestTally = new Tally<RequestLabels>((l) => `${l.webhook}\0${l.resource}\0${l.operation}\0${l.decision}\0${l.mode}`);
   private readonly findingTally = new Tally<FindingLabels>((l) => `${l.rule}\0${l.severity}\0${l.mode}`);
-  private pendingRequests: RequestLabels[] = [];
-  private pendingSeconds: number[] = [];
+  private pendingRequests: { readonly labels: RequestLabels; readonly seconds: number }[] = [];
   private pendingFindings: FindingLabels[] = [];
   private readonly requests: Counter<keyof RequestLabels & string> = new Counter({
     name: 'netfence_admission_requests_total',
@@ -108,8 +108,7 @@ export class Metrics {
 
   /** countRequest counts one admission request, answered in `seconds`. */
   countRequest(labels: RequestLabels, seconds: number): void {
-    this.pendingSeconds.push(seconds);
-    if (this.pendingRequests.push(labels) >= COUNT_BATCH) this.countPending();
+    if (this.pendingRequests.push({ labels, seconds }) >= COUNT_BATCH) this.countPending();
   }
 
   /** countFinding counts one finding. */
@@ -118,18 +117,12 @@ export class Metrics {
   }
 
   private countPending(): void {
-    const requests = this.pendingRequests;
-    const seconds = this.pendingSeconds;
-    for (let i = 0; i < requests.length; i++) {
-      const labels = requests[i];
-      const took = seconds[i];
-      if (labels === undefined || took === undefined) continue;
+    for (const { labels, seconds } of this.pendingRequests) {
       this.requestTally.add(labels);
-      this.duration.observe({ webhook: labels.webhook }, took);
+      this.duration.observe({ webhook: labels.webhook }, seconds);
     }
     for (const labels of this.pendingFindings) this.findingTally.add(labels);
     this.pendingRequests = [];
-    this.pendingSeconds = [];
     this.pendingFindings = [];
   }
 }

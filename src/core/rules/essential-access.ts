@@ -155,7 +155,7 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
   // Fast path, and the common case: the helpers that select every pod of the scope (a default-deny
   // selecting all pods, as a baseline has; the changed policy, whose pods the scope is; a policy
   // for exactly those pods) serve it by themselves. The index hands out only the helpers that may
-  // contain the scope, however many others meet it.
+  // contain the scope, however many others meet it; the first two tests decide without compiling.
   const whole = set.containing(service, scope).filter(({ policy }) => policy.podSelector === scope || isSelectAll(policy.podSelector) || containsSelector(policy.podSelector, scope));
   if (servedByAll(service, whole)) return { kind: 'served' };
   const helpers = set.helpers(service, scope);
