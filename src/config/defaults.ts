@@ -62,5 +62,6 @@ export function defaultConfig(): Config {
     onError: 'deny',
     remediateEssentialEgress: false,
     provisioningGate: false,
+    adoptExisting: false,
   };
 }

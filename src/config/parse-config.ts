@@ -30,6 +30,7 @@ const TOP_LEVEL = [
   'onError',
   'remediation',
   'provisioningGate',
+  'adoptExisting',
 ];
 
 /**
@@ -78,6 +79,7 @@ export function parseConfig(value: unknown): Config {
     onError: oneOf(root.string('onError') ?? defaults.onError, ['deny', 'allow'] as const, 'onError'),
     remediateEssentialEgress: remediation?.boolean('essentialEgress') ?? defaults.remediateEssentialEgress,
     provisioningGate: root.boolean('provisioningGate') ?? defaults.provisioningGate,
+    adoptExisting: root.boolean('adoptExisting') ?? defaults.adoptExisting,
   };
 }
 

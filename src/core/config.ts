@@ -91,6 +91,12 @@ export interface Config {
   readonly remediateEssentialEgress: boolean;
   /** provisioningGate: refuse Pod CREATE in a namespace whose baseline is not in place yet. */
   readonly provisioningGate: boolean;
+  /**
+   * adoptExisting: provision every namespace that has no `netfence.io/baseline` label with the
+   * default profile (green-field clusters). Off by default: a namespace that predates netfence is
+   * provisioned only once an admin labels it, so installing netfence never cuts running traffic.
+   */
+  readonly adoptExisting: boolean;
 }
 
 /** isLowerMode says whether `to` is more lenient than `from` (enforce → audit → off). */
