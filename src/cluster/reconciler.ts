@@ -35,6 +35,9 @@ export interface ReconcilerOptions {
   readonly now?: () => number;
 }
 
+/** EVENT_NAMESPACE is where the API server keeps Events about cluster-scoped objects such as Namespaces. */
+const EVENT_NAMESPACE = 'default';
+
 const policiesPath = (namespace: string, name?: string): string =>
   `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 
@@ -88,23 +91,23 @@ export class Reconciler {
     if (plan.create.length > 0 || hadManaged) this.provisioned.add(namespace.name);
     if (create.length + replace.length + remove.length === 0) return;
     // A policy created again in a provisioned namespace, or replaced, is a repair: watch for fights.
-    for (const policy of create) if (!hadManaged || !this.fighting(policy)) await this.create(policy);
-    for (const policy of replace) if (!this.fighting(policy)) await this.replace(policy);
+    for (const policy of create) if (!hadManaged || !this.fighting(namespace, policy)) await this.create(policy);
+    for (const policy of replace) if (!this.fighting(namespace, policy)) await this.replace(policy);
     for (const name of remove) await this.remove(namespace.name, name);
     const names = [...create, ...replace].map((policy) => policy.name);
     if (!hadManaged && replace.length === 0 && create.length > 0) {
       this.options.counters?.provisioned(namespace.name);
-      await this.event(namespace.name, 'Normal', 'BaselineProvisioned', `netfence provisioned baseline profile "${plan.profile}": ${names.join(', ')}`);
+      await this.event(namespace, 'Normal', 'BaselineProvisioned', `netfence provisioned baseline profile "${plan.profile}": ${names.join(', ')}`);
     } else if (names.length > 0) {
       this.options.counters?.repaired(namespace.name);
-      await this.event(namespace.name, 'Normal', 'BaselineRepaired', `netfence repaired baseline profile "${plan.profile}": ${names.join(', ')}`);
+      await this.event(namespace, 'Normal', 'BaselineRepaired', `netfence repaired baseline profile "${plan.profile}": ${names.join(', ')}`);
     }
-    if (remove.length > 0) await this.event(namespace.name, 'Normal', 'BaselineRemoved', `netfence removed managed policies: ${remove.join(', ')}`);
+    if (remove.length > 0) await this.event(namespace, 'Normal', 'BaselineRemoved', `netfence removed managed policies: ${remove.join(', ')}`);
     this.options.logger.info({ namespace: namespace.name, profile: plan.profile, created: create.map((p) => p.name), replaced: replace.map((p) => p.name), removed: remove }, 'baseline reconciled');
   }
 
   /** fighting records a repair and says whether this policy is being changed back too often. */
-  private fighting(policy: NetworkPolicy): boolean {
+  private fighting(namespace: Namespace, policy: NetworkPolicy): boolean {
     const key = `${policy.namespace}/${policy.name}`;
     const now = (this.options.now ?? Date.now)();
     const { repairs: limit, windowMs } = this.options.fight ?? { repairs: 5, windowMs: 5 * 60_000 };
@@ -115,7 +118,7 @@ export class Reconciler {
     if (!this.contested.has(key)) {
       this.contested.add(key);
       this.options.logger.error({ policy: key, repairs: recent.length, windowMs }, 'baseline: another controller keeps changing this managed policy; netfence stops repairing it');
-      void this.event(policy.namespace, 'Warning', 'BaselineContested', `netfence stopped repairing ${policy.name}: it was changed back ${recent.length} times within ${Math.round(windowMs / 1000)}s (another controller?)`);
+      void this.event(namespace, 'Warning', 'BaselineContested', `netfence stopped repairing ${policy.name}: it was changed back ${recent.length} times within ${Math.round(windowMs / 1000)}s (another controller?)`);
     }
     return true;
   }
@@ -145,13 +148,18 @@ export class Reconciler {
     if (response.status !== 404) expectOk(response.status, `delete ${namespace}/${name}`, response.body);
   }
 
-  private async event(namespace: string, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  /**
+   * event records an Event about a namespace. A Namespace is cluster-scoped, so the API server keeps
+   * Events about it in `default` (it refuses them anywhere else: 422, involvedObject.namespace does
+   * not match); the namespace's uid lets `kubectl describe namespace` find them.
+   */
+  private async event(namespace: Namespace, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const now = new Date((this.options.now ?? Date.now)()).toISOString();
     const event = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { generateName: 'netfence-', namespace },
-      involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: namespace },
+      metadata: { generateName: 'netfence-', namespace: EVENT_NAMESPACE },
+      involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: namespace.name, ...(namespace.uid === undefined ? {} : { uid: namespace.uid }) },
       reason,
       message,
       type,
@@ -161,13 +169,21 @@ export class Reconciler {
       lastTimestamp: now,
       count: 1,
     };
-    const response = await this.options.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, event).catch(() => undefined);
-    if (response === undefined || response.status >= 300) this.options.logger.warn({ namespace, reason }, 'could not record an event');
+    const failure = await this.options.client.request('POST', `/api/v1/namespaces/${EVENT_NAMESPACE}/events`, event).then(
+      (response) => (response.status < 300 ? undefined : `HTTP ${response.status}${messageOf(response.body)}`),
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (failure !== undefined) this.options.logger.warn({ namespace: namespace.name, reason, error: failure }, 'could not record an event');
   }
+
+}
+
+/** messageOf reads a Status body's message as `: message`, or nothing. */
+function messageOf(body: unknown): string {
+  return typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' && body.message !== '' ? `: ${body.message}` : '';
 }
 
 function expectOk(status: number, what: string, body: unknown): void {
   if (status >= 200 && status < 300) return;
-  const message = typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' ? body.message : '';
-  throw new Error(`${what}: HTTP ${status}${message === '' ? '' : `: ${message}`}`);
+  throw new Error(`${what}: HTTP ${status}${messageOf(body)}`);
 }

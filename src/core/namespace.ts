@@ -9,6 +9,8 @@ export interface Namespace {
   readonly labels: Labels;
   /** terminating: the namespace is being deleted (deletionTimestamp set): leave its policies alone. */
   readonly terminating?: boolean;
+  /** uid is the API server's uid of a live namespace: Events name it, so `kubectl describe` finds them. */
+  readonly uid?: string;
 }
 
 /**

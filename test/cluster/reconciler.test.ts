@@ -56,7 +56,15 @@ async function startReconciler(fight = { repairs: 5, windowMs: 60_000 }): Promis
 }
 
 const baselineOf = (server: FakeApiServer, ns: string) => server.get('NetworkPolicy', ns, 'netfence-default-deny');
-const events = (server: FakeApiServer, ns: string) => server.list('Event').filter((event) => event.metadata.namespace === ns).map((event) => String(event['reason']));
+/** events are the reasons of the Events about a namespace; the API server keeps them in `default`, naming the namespace by uid. */
+const events = (server: FakeApiServer, ns: string) =>
+  server
+    .list('Event')
+    .filter((event) => {
+      const about = event['involvedObject'] as { kind?: string; name?: string; uid?: string } | undefined;
+      return event.metadata.namespace === 'default' && about?.kind === 'Namespace' && about.name === ns && about.uid === server.get('Namespace', undefined, ns)?.metadata.uid;
+    })
+    .map((event) => String(event['reason']));
 
 describe('Reconciler', () => {
   it('backfills namespaces that existed before it, and provisions new ones within seconds', async () => {
