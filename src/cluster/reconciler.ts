@@ -83,7 +83,7 @@ export class Reconciler {
   private async reconcileNamespace(namespace: Namespace, policies: readonly NetworkPolicy[]): Promise<void> {
     const plan = planBaseline(namespace, policies, this.options.config);
     if (plan.kind === 'skip') {
-      if (plan.reason.startsWith('unknown profile')) this.options.logger.warn({ namespace: namespace.name }, `baseline: ${plan.reason}`);
+      if (plan.reason === 'unknown-profile') this.options.logger.warn({ namespace: namespace.name, profile: plan.profile }, `baseline: namespace ${namespace.name} asks for profile "${plan.profile}", which the config does not define; nothing provisioned`);
       return;
     }
     const { create, replace, remove } = plan;

@@ -1,8 +1,18 @@
-import { BASELINE_LABEL, MANAGED_BY_LABEL, OPT_OUT_PROFILE, PROFILE_LABEL, isManaged, renderProfile } from './baseline.js';
+import { adoptionOf } from './adoption.js';
+import { MANAGED_BY_LABEL, OPT_OUT_PROFILE, PROFILE_LABEL, isManaged, renderProfile } from './baseline.js';
 import type { Config } from './config.js';
 import { networkPolicyManifest } from './manifest.js';
 import type { Namespace } from './namespace.js';
 import type { NetworkPolicy } from './network-policy.js';
+
+/**
+ * Skip says why netfence writes nothing in a namespace: netfence's own or exempt, being deleted,
+ * not adopted (no `netfence.io/baseline` label, and `adoptExisting` off), or labelled with a
+ * profile the config does not have.
+ */
+export type Skip =
+  | { readonly kind: 'skip'; readonly reason: 'exempt' | 'terminating' | 'not-adopted' }
+  | { readonly kind: 'skip'; readonly reason: 'unknown-profile'; readonly profile: string };
 
 /**
  * BaselinePlan is what the reconciler must do in one namespace so that its managed policies are
@@ -10,7 +20,7 @@ import type { NetworkPolicy } from './network-policy.js';
  * from another profile, or after an opt-out). `skip` says why nothing is to be done.
  */
 export type BaselinePlan =
-  | { readonly kind: 'skip'; readonly reason: string }
+  | Skip
   | {
       readonly kind: 'apply';
       readonly profile: string;
@@ -31,16 +41,27 @@ export function sameManagedPolicy(desired: NetworkPolicy, actual: NetworkPolicy)
 }
 
 /** DesiredBaseline is the policies a namespace's profile renders to, or why it has none to check. */
-export type DesiredBaseline = { readonly kind: 'skip'; readonly reason: string } | { readonly kind: 'desired'; readonly profile: string; readonly policies: readonly NetworkPolicy[] };
+export type DesiredBaseline = Skip | { readonly kind: 'desired'; readonly profile: string; readonly policies: readonly NetworkPolicy[] };
 
-/** desiredBaseline renders a namespace's profile (none after an opt-out), unless it is exempt or terminating. */
+/**
+ * desiredBaseline renders an adopted namespace's profile (no policies after an opt-out), unless it
+ * is exempt, terminating or not adopted.
+ */
 export function desiredBaseline(namespace: Namespace, config: Config): DesiredBaseline {
-  if (namespace.name === config.namespace || config.exempt.namespaces.includes(namespace.name)) return { kind: 'skip', reason: 'exempt' };
+  const adoption = adoptionOf(namespace, config);
+  if (adoption.kind === 'exempt') return { kind: 'skip', reason: 'exempt' };
   if (namespace.terminating === true) return { kind: 'skip', reason: 'terminating' };
-  const profileName = namespace.labels.get(BASELINE_LABEL) ?? config.defaultProfile;
-  const profile = profileName === OPT_OUT_PROFILE ? undefined : config.profiles.get(profileName);
-  if (profile === undefined && profileName !== OPT_OUT_PROFILE) return { kind: 'skip', reason: `unknown profile "${profileName}"` };
-  return { kind: 'desired', profile: profileName, policies: profile === undefined ? [] : renderProfile(profile, namespace.name) };
+  switch (adoption.kind) {
+    case 'not-adopted':
+      return { kind: 'skip', reason: 'not-adopted' };
+    case 'opted-out':
+      return { kind: 'desired', profile: OPT_OUT_PROFILE, policies: [] };
+    case 'adopted': {
+      const profile = config.profiles.get(adoption.profile);
+      if (profile === undefined) return { kind: 'skip', reason: 'unknown-profile', profile: adoption.profile };
+      return { kind: 'desired', profile: adoption.profile, policies: renderProfile(profile, namespace.name) };
+    }
+  }
 }
 
 /** planBaseline compares a namespace's managed policies with its profile. */

@@ -23,14 +23,17 @@ interface Harness {
   counts: { provisioned: number; repaired: number };
 }
 
-async function startReconciler(fight = { repairs: 5, windowMs: 60_000 }): Promise<Harness> {
+const ADOPTED = { 'netfence.io/baseline': 'default' };
+
+async function startReconciler({ fight = { repairs: 5, windowMs: 60_000 }, config = defaultConfig() } = {}): Promise<Harness> {
   server = new FakeApiServer();
   const kubeConfig = await server.start();
   server.put(namespace('kube-system'));
   server.put(corednsPod('coredns-1', '10.244.0.10'));
   server.put(kubeDnsService());
-  server.put(namespace('existing')); // created before netfence started: backfilled
-  server.put(namespace('dying'));
+  server.put(namespace('existing', ADOPTED)); // created before netfence started, adopted by an admin: backfilled
+  server.put(namespace('dying', ADOPTED));
+  server.put(namespace('legacy')); // created before netfence, never adopted: left alone
   const client = new KubeClient(kubeConfig);
   const errors: string[] = [];
   const counts = { provisioned: 0, repaired: 0 };
@@ -40,7 +43,7 @@ async function startReconciler(fight = { repairs: 5, windowMs: 60_000 }): Promis
   reconciler = new Reconciler({
     client,
     cache,
-    config: defaultConfig(),
+    config,
     logger,
     debounceMs: 20,
     fight,
@@ -67,10 +70,10 @@ const events = (server: FakeApiServer, ns: string) =>
     .map((event) => String(event['reason']));
 
 describe('Reconciler', () => {
-  it('backfills namespaces that existed before it, and provisions new ones within seconds', async () => {
+  it('backfills adopted namespaces that existed before it, and provisions new ones within seconds', async () => {
     const { server, counts } = await startReconciler();
     await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
-    server.put(namespace('team-new'));
+    server.put(namespace('team-new', ADOPTED)); // as the mutating webhook labels it
     await until(() => baselineOf(server, 'team-new') !== undefined, 'the new namespace baseline');
     const policy = baselineOf(server, 'team-new');
     expect(policy?.metadata['labels']).toEqual({ 'app.kubernetes.io/managed-by': 'netfence', 'netfence.io/profile': 'default' });
@@ -78,6 +81,28 @@ describe('Reconciler', () => {
     await until(() => events(server, 'team-new').includes('BaselineProvisioned'), 'the event');
     expect(counts.provisioned).toBeGreaterThanOrEqual(2);
     expect(baselineOf(server, 'kube-system')).toBeUndefined(); // exempt
+  });
+
+  it('writes nothing into a namespace that is not adopted, and provisions it within seconds of its adoption', async () => {
+    const { server } = await startReconciler();
+    await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
+    server.put(namespace('team-late')); // created while the mutating webhook was down: no label
+    // The watch delivers in order: once the marker is provisioned, a pass has seen team-late too.
+    server.put(namespace('marker', ADOPTED));
+    await until(() => baselineOf(server, 'marker') !== undefined, 'a pass after team-late');
+    expect(server.list('NetworkPolicy').filter((policy) => ['legacy', 'team-late'].includes(policy.metadata.namespace ?? ''))).toEqual([]);
+    expect(events(server, 'legacy')).toEqual([]);
+    server.put(namespace('legacy', ADOPTED)); // kubectl label namespace legacy netfence.io/baseline=default
+    await until(() => baselineOf(server, 'legacy') !== undefined, 'the adoption');
+    await until(() => events(server, 'legacy').includes('BaselineProvisioned'), 'the event');
+    expect(baselineOf(server, 'team-late')).toBeUndefined();
+  });
+
+  it('with adoptExisting, backfills every unlabelled namespace with the default profile', async () => {
+    const { server } = await startReconciler({ config: { ...defaultConfig(), adoptExisting: true } });
+    await until(() => baselineOf(server, 'legacy') !== undefined, 'the backfill of the unlabelled namespace');
+    expect(baselineOf(server, 'legacy')?.metadata['labels']).toEqual({ 'app.kubernetes.io/managed-by': 'netfence', 'netfence.io/profile': 'default' });
+    expect(baselineOf(server, 'kube-system')).toBeUndefined();
   });
 
   it('repairs a deleted or edited managed policy', async () => {
@@ -99,7 +124,7 @@ describe('Reconciler', () => {
     await until(() => baselineOf(server, 'existing') !== undefined && baselineOf(server, 'dying') !== undefined, 'the backfill');
     server.put(namespace('existing', { 'netfence.io/baseline': 'none' }));
     await until(() => baselineOf(server, 'existing') === undefined, 'the removal');
-    server.put({ ...namespace('dying'), metadata: { name: 'dying', labels: {}, deletionTimestamp: '2026-11-24T10:00:00Z' } });
+    server.put({ ...namespace('dying'), metadata: { name: 'dying', labels: ADOPTED, deletionTimestamp: '2026-11-24T10:00:00Z' } });
     await new Promise((resolve) => setTimeout(resolve, 200));
     server.remove('NetworkPolicy', 'dying', 'netfence-default-deny'); // the namespace controller at work
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -107,7 +132,7 @@ describe('Reconciler', () => {
   });
 
   it('keeps tenant policies, and does not fight another controller forever', async () => {
-    const { server, errors } = await startReconciler({ repairs: 3, windowMs: 60_000 });
+    const { server, errors } = await startReconciler({ fight: { repairs: 3, windowMs: 60_000 } });
     server.put(networkPolicy('existing', 'tenant-own', { podSelector: {}, policyTypes: ['Ingress'] }));
     await until(() => baselineOf(server, 'existing') !== undefined, 'the backfill');
     // Another controller keeps removing Egress from the managed policy.

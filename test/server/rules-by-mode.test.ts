@@ -21,7 +21,7 @@ const DNS_TO = `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.n
 function namespaceState(namespace: string, mode: string): string {
   return `apiVersion: v1
 kind: Namespace
-metadata: {name: ${namespace}, labels: {netfence.io/mode: "${mode}"}}
+metadata: {name: ${namespace}, labels: {netfence.io/mode: "${mode}", netfence.io/baseline: default}}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -215,6 +215,21 @@ describe('validating webhook on captured requests', () => {
     expect(response.status?.message).toBe('netfence: [baseline-opt-out] Namespace team-b: jane may not set netfence.io/mode=off (from enforce); lowering netfence\'s mode takes a cluster administrator.');
   });
 
+  it('denies a tenant removing the baseline label (un-adopting the namespace), and lets an admin do it', async () => {
+    webhook = await startWebhook(TEAM_B_MANAGED);
+    const namespaceObject = (labels: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b', labels: { 'kubernetes.io/metadata.name': 'team-b', ...labels } } });
+    const unlabel = (user: { username: string; groups: string[] }) =>
+      reviewFrom('022', { operation: 'UPDATE', namespace: 'team-b', name: 'team-b', object: namespaceObject({}), oldObject: namespaceObject({ 'netfence.io/baseline': 'default' }), user });
+    const response = await post(webhook, '/validate', unlabel({ username: 'jane', groups: ['tenants', 'system:authenticated'] }));
+    expect(response.allowed).toBe(false);
+    expect(response.status?.message).toContain('[baseline-opt-out] Namespace team-b: jane may not remove netfence.io/baseline (was default)');
+    expect((await post(webhook, '/validate', unlabel({ username: 'admin', groups: ['system:masters'] }))).allowed).toBe(true);
+    await webhook.app.close();
+    // With adoptExisting the namespace stays adopted without the label: nothing to guard.
+    webhook = await startWebhook(TEAM_B_MANAGED, { adoptExisting: true });
+    expect((await post(webhook, '/validate', unlabel({ username: 'jane', groups: ['tenants', 'system:authenticated'] }))).allowed).toBe(true);
+  });
+
   it('denies a tenant deleting a managed policy (023), naming both broken rules', async () => {
     webhook = await startWebhook(TEAM_B_MANAGED);
     const response = await post(webhook, '/validate', fixture('023'));
@@ -265,7 +280,9 @@ describe('validating webhook on captured requests', () => {
 
 describe('provisioning gate (Pod CREATE)', () => {
   const pod = (ns: string) => reviewFrom('015', { operation: 'CREATE', namespace: ns, name: '', object: { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-7d4b9c-', namespace: ns }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } });
-  const NEW_NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh}\n';
+  // Created after the install: the mutating webhook gave it its profile's label.
+  const NEW_NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: fresh, labels: {netfence.io/baseline: default}}\n';
+  const LEGACY_NAMESPACE = 'apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy}\n';
   const BASELINE = 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: netfence-default-deny, namespace: fresh, labels: {app.kubernetes.io/managed-by: netfence, netfence.io/profile: default}}\nspec: {podSelector: {}, policyTypes: [Ingress, Egress]}\n';
 
   it('refuses a pod in a namespace whose baseline is not in place yet, telling the client to retry', async () => {
@@ -287,6 +304,14 @@ describe('provisioning gate (Pod CREATE)', () => {
     expect((await post(webhook, '/validate', pod('not-yet-seen'))).allowed).toBe(false);
     expect((await post(webhook, '/validate', pod('kube-system'))).allowed).toBe(true);
     expect((await post(webhook, '/validate', pod('legacy'))).allowed).toBe(true);
+  });
+
+  it('never gates a namespace that is not adopted (it gets no baseline to wait for), unless adoptExisting adopts it', async () => {
+    webhook = await startWebhook(LEGACY_NAMESPACE, { provisioningGate: true });
+    expect((await post(webhook, '/validate', pod('legacy'))).allowed).toBe(true);
+    await webhook.app.close();
+    webhook = await startWebhook(LEGACY_NAMESPACE, { provisioningGate: true, adoptExisting: true });
+    expect((await post(webhook, '/validate', pod('legacy'))).allowed).toBe(false);
   });
 
   it('looks at no pod when the gate is off (the default)', async () => {

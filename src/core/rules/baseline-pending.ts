@@ -1,3 +1,4 @@
+import { BASELINE_LABEL } from '../baseline.js';
 import { desiredBaseline } from '../baseline-plan.js';
 import type { Finding } from '../finding.js';
 import { networkPolicyManifest } from '../manifest.js';
@@ -12,13 +13,14 @@ import { summaryLine } from './summary.js';
  * unprotected for the seconds until the reconciler provisions them. Refusing it is safe because
  * the client retries: controllers (ReplicaSet, Job, DaemonSet) do on their own, and the message
  * tells a person to. A baseline that exists but has drifted does not gate: the pod is isolated,
- * and the reconciler repairs the drift.
+ * and the reconciler repairs the drift. A namespace that is not adopted has no baseline to wait for.
  */
 export function baselinePendingFindings(change: PodChange, context: RuleContext): Finding[] {
   const { state, config } = context;
   if (!config.provisioningGate || change.operation !== 'CREATE') return [];
-  // A namespace the state has not seen yet is as new as it gets: its baseline cannot be there.
-  const namespace = state.namespace(change.namespace) ?? { name: change.namespace, labels: withNameLabel(change.namespace, new Map()) };
+  // A namespace the state has not seen yet is as new as it gets: created after the install, so the
+  // mutating webhook gave it the default profile, and its baseline cannot be there yet.
+  const namespace = state.namespace(change.namespace) ?? { name: change.namespace, labels: withNameLabel(change.namespace, new Map([[BASELINE_LABEL, config.defaultProfile]])) };
   // Only existence matters here (drift is the reconciler's), so no policy is compared in full.
   const wanted = desiredBaseline(namespace, config);
   if (wanted.kind === 'skip') return [];
