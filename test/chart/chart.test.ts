@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
@@ -19,7 +20,8 @@ import type { Helm } from '../support/helm.js';
  * document must be a valid Kubernetes object of its kind (the kubernetes-models validators,
  * generated from the API's OpenAPI schemas), and what the values promise must reach the objects:
  * safety settings, least-privilege RBAC, webhooks that never intercept system namespaces or
- * netfence's own, a configuration netfence itself accepts.
+ * netfence's own, a configuration netfence itself accepts. The by-hand registration in
+ * examples/webhook-configuration.yaml must register what the chart does.
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -52,7 +54,7 @@ let helm: Helm;
 function parseObjects(text: string): KubeObject[] {
   return parseAllDocuments(text)
     .map((document) => {
-      if (document.errors.length > 0) throw new Error(`rendered YAML does not parse: ${document.errors[0]?.message}`);
+      if (document.errors.length > 0) throw new Error(`YAML does not parse: ${document.errors[0]?.message}`);
       return document.toJS() as KubeObject | null;
     })
     .filter((object): object is KubeObject => object !== null);
@@ -89,6 +91,19 @@ const VARIANTS: Record<string, string[]> = {
   'cert-manager, gate, ServiceMonitor': ['--set', 'certificates.mode=cert-manager', '--set', 'provisioningGate.enabled=true', '--set', 'serviceMonitor.enabled=true'],
   'existing secret, mTLS, Kubernetes 1.27': ['--set', 'certificates.mode=secret', '--set', 'certificates.secretName=my-tls', '--set', 'certificates.caBundle=Q0E=', '--set', 'certificates.clientCaConfigMap=apiserver-client-ca', '--kube-version', '1.27.0'],
   'custom config and names': ['--set', 'fullnameOverride=guard', '--set', 'config.clusterDns.namespace=dns', '--set', 'config.exempt.namespaces={legacy}', '--set', 'replicaCount=1', '--set', 'networkPolicy.ingressCidrs={10.0.0.0/8}'],
+  'adoptExisting, remediation': ['--set', 'adoptExisting=true', '--set', 'remediation.essentialEgress=true'],
+  'remediation and gate through config': ['--set', 'config.remediation.essentialEgress=true', '--set', 'config.provisioningGate=true', '--set', 'webhook.mutatingFailurePolicy=Fail'],
+};
+
+/** What netfence's rendered configuration must say, per variant: the chart's values reach it. */
+const EXPECTED_CONFIG: Record<string, { defaultMode: string; provisioningGate: boolean; adoptExisting: boolean; remediateEssentialEgress: boolean }> = {
+  default: { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  audit: { defaultMode: 'audit', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  'cert-manager, gate, ServiceMonitor': { defaultMode: 'enforce', provisioningGate: true, adoptExisting: false, remediateEssentialEgress: false },
+  'existing secret, mTLS, Kubernetes 1.27': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  'custom config and names': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  'adoptExisting, remediation': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: true, remediateEssentialEgress: true },
+  'remediation and gate through config': { defaultMode: 'enforce', provisioningGate: true, adoptExisting: false, remediateEssentialEgress: true },
 };
 
 let rendered: Record<string, KubeObject[]> = {};
@@ -128,6 +143,13 @@ describe('the Helm chart', () => {
     expect(at(container, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
     expect(at(container, 'resources')).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } });
     expect(at(container, 'env').find((env: { name: string }) => env.name === 'NODE_OPTIONS')?.value).toBe('--max-old-space-size=384 --max-semi-space-size=16');
+    // The leader-election Lease lives in the namespace netfence runs in; the pod's name is its identity.
+    expect(at(container, 'env')).toEqual(
+      expect.arrayContaining([
+        { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+        { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      ]),
+    );
     expect(at(pod, 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm', 'topologyKey')).toBe('kubernetes.io/hostname');
     expect(at(find(rendered['default'] ?? [], 'PodDisruptionBudget'), 'spec', 'minAvailable')).toBe(1);
     expect(() => find(rendered['custom config and names'] ?? [], 'PodDisruptionBudget')).toThrow(); // one replica: a PDB would block drains
@@ -144,8 +166,8 @@ describe('the Helm chart', () => {
       const serviceAccount = at(deployment, 'spec', 'template', 'spec', 'serviceAccountName');
       expect(config.privileged.users, variant).toContain(`system:serviceaccount:netfence:${serviceAccount}`);
       expect(config.namespace).toBe('netfence');
-      expect(config.defaultMode).toBe(variant === 'audit' ? 'audit' : 'enforce');
-      expect(config.provisioningGate).toBe(variant === 'cert-manager, gate, ServiceMonitor');
+      const { defaultMode, provisioningGate, adoptExisting, remediateEssentialEgress } = config;
+      expect({ defaultMode, provisioningGate, adoptExisting, remediateEssentialEgress }, variant).toEqual(EXPECTED_CONFIG[variant]);
     }
     const custom = parseConfig(parse(at(find(rendered['custom config and names'] ?? [], 'ConfigMap'), 'data', 'netfence.yaml')));
     expect(custom.clusterDns.namespace).toBe('dns');
@@ -172,12 +194,65 @@ describe('the Helm chart', () => {
     expect(names('default')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail']);
     expect(names('audit')).toEqual(['networkpolicies.netfence.io:Ignore', 'namespaces.netfence.io:Ignore']);
     expect(names('cert-manager, gate, ServiceMonitor')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'pods.netfence.io:Ignore']);
+    // The gate asked for in netfence's config (not the chart value) is registered all the same.
+    expect(names('remediation and gate through config')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'pods.netfence.io:Ignore']);
     expect(webhooksOf('default', 'MutatingWebhookConfiguration').map((webhook) => webhook['failurePolicy'])).toEqual(['Ignore']);
     expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'rules', 0, 'operations')).toEqual(['CREATE', 'UPDATE', 'DELETE']);
     expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'matchConditions', 0, 'name')).toBe('not-namespace-controller');
     expect(at(webhooksOf('existing secret, mTLS, Kubernetes 1.27', 'ValidatingWebhookConfiguration')[0], 'matchConditions')).toBeUndefined();
     expect(at(webhooksOf('existing secret, mTLS, Kubernetes 1.27', 'ValidatingWebhookConfiguration')[0], 'clientConfig', 'caBundle')).toBe('Q0E=');
     expect(at(find(rendered['cert-manager, gate, ServiceMonitor'] ?? [], 'ValidatingWebhookConfiguration'), 'metadata', 'annotations', 'cert-manager.io/inject-ca-from')).toBe('netfence/netfence');
+  });
+
+  it('registers /mutate for NetworkPolicies when remediation is on, so the missing egress rule is added before the validating webhook judges', () => {
+    const webhooksOf = (variant: string, kind: string) => at(find(rendered[variant] ?? [], kind), 'webhooks') as Array<Record<string, any>>;
+    const mutatingOf = (variant: string) => webhooksOf(variant, 'MutatingWebhookConfiguration');
+    for (const variant of Object.keys(VARIANTS)) {
+      const remediation = mutatingOf(variant).find((webhook) => webhook['name'] === 'networkpolicies.mutate.netfence.io');
+      const validating = webhooksOf(variant, 'ValidatingWebhookConfiguration').find((webhook) => webhook['name'] === 'networkpolicies.netfence.io');
+      if (!EXPECTED_CONFIG[variant]?.remediateEssentialEgress) {
+        expect(remediation, variant).toBeUndefined();
+        continue;
+      }
+      expect(remediation, variant).toMatchObject({
+        sideEffects: 'None',
+        reinvocationPolicy: 'Never',
+        failurePolicy: variant === 'remediation and gate through config' ? 'Fail' : 'Ignore',
+        clientConfig: { service: { path: '/mutate' } },
+        rules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['networkpolicies'], scope: 'Namespaced' }],
+      });
+      // The same exclusions and conditions as the validating NetworkPolicy webhook.
+      expect(remediation?.['namespaceSelector'], variant).toEqual(validating?.['namespaceSelector']);
+      expect(remediation?.['matchConditions'], variant).toEqual(validating?.['matchConditions']);
+    }
+    expect(mutatingOf('adoptExisting, remediation').map((webhook) => webhook['name'])).toEqual(['namespaces.netfence.io', 'networkpolicies.mutate.netfence.io']);
+  });
+
+  it('the by-hand registration (examples/webhook-configuration.yaml), its optional blocks included, registers what the chart does', () => {
+    const text = readFileSync(join(ROOT, 'examples', 'webhook-configuration.yaml'), 'utf8');
+    // The optional blocks uncommented (remediation, the provisioning gate), HOST and CA_BUNDLE filled in as the README says.
+    const withOptional = ['networkpolicies.mutate.netfence.io', 'pods.netfence.io'].reduce(uncomment, text);
+    const example = parseObjects(withOptional.replaceAll('HOST', '192.0.2.10').replaceAll('CA_BUNDLE', 'Q0E='));
+    // Each webhook must have its counterpart, of the same kind and name, in the chart with both options on.
+    const chart = rendered['remediation and gate through config'] ?? [];
+    for (const configuration of example) {
+      const model = MODELS[`${configuration.apiVersion}/${configuration.kind}`];
+      expect(model, configuration.kind).toBeDefined();
+      if (model !== undefined) expect(() => new model(configuration as never).validate(), configuration.kind).not.toThrow();
+      const chartWebhooks = at(find(chart, configuration.kind), 'webhooks') as Array<Record<string, any>>;
+      for (const webhook of at(configuration, 'webhooks') as Array<Record<string, any>>) {
+        const name = `${configuration.kind}/${webhook['name']}`;
+        const counterpart = chartWebhooks.find((candidate) => candidate['name'] === webhook['name']);
+        expect(counterpart, name).toBeDefined();
+        expect(new URL(at(webhook, 'clientConfig', 'url')).pathname, name).toBe(at(counterpart, 'clientConfig', 'service', 'path'));
+        expect(webhook['sideEffects'], name).toBe(counterpart?.['sideEffects']);
+        const reinvocation = (hook: Record<string, any> | undefined) => hook?.['reinvocationPolicy'] ?? (configuration.kind === 'MutatingWebhookConfiguration' ? 'Never' : undefined); // the API's default
+        expect(reinvocation(webhook), name).toBe(reinvocation(counterpart));
+        const withoutScope = (rules: Array<Record<string, unknown>>) => rules.map(({ scope: _scope, ...rule }) => rule);
+        expect(withoutScope(webhook['rules']), name).toEqual(withoutScope(counterpart?.['rules']));
+        if (webhook['namespaceSelector'] !== undefined) expect(webhook['namespaceSelector'], name).toEqual(counterpart?.['namespaceSelector']);
+      }
+    }
   });
 
   it('grants least privilege: no wildcards, its own webhook configurations and Secret by name only', () => {
@@ -229,3 +304,13 @@ describe('the Helm chart', () => {
     expect(renderError(...args)).toContain(message);
   });
 });
+
+/** uncomment turns the commented-out webhook NAME of the by-hand example into YAML: `# - name: NAME` and the `#   ` lines under it. */
+function uncomment(text: string, name: string): string {
+  const lines = text.split('\n');
+  const start = lines.indexOf(`# - name: ${name}`);
+  if (start < 0) throw new Error(`no commented-out webhook ${name} in the example`);
+  let end = start + 1;
+  while (lines[end]?.startsWith('#   ')) end++;
+  return [...lines.slice(0, start), ...lines.slice(start, end).map((line) => line.slice(2)), ...lines.slice(end)].join('\n');
+}

@@ -36,6 +36,26 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default (printf "%s-tls" (include "netfence.fullname" .)) .Values.certificates.secretName -}}
 {{- end -}}
 
+{{/* netfence's configuration as YAML: the chart's own settings, then .Values.config over them. The
+     webhooks read it too, so what they register always follows what netfence is told to do. */}}
+{{- define "netfence.config" -}}
+{{- $serviceAccount := printf "system:serviceaccount:%s:%s" .Release.Namespace (include "netfence.fullname" .) -}}
+{{- $base := dict
+  "namespace" .Release.Namespace
+  "mode" .Values.mode
+  "provisioningGate" .Values.provisioningGate.enabled
+  "adoptExisting" .Values.adoptExisting
+  "remediation" (dict "essentialEgress" .Values.remediation.essentialEgress)
+  "exempt" (dict "namespaces" .Values.webhook.excludeNamespaces)
+  "privileged" (dict "users" (list $serviceAccount) "groups" (list "system:masters")) -}}
+{{- $config := mergeOverwrite $base (deepCopy .Values.config) -}}
+{{- /* Namespaces the webhooks never see are never provisioned either, whatever config.exempt lists:
+       a default-deny pushed into kube-system would take the cluster down. */}}
+{{- $userExempt := dig "exempt" "namespaces" (list) .Values.config -}}
+{{- $_ := set $config.exempt "namespaces" (concat .Values.webhook.excludeNamespaces $userExempt | uniq) -}}
+{{- toYaml $config -}}
+{{- end -}}
+
 {{/* failurePolicy of the NetworkPolicy and Namespace webhooks: Fail when enforcing, else Ignore. */}}
 {{- define "netfence.failurePolicy" -}}
 {{- if .Values.webhook.failurePolicy -}}
