@@ -4,6 +4,8 @@ import { findCredentials } from '../cluster/credentials.js';
 import { KubeClient } from '../cluster/kube-client.js';
 import { writePolicyReports } from '../cluster/policy-reports.js';
 import { loadConfig } from '../config/load-config.js';
+import { listPods } from '../cluster/list-pods.js';
+import { adoptionOf } from '../core/adoption.js';
 import { auditCluster, auditedNamespaces } from '../core/audit.js';
 import type { ClusterState } from '../core/cluster-state.js';
 import type { Config } from '../core/config.js';
@@ -12,6 +14,7 @@ import { findingJson } from '../core/finding-json.js';
 import { formatLabels } from '../core/labels.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import { loadState } from '../state/load-state.js';
+import { MemoryState } from '../state/memory-state.js';
 import type { Command, Io } from './command.js';
 import { UsageError } from './usage-error.js';
 
@@ -38,10 +41,24 @@ async function liveState(kubeconfig: string | undefined, config: Config, io: Io)
       if (Date.now() > deadline) throw new Error(`could not list the cluster at ${client.server()} within ${SYNC_TIMEOUT_MS / 1000}s`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return { state: cache.snapshot(), client };
+    return { state: await withPodsOfNotAdopted(cache.snapshot(), config, client), client };
   } finally {
     cache.stop();
   }
+}
+
+/**
+ * withPodsOfNotAdopted adds the pods of every namespace that is not adopted yet to a live snapshot
+ * (which holds pods only where essential services run), so the audit can say which of them
+ * adopting the namespace would isolate.
+ */
+async function withPodsOfNotAdopted(state: ClusterState, config: Config, client: KubeClient): Promise<ClusterState> {
+  const listed = new Set(state.pods().map((pod) => pod.namespace));
+  const missing = auditedNamespaces(state, config).filter((namespace) => adoptionOf(namespace, config).kind === 'not-adopted' && !listed.has(namespace.name));
+  if (missing.length === 0) return state;
+  const pods = [...state.pods()];
+  for (const namespace of missing) pods.push(...(await listPods(client, namespace.name)));
+  return new MemoryState({ namespaces: state.namespaces(), pods, services: state.services(), policies: state.policies(), endpointSlices: state.endpointSlices() });
 }
 
 function table(findings: readonly Finding[]): string {
@@ -57,6 +74,12 @@ function table(findings: readonly Finding[]): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** adoptionNotes spells out, under the table, what adopting each namespace that is not adopted would do. */
+function adoptionNotes(findings: readonly Finding[]): string {
+  const notAdopted = findings.filter((finding) => finding.rule === 'namespace-not-adopted');
+  return notAdopted.length === 0 ? '' : `\n\nNot adopted yet (netfence writes nothing there):\n${notAdopted.map((finding) => `- ${finding.message}`).join('\n')}`;
 }
 
 /**
@@ -91,7 +114,7 @@ export const auditCommand: Command = {
       if (written > 0) io.stderr(`netfence audit: wrote ${written} PolicyReport(s) (wgpolicyk8s.io/v1alpha2)`);
     }
     if (values.json) io.stdout(JSON.stringify({ findings: findings.map(findingJson) }));
-    else io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).`);
+    else io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).${adoptionNotes(findings)}`);
     return findings.some((finding) => finding.severity === 'deny') ? EXIT_FINDINGS : 0;
   },
 };

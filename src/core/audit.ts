@@ -1,4 +1,5 @@
-import { essentialsPolicy } from './baseline.js';
+import { adoptionOf, previewAdoption } from './adoption.js';
+import { BASELINE_LABEL, essentialsPolicy } from './baseline.js';
 import type { ClusterState } from './cluster-state.js';
 import type { Config } from './config.js';
 import type { Finding, RuleId } from './finding.js';
@@ -94,7 +95,42 @@ export function auditedNamespaces(state: ClusterState, config: Config): Namespac
     .filter((namespace) => modeOf(namespace.labels, config.defaultMode) !== 'off');
 }
 
-/** auditCluster audits every namespace netfence guards. */
+/** auditCluster audits every namespace netfence guards, and says which of them are not adopted yet. */
 export function auditCluster(context: AuditContext): Finding[] {
-  return auditedNamespaces(context.state, context.config).flatMap((namespace) => auditNamespace(namespace, context));
+  return auditedNamespaces(context.state, context.config).flatMap((namespace) => {
+    const findings = auditNamespace(namespace, context);
+    const notAdopted = adoptionOf(namespace, context.config).kind === 'not-adopted' ? notAdoptedFinding(namespace, context) : undefined;
+    return notAdopted === undefined || context.config.severity['namespace-not-adopted'] === 'off' ? findings : [notAdopted, ...findings];
+  });
+}
+
+/** LISTED_PODS is how many pods a not-adopted finding's message names before it counts the rest. */
+const LISTED_PODS = 5;
+
+/**
+ * notAdoptedFinding reports `namespace-not-adopted`: netfence provisions and repairs nothing in the
+ * namespace until it is labelled, and says what adopting it would do to the pods running there.
+ */
+function notAdoptedFinding(namespace: Namespace, context: AuditContext): Finding | undefined {
+  const { state, config } = context;
+  const preview = previewAdoption(namespace.name, config.defaultProfile, state, config);
+  if (preview === undefined) return undefined;
+  const pods = state.podsIn(namespace.name);
+  const names = preview.isolated.map(({ pod, directions }) => `${pod.name} (${directions.join(', ')})`);
+  const listed = names.length <= LISTED_PODS ? names.join(', ') : `${names.slice(0, LISTED_PODS).join(', ')} and ${names.length - LISTED_PODS} more`;
+  const effect =
+    pods.length === 0
+      ? 'no pods run there today'
+      : preview.isolated.length === 0
+        ? `none of its ${pods.length} pod(s) would be newly isolated`
+        : `${preview.isolated.length} of its ${pods.length} pod(s) would be isolated for the first time, their traffic denied unless a policy allows it: ${listed}`;
+  const label = `kubectl label namespace ${namespace.name} ${BASELINE_LABEL}=${preview.profile}`;
+  return {
+    rule: 'namespace-not-adopted',
+    severity: config.severity['namespace-not-adopted'] === 'deny' ? 'deny' : 'warn',
+    object: namespace.name,
+    summary: summaryLine('namespace-not-adopted', `${namespace.name} has no baseline: not adopted (${preview.isolated.length} pod(s) would be isolated)`),
+    message: `Namespace ${namespace.name} is not adopted (no ${BASELINE_LABEL} label): netfence provisions and repairs no baseline there. Adopting it with profile "${preview.profile}" (${label}): ${effect}.`,
+    adoption: { profile: preview.profile, isolated: preview.isolated.map(({ pod, directions }) => ({ pod: `${pod.namespace}/${pod.name}`, directions })) },
+  };
 }

@@ -10,5 +10,8 @@ export function findingJson(finding: Finding): JsonObject {
     json['counterexample'] = { namespace: finding.counterexample.namespace, labels: labelsToRecord(finding.counterexample.labels) };
   }
   if (finding.fix !== undefined) json['fix'] = finding.fix;
+  if (finding.adoption !== undefined) {
+    json['adoption'] = { profile: finding.adoption.profile, isolated: finding.adoption.isolated.map(({ pod, directions }) => ({ pod, directions: [...directions] })) };
+  }
   return json;
 }

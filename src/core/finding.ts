@@ -1,5 +1,6 @@
 import type { Labels } from './labels.js';
 import type { JsonObject } from './manifest.js';
+import type { Direction } from './network-policy.js';
 
 /** RULE_IDS lists every guardrail rule by its stable id (DESIGN.md), in the order findings print. */
 export const RULE_IDS = [
@@ -12,6 +13,7 @@ export const RULE_IDS = [
   'dns-tcp-missing',
   'namespace-selector-all',
   'baseline-pending',
+  'namespace-not-adopted',
 ] as const;
 
 /** RuleId is a rule's stable id: used in messages, config, metrics and audit annotations. */
@@ -36,6 +38,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'dns-tcp-missing': 'warn',
   'namespace-selector-all': 'warn',
   'baseline-pending': 'deny',
+  'namespace-not-adopted': 'warn',
 };
 
 /** Counterexample is a pod (its namespace and labels) that a change would cut off. */
@@ -59,4 +62,13 @@ export interface Finding {
   readonly counterexample?: Counterexample;
   /** fix is the NetworkPolicy to add or apply; it passes every rule by itself. */
   readonly fix?: JsonObject;
+  /** adoption (namespace-not-adopted only): the profile adopting would apply, and the pods it would isolate. */
+  readonly adoption?: AdoptionSummary;
+}
+
+/** AdoptionSummary says what adopting a namespace would do: its profile, and which pods it would newly isolate. */
+export interface AdoptionSummary {
+  readonly profile: string;
+  /** isolated: `ns/pod` and the directions in which adopting would isolate it for the first time. */
+  readonly isolated: ReadonlyArray<{ readonly pod: string; readonly directions: readonly Direction[] }>;
 }

@@ -11,6 +11,7 @@ import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
 import { mutate } from '../admission/mutate.js';
 import { validate } from '../admission/validate.js';
+import { countAdoption } from '../core/adoption.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
 import { decisionWriter } from './logger.js';
@@ -60,6 +61,7 @@ type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decisio
  */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { context, metrics, logger } = options;
+  metrics.countAdoption(() => countAdoption(context.state().namespaces(), context.config));
   const writeDecision = decisionWriter(logger);
   const now = options.now ?? process.hrtime.bigint;
   const app = Fastify({

@@ -1,4 +1,6 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ADOPTION_KINDS } from '../core/adoption.js';
+import type { AdoptionCounts } from '../core/adoption.js';
 
 /** RequestLabels are the labels of one admission request in netfence_admission_requests_total. */
 export interface RequestLabels {
@@ -102,8 +104,27 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** adoptionSource counts namespaces by adoption at each scrape; none until a state is served. */
+  private adoptionSource: (() => AdoptionCounts) | undefined;
+  private readonly namespaces: Gauge<'adoption'> = new Gauge({
+    name: 'netfence_namespaces',
+    help: 'Namespaces by adoption: adopted (netfence keeps their baseline), not-adopted (no netfence.io/baseline label: nothing written), opted-out, exempt.',
+    labelNames: ['adoption'] as const,
+    registers: [this.registry],
+    collect: (): void => {
+      const counts = this.adoptionSource?.();
+      if (counts === undefined) return;
+      for (const kind of ADOPTION_KINDS) this.namespaces.set({ adoption: kind }, counts[kind]);
+    },
+  });
+
   constructor(options: { processMetrics: boolean } = { processMetrics: true }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'netfence_' });
+  }
+
+  /** countAdoption makes every scrape count the namespaces by adoption with `source`. */
+  countAdoption(source: () => AdoptionCounts): void {
+    this.adoptionSource = source;
   }
 
   /** countRequest counts one admission request, answered in `seconds`. */

@@ -319,3 +319,26 @@ describe('provisioning gate (Pod CREATE)', () => {
     expect(await post(webhook, '/validate', pod('fresh'))).toEqual({ uid: expect.any(String), allowed: true });
   });
 });
+
+describe('netfence_namespaces gauge', () => {
+  const NAMESPACES = [
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {netfence.io/baseline: default}}\n',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-b, labels: {netfence.io/baseline: default}}\n',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: legacy}\n',
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: lab, labels: {netfence.io/baseline: none}}\n',
+  ].join('---\n');
+  const gauge = async (): Promise<string[]> => {
+    const body = (await webhook?.app.inject({ method: 'GET', url: '/metrics' }))?.body ?? '';
+    return body.split('\n').filter((line) => line.startsWith('netfence_namespaces{'));
+  };
+
+  it('counts namespaces by adoption at each scrape', async () => {
+    webhook = await startWebhook(NAMESPACES);
+    expect(await gauge()).toEqual(['netfence_namespaces{adoption="adopted"} 2', 'netfence_namespaces{adoption="not-adopted"} 1', 'netfence_namespaces{adoption="opted-out"} 1', 'netfence_namespaces{adoption="exempt"} 1']);
+    await webhook.app.close();
+    webhook = await startWebhook(NAMESPACES, { adoptExisting: true });
+    expect(await gauge()).toContain('netfence_namespaces{adoption="adopted"} 3');
+    expect(await gauge()).toContain('netfence_namespaces{adoption="not-adopted"} 0');
+  });
+});
