@@ -1,6 +1,7 @@
 import { BASELINE_LABEL } from '../core/baseline.js';
 import { ruleManifest } from '../core/manifest.js';
-import { reviewChange } from '../core/review.js';
+import { remediateEssentialEgress } from '../core/remediation.js';
+import { modeOf } from '../core/rules/baseline-opt-out.js';
 import type { PolicyChange } from '../core/rules/change.js';
 import { summaryLine } from '../core/rules/summary.js';
 import { Fields } from '../k8s/decode.js';
@@ -55,19 +56,16 @@ function remediate(request: AdmissionRequest, context: AdmissionContext): Decisi
   const { config } = context;
   if (!config.remediateEssentialEgress || request.object === undefined || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return SKIP;
   const policy = { ...decodeNetworkPolicy(request.object), ...(request.namespace === undefined ? {} : { namespace: request.namespace }) };
-  if (!policy.policyTypes.has('Egress')) return SKIP;
   const oldPolicy = request.oldObject === undefined ? undefined : decodeNetworkPolicy(request.oldObject);
   const change: PolicyChange = { kind: 'NetworkPolicy', operation: request.operation, namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester: request.user };
-  const review = reviewChange(change, { state: context.state(), config, essentials: context.essentials() });
-  if (review.skipped !== undefined) return SKIP;
-  const cutServices = new Set(review.findings.filter((finding) => finding.rule === 'essential-egress').map((finding) => finding.service));
-  const rules = context.essentials().services.filter((service) => service.direction === 'Egress' && cutServices.has(service.name)).map((service) => ruleManifest(service.fixRule, 'to'));
-  if (rules.length === 0) return SKIP;
+  const remediation = remediateEssentialEgress(change, { state: context.state(), config, essentials: context.essentials() });
+  if (remediation === undefined) return SKIP;
+  const rules = remediation.rules.map((rule) => ruleManifest(rule, 'to'));
   const patch: JsonPatchOperation[] =
     policy.egress.length === 0
       ? [{ op: 'add', path: '/spec/egress', value: rules }]
       : rules.map((rule) => ({ op: 'add' as const, path: '/spec/egress/-', value: rule }));
-  const names = [...cutServices].join(', ');
+  const names = remediation.services.join(', ');
   const response = withWarnings(patched(patch), [summaryLine('essential-egress', `netfence added egress to ${names} to ${policy.namespace}/${policy.name}`)]);
-  return { response, decision: 'allow', mode: review.mode, findings: [] };
+  return { response, decision: 'allow', mode: modeOf(context.state().namespaceLabels(policy.namespace), config.defaultMode), findings: [] };
 }

@@ -5,6 +5,11 @@ import type { Config } from '../core/config.js';
 import type { Finding } from '../core/finding.js';
 import { findingJson } from '../core/finding-json.js';
 import { formatLabels } from '../core/labels.js';
+import { networkPolicyManifest } from '../core/manifest.js';
+import type { JsonObject } from '../core/manifest.js';
+import { policyId } from '../core/network-policy.js';
+import { remediateEssentialEgress } from '../core/remediation.js';
+import type { EgressRemediation } from '../core/remediation.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import { reviewChange } from '../core/review.js';
 import type { Change, Requester } from '../core/rules/change.js';
@@ -22,6 +27,8 @@ interface CheckedObject {
   readonly change: Change;
   readonly findings: readonly Finding[];
   readonly skipped: string | undefined;
+  /** remediation is what the mutating webhook would add before validation (remediation.essentialEgress). */
+  readonly remediation: EgressRemediation | undefined;
 }
 
 function changeFor(loaded: LoadedObject, state: EditableState, requester: Requester): Change | undefined {
@@ -38,25 +45,35 @@ function changeFor(loaded: LoadedObject, state: EditableState, requester: Reques
   return undefined;
 }
 
-function apply(loaded: LoadedObject, state: EditableState): void {
-  if (loaded.object.kind === 'NetworkPolicy') state.putPolicy(loaded.object.policy);
-  else if (loaded.object.kind === 'Namespace') state.putNamespace(loaded.object.namespace);
+function apply(change: Change, state: EditableState): void {
+  if (change.kind === 'NetworkPolicy' && change.policy !== undefined) state.putPolicy(change.policy);
+  else if (change.kind === 'Namespace' && change.labels !== undefined) state.putNamespace({ name: change.name, labels: change.labels });
 }
 
 /**
  * checkManifests applies manifests on top of a state one by one, as admission would see them
- * (CREATE, or UPDATE when the object exists), and reviews each with every rule.
+ * (CREATE, or UPDATE when the object exists): first the mutating webhook's remediation, when
+ * configured, then every rule on the object as it would be stored.
  */
 export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
   const checked: CheckedObject[] = [];
   for (const loaded of objects) {
-    const change = changeFor(loaded, state, requester);
-    if (change === undefined) continue;
-    const review = reviewChange(change, { state, config, essentials: resolveEssentialServices(state, config) });
-    checked.push({ label: loaded.label, change, findings: review.findings, skipped: review.skipped });
-    apply(loaded, state);
+    const submitted = changeFor(loaded, state, requester);
+    if (submitted === undefined) continue;
+    const context = { state, config, essentials: resolveEssentialServices(state, config) };
+    const remediation = submitted.kind === 'NetworkPolicy' ? remediateEssentialEgress(submitted, context) : undefined;
+    const change: Change = remediation === undefined || submitted.kind !== 'NetworkPolicy' ? submitted : { ...submitted, policy: remediation.policy };
+    const review = reviewChange(change, context);
+    checked.push({ label: loaded.label, change, findings: review.findings, skipped: review.skipped, remediation });
+    apply(change, state);
   }
   return checked;
+}
+
+/** remediationJson is one remediated object in check's JSON: what was added, and the policy as stored. */
+function remediationJson(entry: CheckedObject & { remediation: EgressRemediation }): JsonObject {
+  const { policy } = entry.remediation;
+  return { object: policyId(policy), services: [...entry.remediation.services], policy: networkPolicyManifest(policy, { labels: policy.labels }) };
 }
 
 function formatFinding(finding: Finding, fixesShown: Set<string>): string {
@@ -106,11 +123,18 @@ export const checkCommand: Command = {
     const findings = checked.flatMap((entry) => entry.findings);
     const denied = findings.some((finding) => finding.severity === 'deny');
     if (values.json) {
-      io.stdout(JSON.stringify({ denied, findings: findings.map(findingJson) }));
+      const remediated = checked.filter((entry): entry is CheckedObject & { remediation: EgressRemediation } => entry.remediation !== undefined).map(remediationJson);
+      io.stdout(JSON.stringify({ denied, findings: findings.map(findingJson), ...(remediated.length === 0 ? {} : { remediated }) }));
     } else {
       for (const entry of checked) {
         const verdict = entry.skipped !== undefined ? `skipped (${entry.skipped})` : entry.findings.some((f) => f.severity === 'deny') ? 'DENIED in enforce mode' : entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
         io.stdout(`${entry.label} (${entry.change.operation}): ${verdict}`);
+        if (entry.remediation !== undefined) {
+          const { policy, services } = entry.remediation;
+          const stored = stringify(networkPolicyManifest(policy, { labels: policy.labels })).trimEnd();
+          io.stdout(`  REMEDIATED: netfence adds egress to ${services.join(', ')} (remediation.essentialEgress); stored as:`);
+          io.stdout(stored.split('\n').map((line) => `    ${line}`).join('\n'));
+        }
         const fixesShown = new Set<string>();
         for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
       }

@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import request from 'supertest';
 import { parse } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
+import { CA, reviewFrom, startWebhook } from '../support/webhook.js';
+import type { TestWebhook } from '../support/webhook.js';
 
 /** `netfence check` and `netfence baseline`, offline, as a GitOps pipeline runs them. */
 
@@ -16,6 +19,12 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+let webhook: TestWebhook | undefined;
+afterEach(async () => {
+  await webhook?.app.close();
+  webhook = undefined;
+});
 
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'netfence-check-'));
@@ -77,6 +86,46 @@ describe('netfence check', () => {
     const { code, err } = await run('check', '--state', EXAMPLE, '--config', config, NO_DNS);
     expect(code).toBe(2);
     expect(err).toMatch(/netfence\.yaml: rules\.dns-tcp-missng: unknown rule \(rules: essential-egress, /);
+  });
+});
+
+describe('netfence check with remediation.essentialEgress', () => {
+  const REMEDIATION = () => tempFile('netfence.yaml', 'remediation: {essentialEgress: true}\n');
+
+  it('judges the policy as the mutating webhook would store it, with the DNS rule added, and shows it', async () => {
+    const { code, out } = await run('check', '--state', EXAMPLE, NO_DNS, '--json', '--config', REMEDIATION());
+    const result = JSON.parse(out);
+    // The essential-egress denial is remediated; team-b's missing ingress default-deny is not netfence's to add.
+    expect(result.findings.map((finding: { rule: string }) => finding.rule)).toEqual(['default-deny-missing']);
+    expect(code).toBe(1);
+    expect(result.remediated).toHaveLength(1);
+    const [remediated] = result.remediated;
+    expect(remediated.object).toBe('team-b/reports-to-db');
+    expect(remediated.services).toEqual(['cluster-dns']);
+    const egress = remediated.policy.spec.egress;
+    expect(egress).toHaveLength(2);
+    expect(egress[0]).toEqual({ to: [{ podSelector: { matchLabels: { app: 'db' } } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(egress[1].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    // The stored policy passes the essential-service rule by itself.
+    const stored = tempFile('stored.yaml', JSON.stringify(remediated.policy));
+    const again = JSON.parse((await run('check', '--state', EXAMPLE, stored, '--json')).out);
+    expect(again.findings.map((finding: { rule: string }) => finding.rule)).not.toContain('essential-egress');
+    const text = (await run('check', '--state', EXAMPLE, NO_DNS, '--config', REMEDIATION())).out;
+    expect(text).toContain('REMEDIATED: netfence adds egress to cluster-dns (remediation.essentialEgress); stored as:');
+  });
+
+  it("adds what the webhook's patch adds (one core function decides for both)", async () => {
+    const manifest = parse(readFileSync(NO_DNS, 'utf8'));
+    webhook = await startWebhook(readdirSync(EXAMPLE).filter((file) => file.endsWith('.yaml')).map((file) => readFileSync(join(EXAMPLE, file), 'utf8')).join('\n---\n'), { remediateEssentialEgress: true });
+    const review = reviewFrom('004', { operation: 'CREATE', namespace: 'team-b', name: 'reports-to-db', object: manifest });
+    const response = (await request(webhook.app.server).post('/mutate').ca(CA).send(review).expect(200)).body.response;
+    const patch: Array<{ op: string; path: string; value: unknown }> = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'));
+    const remediated = JSON.parse((await run('check', '--state', EXAMPLE, NO_DNS, '--json', '--config', REMEDIATION())).out).remediated[0].policy;
+    expect(patch).toEqual([{ op: 'add', path: '/spec/egress/-', value: remediated.spec.egress[1] }]);
+  });
+
+  it('adds nothing when remediation is off (the default)', async () => {
+    expect(JSON.parse((await run('check', '--state', EXAMPLE, NO_DNS, '--json')).out).remediated).toBeUndefined();
   });
 });
 
