@@ -9,10 +9,16 @@ const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** isObjectName says whether a name is valid for most objects (Secrets, webhook configurations): a DNS subdomain of ≤ 253. */
 export function isObjectName(name: string): boolean {
   return name.length <= 253 && DNS_SUBDOMAIN.test(name);
+}
+
+/** isNamespaceName says whether a name is valid for a Namespace: a DNS label (RFC 1123) of ≤ 63. */
+export function isNamespaceName(name: string): boolean {
+  return name.length <= 63 && DNS_1123_LABEL.test(name);
 }
 
 /** isServiceName says whether a name is valid for a Service: a DNS label (RFC 1035) of ≤ 63, starting with a letter. */
