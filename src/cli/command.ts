@@ -9,5 +9,7 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  /** options explains the flags, one a line, for `netfence COMMAND --help`. */
+  readonly options?: readonly string[];
   run(args: readonly string[], io: Io): Promise<number>;
 }

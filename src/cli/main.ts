@@ -9,11 +9,12 @@ import { auditCommand } from './audit.js';
 import { baselineCommand } from './baseline.js';
 import { certsCommand } from './certs.js';
 import { checkCommand } from './check.js';
+import { ListenError } from './listen-address.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage-error.js';
 
-/** EXIT_USAGE is the exit code for a bad command line or bad input files. */
+/** EXIT_USAGE is the exit code for a bad command line, bad input files, or an address `serve` cannot listen on. */
 export const EXIT_USAGE = 2;
 
 const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
@@ -49,7 +50,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return EXIT_USAGE;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(`Usage: ${command.usage}\n\n${command.summary}`);
+    const options = command.options === undefined ? '' : `\n\nOptions:\n${command.options.map((line) => `  ${line}`).join('\n')}`;
+    io.stdout(`Usage: ${command.usage}\n\n${command.summary}${options}`);
     return 0;
   }
   try {
@@ -59,7 +61,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       io.stderr(`netfence ${command.name}: ${messageOf(error)}\nUsage: ${command.usage}`);
       return EXIT_USAGE;
     }
-    if (error instanceof StateError || error instanceof DecodeError || error instanceof ConfigError) {
+    if (error instanceof StateError || error instanceof DecodeError || error instanceof ConfigError || error instanceof ListenError) {
       io.stderr(`netfence ${command.name}: ${error.message}`);
       return EXIT_USAGE;
     }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { AdmissionContext } from '../admission/context.js';
 import { ensureSelfSigned, isSanDnsName, serviceDnsNames, splitSans } from '../certs/certificate-files.js';
+import type { SelfSigned } from '../certs/certificate-files.js';
 import { TlsFiles } from '../certs/tls-files.js';
 import { TlsMaterialError, isCertificate, staticTls } from '../certs/tls-source.js';
 import type { TlsSource } from '../certs/tls-source.js';
@@ -31,6 +33,7 @@ import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
 import { loadState } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
+import { httpsUrl, isWildcard, listenError, listeningUrls } from './listen-address.js';
 import { UsageError } from './usage-error.js';
 
 /** BUNDLED_STATE is the example cluster shipped with netfence, for standalone runs. */
@@ -116,8 +119,8 @@ interface TlsServing {
   /** leaderTask runs only on the leader (self-managed certificates). */
   readonly leaderTask: { start(): void; stop(): void } | undefined;
   readonly stop: () => void;
-  /** ca is a generated CA to print for a caBundle (standalone). */
-  readonly ca: string | undefined;
+  /** selfSigned is the generated CA to print for a caBundle, and what changed in --certs-dir (standalone). */
+  readonly selfSigned: SelfSigned | undefined;
 }
 
 async function readClientCa(path: string | undefined): Promise<string | undefined> {
@@ -142,7 +145,7 @@ async function tlsServing(flags: ServeFlags, config: Config, credentials: Creden
       throw error instanceof TlsMaterialError ? new UsageError(error.message) : error;
     });
     files.watch();
-    return { source: files, ready: () => true, leaderTask: undefined, stop: () => files.stop(), ca: undefined };
+    return { source: files, ready: () => true, leaderTask: undefined, stop: () => files.stop(), selfSigned: undefined };
   }
   const clientCa = await readClientCa(flags.clientCa);
   const withClientCa = clientCa === undefined ? {} : { clientCa };
@@ -162,10 +165,27 @@ async function tlsServing(flags: ServeFlags, config: Config, credentials: Creden
       servedEverywhere: replicaProbe({ client, namespace, service }),
     });
     secretTls.start();
-    return { source: secretTls, ready: () => secretTls.loaded(), leaderTask: manager, stop: () => secretTls.stop(), ca: undefined };
+    return { source: secretTls, ready: () => secretTls.loaded(), leaderTask: manager, stop: () => secretTls.stop(), selfSigned: undefined };
   }
   const files = await ensureSelfSigned(flags.certsDir, [...serviceDnsNames(flags.service, config.namespace), ...flags.san]);
-  return { source: staticTls({ cert: files.cert, key: files.key, ...withClientCa }), ready: () => true, leaderTask: undefined, stop: () => undefined, ca: files.ca };
+  logSelfSigned(logger, flags.certsDir, files);
+  return { source: staticTls({ cert: files.cert, key: files.key, ...withClientCa }), ready: () => true, leaderTask: undefined, stop: () => undefined, selfSigned: files };
+}
+
+/** logSelfSigned says what changed in --certs-dir; a replaced CA is a warning, as the caBundle registered with it no longer matches. */
+function logSelfSigned(logger: Logger, certsDir: string, files: SelfSigned): void {
+  const { change } = files;
+  switch (change.kind) {
+    case 'reused':
+      return;
+    case 'reissued':
+      logger.info({ certsDir, reason: change.reason, added: change.added }, 'certificates: issued a new serving certificate with the same CA; a caBundle registered earlier still matches');
+      return;
+    case 'new-ca':
+      if (change.replaced) logger.warn({ certsDir, reason: change.reason }, 'certificates: made a new CA; a caBundle registered with the old one no longer matches: register the new one');
+      else logger.info({ certsDir, reason: change.reason }, 'certificates: made a CA and a serving certificate');
+      return;
+  }
 }
 
 /** clusterCredentials finds credentials to watch with, or undefined to run standalone. */
@@ -268,6 +288,22 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
   usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
+  options: [
+    '--host ADDR                   the address to listen on: 0.0.0.0 (default) every IPv4 interface, :: every interface (IPv6 and IPv4), 127.0.0.1 this machine only',
+    '--port N                      the HTTPS port (default 8443; 0 picks a free one, logged as it starts)',
+    '--config F                    the configuration file (default: the built-in defaults)',
+    '--kubeconfig F                watch the cluster of this kubeconfig (default: KUBECONFIG, in-cluster credentials, or a reachable ~/.kube/config)',
+    '--state DIR                   serve a state from files instead of a cluster (default: the bundled example cluster)',
+    '--tls-cert F --tls-key F      serve this certificate and key, reloaded when the files change',
+    '--tls-secret NAME             self-managed certificates (cluster mode): kept in this Secret, their CA written into the webhook configurations\' caBundle',
+    '--webhook-configuration NAME  the validating and mutating webhook configurations --tls-secret keeps the caBundle of (default netfence)',
+    '--service NAME                the Service the API server calls netfence by, for the certificate\'s names (default netfence)',
+    '--client-ca F                 require client certificates signed by this CA',
+    '--certs-dir DIR               where the self-signed certificate is kept when neither --tls-cert nor --tls-secret is given (default certs); its CA',
+    '                              is kept across restarts, so a caBundle registered once still matches when --san changes',
+    '--san NAME|IP                 another name or address for the certificate (repeatable), e.g. the address the API server calls',
+    '--shutdown-delay SECONDS      on SIGTERM, keep serving this long while /readyz answers 503 (default 5)',
+  ],
   async run(args, io) {
     tuneRuntime();
     const flags = parseFlags(args);
@@ -279,9 +315,21 @@ export const serveCommand: Command = {
     const mode = credentials === undefined ? await standaloneContext(flags, config, logger) : clusterContext(credentials, config, logger, metrics, tls.leaderTask);
     let draining = false;
     const app = buildApp({ context: mode.context, logger, metrics, tls: tls.source, ready: () => !draining && tls.ready() && mode.ready() });
-    const address = await app.listen({ port: flags.port, host: flags.host });
-    logger.info({ address, mode: config.defaultMode }, 'netfence is serving');
-    if (tls.ca !== undefined) printCa(io, flags, tls.ca);
+    try {
+      await app.listen({ port: flags.port, host: flags.host });
+    } catch (error) {
+      // Nothing listens: stop what has started (watches, the election, file watchers), so the process
+      // ends with this error; a failure while stopping would only hide it.
+      await app.close().catch(() => undefined);
+      await mode.stop().catch(() => undefined);
+      tls.stop();
+      throw listenError(error, flags.host, flags.port) ?? error;
+    }
+    // fastify's own answer names one interface of a wildcard (https://127.0.0.1:8443 for 0.0.0.0): say what is bound, and where that answers.
+    const bound = app.addresses().filter((info): info is AddressInfo => typeof info !== 'string');
+    const urls = listeningUrls(bound);
+    logger.info({ address: urls.address, reachableAt: urls.reachableAt, mode: config.defaultMode }, 'netfence is serving');
+    if (tls.selfSigned !== undefined) printCa(io, flags, tls.selfSigned, bound[0]?.address ?? flags.host, bound[0]?.port ?? flags.port);
     const signal = await untilSignal();
     // On SIGTERM (Kubernetes stopping the pod) keep serving while /readyz answers 503, so the
     // Service stops sending here before the listener closes: no request of the API server fails.
@@ -298,10 +346,19 @@ export const serveCommand: Command = {
   },
 };
 
-function printCa(io: Io, flags: ServeFlags, ca: string): void {
+/** printCa prints the self-signed CA as a caBundle, what changed since the last start, and a command to try it. */
+function printCa(io: Io, flags: ServeFlags, selfSigned: SelfSigned, address: string, port: number): void {
+  const { change } = selfSigned;
+  if (change.kind === 'reissued') {
+    const why = change.added.length > 0 ? `for the added names ${change.added.join(', ')}` : `(${change.reason})`;
+    io.stderr(`Issued a new serving certificate ${why}, signed by the same CA: a caBundle registered earlier still matches.`);
+  }
+  if (change.kind === 'new-ca' && change.replaced) io.stderr(`Made a new CA (${change.reason}): a caBundle registered earlier no longer matches; register this one.`);
   io.stderr(`Self-signed certificate in ${flags.certsDir}/ (CA: ${flags.certsDir}/ca.crt). caBundle for a webhook configuration:`);
-  io.stderr(Buffer.from(ca).toString('base64'));
-  io.stderr(`Try: curl --cacert ${flags.certsDir}/ca.crt https://localhost:${flags.port}/healthz`);
+  io.stderr(Buffer.from(selfSigned.ca).toString('base64'));
+  // The certificate is always valid for localhost; another address only if it was given with --san.
+  const loopback = isWildcard(address) || address.startsWith('127.') || address === '::1';
+  io.stderr(`Try: curl --cacert ${flags.certsDir}/ca.crt ${loopback ? `https://localhost:${port}` : httpsUrl(address, port)}/healthz`);
 }
 
 /** untilSignal waits for SIGTERM or SIGINT and says which came. */
