@@ -68,6 +68,7 @@ describe('cluster mode', () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
     server.put(namespace('kube-system'));
+    server.put(namespace('netfence')); // where the Lease lives: the API server refuses one in a namespace that does not exist
     server.put(corednsPod('coredns-1', '10.244.0.10'));
     server.put(kubeDnsService());
     server.put(endpointSlice('default', 'kubernetes', 'kubernetes', ['172.18.0.3'], [{ name: 'https', port: 6443 }]));
@@ -96,8 +97,8 @@ describe('cluster mode', () => {
         }).on('error', reject);
       });
       expect(readyz).toEqual({ status: 200, body: '{"status":"ready"}' });
-      // The one replica wins the Lease and provisions the namespace's baseline.
-      server.put(namespace('team-z'));
+      // The one replica wins the Lease and provisions the baseline of a new namespace (labelled by the mutating webhook).
+      server.put(namespace('team-z', { 'netfence.io/baseline': 'default' }));
       const fake = server;
       await until(() => fake.get('NetworkPolicy', 'team-z', 'netfence-default-deny') !== undefined, 'the baseline of a new namespace');
       expect(server.get('Lease', 'netfence', 'netfence-reconciler')).toBeDefined();

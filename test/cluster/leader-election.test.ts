@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { LeaderElection } from '../../src/cluster/leader-election.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
+import { namespace } from '../support/kube-objects.js';
 import { sleep, until } from '../support/until.js';
 
 /** Replicas on one Lease: exactly one leads; another takes over when the leader stops or is cut off. */
@@ -57,10 +58,12 @@ async function partitionable(kubeConfig: KubeConfig): Promise<{ kubeConfig: Kube
   return { kubeConfig: proxied, cut };
 }
 
-/** startApiServer starts the fake API server the replicas share (stopped after each test). */
-function startApiServer(): Promise<KubeConfig> {
+/** startApiServer starts the fake API server the replicas share (stopped after each test), with the Lease's namespace. */
+async function startApiServer(): Promise<KubeConfig> {
   server = new FakeApiServer();
-  return server.start();
+  const kubeConfig = await server.start();
+  server.put(namespace('netfence')); // the API server refuses a Lease in a namespace that does not exist
+  return kubeConfig;
 }
 
 interface Replicas {

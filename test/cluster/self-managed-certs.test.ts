@@ -15,7 +15,7 @@ import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';
 import { EditableState } from '../../src/state/editable-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { endpointSlice } from '../support/kube-objects.js';
+import { endpointSlice, namespace } from '../support/kube-objects.js';
 import { stateOf } from '../support/webhook.js';
 import { until } from '../support/until.js';
 
@@ -72,6 +72,7 @@ describe('self-managed certificates', () => {
   it('writes the Secret and both caBundles, serves the Secret on every replica, and restores a caBundle reset by an upgrade', async () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
+    server.put(namespace('netfence')); // the API server refuses a Secret in a namespace that does not exist
     server.put(webhookConfiguration('ValidatingWebhookConfiguration'));
     server.put(webhookConfiguration('MutatingWebhookConfiguration'));
     const client = new KubeClient(kubeConfig);
@@ -120,6 +121,7 @@ describe('self-managed certificates', () => {
   it('rotates the CA through the bundle: the next CA is trusted before any replica serves a certificate it signed', async () => {
     server = new FakeApiServer();
     const kubeConfig = await server.start();
+    server.put(namespace('netfence')); // the API server refuses a Secret in a namespace that does not exist
     server.put(webhookConfiguration('ValidatingWebhookConfiguration'));
     server.put(webhookConfiguration('MutatingWebhookConfiguration'));
     const client = new KubeClient(kubeConfig);

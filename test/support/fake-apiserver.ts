@@ -10,6 +10,16 @@ import { generateCertificates } from '../../src/certs/generate-certificates.js';
  * resourceVersion, watch streams of ADDED/MODIFIED/DELETED/BOOKMARK events, 410 Gone for a
  * compacted resourceVersion, create (409 AlreadyExists), replace (409 Conflict on a stale
  * resourceVersion), delete, get. Tests can cut watches, compact history and inject failures.
+ *
+ * Where netfence depends on what a real kube-apiserver refuses, the fake refuses it the same way,
+ * with the same Status (../shared/fixtures/apiserver holds the recorded answers, and
+ * test/cluster/fake-apiserver.test.ts replays them): a create or update in a namespace that does
+ * not exist (404, NamespaceLifecycle admission), an Event whose involvedObject.namespace does not
+ * match its own namespace (422), unknown NetworkPolicy fields under fieldValidation=Strict (400;
+ * dropped, with a Warning header, under Warn or by default; dropped silently under Ignore), and
+ * dryRun=All. Every NotFound, AlreadyExists and Conflict names the resource as the API server does
+ * (`leases.coordination.k8s.io "x" not found`, with details). A test's own put() and remove() are
+ * another client's writes that already happened: they are not checked.
  */
 
 type KubeObject = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [key: string]: unknown }; [key: string]: unknown };
@@ -38,6 +48,64 @@ const RESOURCES: readonly Resource[] = [
 
 /** OPTIONAL_GROUPS are served only when a test installs them, as CRDs are. */
 const OPTIONAL_GROUPS = new Set(['wgpolicyk8s.io']);
+
+/**
+ * SYSTEM_NAMESPACES are made by the API server itself (and it refuses to delete default,
+ * kube-system and kube-public): requests into them are admitted even when no test put them. They
+ * are not listed unless a test puts them, so a test's lists hold only what it wrote.
+ */
+const SYSTEM_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
+
+/** Shape is the part of an OpenAPI schema strict decoding needs: which field names exist where. */
+type Shape = 'any' | { readonly fields: Readonly<Record<string, Shape>> } | { readonly items: Shape };
+
+const LABEL_SELECTOR: Shape = { fields: { matchLabels: 'any', matchExpressions: { items: { fields: { key: 'any', operator: 'any', values: 'any' } } } } };
+
+/** OBJECT_META is metav1.ObjectMeta as of Kubernetes 1.28 (clusterName went in 1.25). */
+const OBJECT_META: Shape = {
+  fields: {
+    name: 'any',
+    generateName: 'any',
+    namespace: 'any',
+    selfLink: 'any',
+    uid: 'any',
+    resourceVersion: 'any',
+    generation: 'any',
+    creationTimestamp: 'any',
+    deletionTimestamp: 'any',
+    deletionGracePeriodSeconds: 'any',
+    labels: 'any',
+    annotations: 'any',
+    ownerReferences: { items: { fields: { apiVersion: 'any', kind: 'any', name: 'any', uid: 'any', controller: 'any', blockOwnerDeletion: 'any' } } },
+    finalizers: 'any',
+    managedFields: { items: { fields: { manager: 'any', operation: 'any', apiVersion: 'any', time: 'any', fieldsType: 'any', fieldsV1: 'any', subresource: 'any' } } },
+  },
+};
+
+const NETWORK_POLICY_PEER: Shape = { fields: { podSelector: LABEL_SELECTOR, namespaceSelector: LABEL_SELECTOR, ipBlock: { fields: { cidr: 'any', except: 'any' } } } };
+const NETWORK_POLICY_PORT: Shape = { fields: { protocol: 'any', port: 'any', endPort: 'any' } };
+
+/** SCHEMAS are the kinds whose unknown fields the fake knows: networking.k8s.io/v1 NetworkPolicy as of 1.28 (its alpha `status` was removed in 1.28). */
+const SCHEMAS: ReadonlyMap<string, Shape> = new Map([
+  [
+    'NetworkPolicy',
+    {
+      fields: {
+        apiVersion: 'any',
+        kind: 'any',
+        metadata: OBJECT_META,
+        spec: {
+          fields: {
+            podSelector: LABEL_SELECTOR,
+            ingress: { items: { fields: { ports: { items: NETWORK_POLICY_PORT }, from: { items: NETWORK_POLICY_PEER } } } },
+            egress: { items: { fields: { ports: { items: NETWORK_POLICY_PORT }, to: { items: NETWORK_POLICY_PEER } } } },
+            policyTypes: 'any',
+          },
+        },
+      },
+    },
+  ],
+]);
 
 interface WatchEvent {
   readonly rv: number;
@@ -205,6 +273,14 @@ export class FakeApiServer {
   }
 
   private write(resource: Resource, key: string, object: KubeObject, type: 'ADDED' | 'MODIFIED'): KubeObject {
+    const stored = this.stored(resource, key, object, String(++this.resourceVersion));
+    this.store(resource.plural).set(key, stored);
+    this.record(resource.plural, type, stored);
+    return stored;
+  }
+
+  /** stored is the object as the API server would keep it under `key`, at `resourceVersion`. */
+  private stored(resource: Resource, key: string, object: KubeObject, resourceVersion: string): KubeObject {
     const existing = this.store(resource.plural).get(key);
     const stored: KubeObject = {
       ...object,
@@ -213,7 +289,7 @@ export class FakeApiServer {
       metadata: {
         ...object.metadata,
         uid: existing?.metadata.uid ?? `uid-${this.resourceVersion}`,
-        resourceVersion: String(++this.resourceVersion),
+        resourceVersion,
         creationTimestamp: existing?.metadata['creationTimestamp'] ?? new Date(0).toISOString(),
       },
     };
@@ -221,8 +297,6 @@ export class FakeApiServer {
       const labels = typeof stored.metadata['labels'] === 'object' && stored.metadata['labels'] !== null ? stored.metadata['labels'] : {};
       stored.metadata['labels'] = { ...labels, 'kubernetes.io/metadata.name': stored.metadata.name };
     }
-    this.store(resource.plural).set(key, stored);
-    this.record(resource.plural, type, stored);
     return stored;
   }
 
@@ -236,8 +310,15 @@ export class FakeApiServer {
     }
   }
 
-  private send(request: IncomingMessage, response: ServerResponse, code: number, body: unknown): void {
+  /** namespaceExists says whether requests into a namespace are admitted: it is stored, or the API server's own. */
+  private namespaceExists(namespace: string): boolean {
+    return SYSTEM_NAMESPACES.has(namespace) || this.store('namespaces').has(keyOf(undefined, namespace));
+  }
+
+  private send(request: IncomingMessage, response: ServerResponse, code: number, body: unknown, warnings: readonly string[] = []): void {
     this.requests.push({ method: request.method ?? '', path: request.url ?? '', status: code });
+    // The API server sends each warning as a `Warning: 299 - "text"` header (RFC 7234 warn-code 299).
+    if (warnings.length > 0) response.setHeader('warning', warnings.map((text) => `299 - ${JSON.stringify(text)}`));
     response.writeHead(code, { 'content-type': 'application/json' });
     response.end(JSON.stringify(body));
   }
@@ -251,8 +332,8 @@ export class FakeApiServer {
     }
     const delayMs = this.slow.shift();
     if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    const failure = this.failures.shift();
-    if (failure !== undefined) return this.send(request, response, failure, status(failure, 'InternalError', 'injected failure'));
+    const injected = this.failures.shift();
+    if (injected !== undefined) return this.send(request, response, injected, status(injected, 'InternalError', 'injected failure'));
     const url = new URL(request.url ?? '/', 'https://localhost');
     const discovery = this.discovery(url.pathname);
     if (discovery !== undefined) return this.send(request, response, 200, discovery);
@@ -285,35 +366,55 @@ export class FakeApiServer {
     }
     const key = keyOf(namespace, name);
     const existing = name === undefined ? undefined : store.get(key);
+    // Reads and deletes are not admitted by NamespaceLifecycle: in a missing namespace they name the object.
     if (method === 'GET') {
-      return existing === undefined
-        ? this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`))
-        : this.send(request, response, 200, existing);
+      return existing === undefined ? this.send(request, response, 404, notFound(resource, name ?? '')) : this.send(request, response, 200, existing);
     }
+    const dryRun = url.searchParams.getAll('dryRun').includes('All');
     if (method === 'DELETE') {
-      if (existing === undefined || name === undefined) return this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`));
-      this.remove(resource.kind, namespace, name);
+      if (existing === undefined || name === undefined) return this.send(request, response, 404, notFound(resource, name ?? ''));
+      if (!dryRun) this.remove(resource.kind, namespace, name);
       return this.send(request, response, 200, status(200, 'Success', 'deleted'));
     }
-    const body = JSON.parse(await readBody(request)) as KubeObject;
+    if (method !== 'POST' && method !== 'PUT') return this.send(request, response, 405, status(405, 'MethodNotAllowed', method));
+    // The order is the API server's: decode (strict fields), the namespace of the URL, admission
+    // (NamespaceLifecycle), then for a create the name and validation, for an update the
+    // resourceVersion and validation; storage last.
+    const decoded = decode(resource, JSON.parse(await readBody(request)), url.searchParams.get('fieldValidation'));
+    if ('failure' in decoded) return this.send(request, response, decoded.failure.code, decoded.failure);
+    const { object: body, warnings } = decoded;
+    if (namespace !== undefined && body.metadata.namespace !== undefined && body.metadata.namespace !== '' && body.metadata.namespace !== namespace) {
+      return this.send(request, response, 400, failure(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
+    }
+    if (namespace !== undefined) body.metadata.namespace = namespace;
     if (method === 'POST') {
+      if (namespace !== undefined && !this.namespaceExists(namespace)) return this.send(request, response, 404, notFound(resourceOfPlural('namespaces'), namespace));
       const generateName = body.metadata['generateName'];
-      if ((body.metadata.name === undefined || body.metadata.name === '') && typeof generateName === 'string') {
-        body.metadata.name = `${generateName}${Math.random().toString(36).slice(2, 7)}`;
+      if ((body.metadata.name === undefined || body.metadata.name === '') && typeof generateName === 'string' && generateName !== '') {
+        body.metadata.name = `${generateName}${generatedSuffix()}`;
       }
+      const errors = [...(body.metadata.name === undefined || body.metadata.name === '' ? [required('metadata.name', 'name or generateName is required')] : []), ...validate(resource, body)];
+      if (errors.length > 0) return this.send(request, response, 422, invalid(resource, body.metadata.name ?? '', errors));
       const createKey = keyOf(namespace, body.metadata.name);
-      if (store.has(createKey)) return this.send(request, response, 409, status(409, 'AlreadyExists', `${resource.plural} "${body.metadata.name}" already exists`));
-      return this.send(request, response, 201, this.write(resource, createKey, { ...body, metadata: { ...body.metadata, ...(namespace === undefined ? {} : { namespace }) } }, 'ADDED'));
+      if (store.has(createKey)) return this.send(request, response, 409, failure(409, 'AlreadyExists', `${qualifiedResource(resource)} "${body.metadata.name}" already exists`, resourceDetails(resource, body.metadata.name)));
+      const created = dryRun ? this.stored(resource, createKey, body, String(this.resourceVersion)) : this.write(resource, createKey, body, 'ADDED');
+      return this.send(request, response, 201, created, warnings);
     }
-    if (method === 'PUT') {
-      if (existing === undefined) return this.send(request, response, 404, status(404, 'NotFound', `${resource.plural} "${name}" not found`));
-      const expected = body.metadata.resourceVersion;
-      if (expected !== undefined && expected !== existing.metadata.resourceVersion) {
-        return this.send(request, response, 409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
-      }
-      return this.send(request, response, 200, this.write(resource, key, body, 'MODIFIED'));
+    if (existing === undefined || name === undefined) return this.send(request, response, 404, notFound(resource, name ?? ''));
+    if (namespace !== undefined && !this.namespaceExists(namespace)) return this.send(request, response, 404, notFound(resourceOfPlural('namespaces'), namespace));
+    const expected = body.metadata.resourceVersion;
+    if (expected !== undefined && expected !== existing.metadata.resourceVersion) {
+      return this.send(
+        request,
+        response,
+        409,
+        failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, resourceDetails(resource, name)),
+      );
     }
-    return this.send(request, response, 405, status(405, 'MethodNotAllowed', method));
+    const errors = validate(resource, body);
+    if (errors.length > 0) return this.send(request, response, 422, invalid(resource, name, errors));
+    const replaced = dryRun ? this.stored(resource, key, body, existing.metadata.resourceVersion ?? '') : this.write(resource, key, body, 'MODIFIED');
+    return this.send(request, response, 200, replaced, warnings);
   }
 
   /** discovery answers GET /apis/GROUP/VERSION with the APIResourceList of a served group. */
@@ -353,6 +454,140 @@ export class FakeApiServer {
 
 function status(code: number, reason: string, message: string): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Status', metadata: {}, status: code < 400 ? 'Success' : 'Failure', message, reason, code };
+}
+
+/** StatusDetails are a Status's `details`, as metav1.StatusDetails serialises them (empty fields left out). */
+interface StatusDetails {
+  readonly name?: string;
+  readonly group?: string;
+  readonly kind?: string;
+  readonly causes?: ReadonlyArray<{ readonly reason: string; readonly message: string; readonly field: string }>;
+}
+
+/** Failure is a Status the API server answers an error with. */
+interface Failure {
+  readonly kind: 'Status';
+  readonly apiVersion: 'v1';
+  readonly metadata: Record<string, never>;
+  readonly status: 'Failure';
+  readonly message: string;
+  readonly reason: string;
+  readonly details?: StatusDetails;
+  readonly code: number;
+}
+
+function failure(code: number, reason: string, message: string, details?: StatusDetails): Failure {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code };
+}
+
+/** qualifiedResource is a GroupResource as the API server prints it: `leases.coordination.k8s.io`, `secrets`. */
+function qualifiedResource(resource: Resource): string {
+  return resource.group === '' ? resource.plural : `${resource.plural}.${resource.group}`;
+}
+
+function resourceDetails(resource: Resource, name: string): StatusDetails {
+  return { name, ...(resource.group === '' ? {} : { group: resource.group }), kind: resource.plural };
+}
+
+/** notFound is apierrors.NewNotFound: `namespaces "netfence" not found`, `leases.coordination.k8s.io "x" not found`. */
+function notFound(resource: Resource, name: string): Failure {
+  return failure(404, 'NotFound', `${qualifiedResource(resource)} "${name}" not found`, resourceDetails(resource, name));
+}
+
+/** FieldError is one field.Error of a validation: its type (the cause's reason), field path and text. */
+interface FieldError {
+  readonly reason: 'FieldValueInvalid' | 'FieldValueRequired';
+  readonly field: string;
+  /** body is field.Error.ErrorBody(): `Invalid value: "": does not match event.namespace`, `Required value`. */
+  readonly body: string;
+}
+
+function invalidValue(field: string, value: string, detail: string): FieldError {
+  return { reason: 'FieldValueInvalid', field, body: `Invalid value: ${JSON.stringify(value)}: ${detail}` };
+}
+
+function required(field: string, detail: string): FieldError {
+  return { reason: 'FieldValueRequired', field, body: detail === '' ? 'Required value' : `Required value: ${detail}` };
+}
+
+/** invalid is apierrors.NewInvalid: `Event "x" is invalid: field: body`, several errors in brackets, one cause each. */
+function invalid(resource: Resource, name: string, errors: readonly FieldError[]): Failure {
+  const groupKind = resource.group === '' ? resource.kind : `${resource.kind}.${resource.group}`;
+  const texts = errors.map((error) => `${error.field}: ${error.body}`);
+  const aggregate = texts.length === 1 ? (texts[0] ?? '') : `[${texts.join(', ')}]`;
+  return failure(422, 'Invalid', `${groupKind} "${name}" is invalid: ${aggregate}`, {
+    name,
+    ...(resource.group === '' ? {} : { group: resource.group }),
+    kind: resource.kind,
+    causes: errors.map((error) => ({ reason: error.reason, message: error.body, field: error.field })),
+  });
+}
+
+/**
+ * validate is the part of the API server's validation the fake does: an Event's namespace
+ * against its involvedObject's (core/v1 legacyValidateEvent). An Event without eventTime (the
+ * core/v1 kind, as netfence writes it) about an object with no namespace (a cluster-scoped one: a
+ * Namespace, a Node) must be in `default` (or have no namespace); about a namespaced object, in
+ * that object's namespace. With eventTime set, one about an object with no namespace may be in
+ * `default` or `kube-system`.
+ */
+function validate(resource: Resource, object: KubeObject): FieldError[] {
+  if (resource.kind !== 'Event') return [];
+  const involved = isRecord(object['involvedObject']) ? object['involvedObject'] : {};
+  const involvedNamespace = typeof involved['namespace'] === 'string' ? involved['namespace'] : '';
+  const namespace = object.metadata.namespace ?? '';
+  const eventTime = object['eventTime'];
+  const legacy = eventTime === undefined || eventTime === null || eventTime === '';
+  const matches = legacy
+    ? involvedNamespace === ''
+      ? namespace === '' || namespace === 'default'
+      : namespace === involvedNamespace
+    : involvedNamespace !== '' || namespace === 'default' || namespace === 'kube-system';
+  return matches ? [] : [invalidValue('involvedObject.namespace', involvedNamespace, 'does not match event.namespace')];
+}
+
+/**
+ * decode reads a request body as the API server does for `fieldValidation`: unknown fields of a
+ * kind whose schema the fake knows are a 400 under Strict, dropped with a warning each under Warn
+ * (the default), dropped silently under Ignore. Other kinds are taken as they come.
+ */
+function decode(resource: Resource, raw: unknown, fieldValidation: string | null): { object: KubeObject; warnings: string[] } | { failure: Failure } {
+  const shape = SCHEMAS.get(resource.kind);
+  const unknownFields: string[] = [];
+  const pruned = shape === undefined ? raw : prune(raw, shape, '', unknownFields);
+  const record = isRecord(pruned) ? pruned : {};
+  const object = { ...record, metadata: isRecord(record['metadata']) ? { ...record['metadata'] } : {} } as KubeObject;
+  const texts = unknownFields.map((field) => `unknown field ${JSON.stringify(field)}`);
+  if (texts.length > 0 && fieldValidation === 'Strict') {
+    return { failure: failure(400, 'BadRequest', `${resource.kind} in version "${resource.version}" cannot be handled as a ${resource.kind}: strict decoding error: ${texts.join(', ')}`) };
+  }
+  return { object, warnings: fieldValidation === 'Ignore' ? [] : texts };
+}
+
+/** prune keeps the fields `shape` knows, and lists the others' paths (`spec.ingress[0].form`) in document order. */
+function prune(value: unknown, shape: Shape, path: string, unknownFields: string[]): unknown {
+  if (shape === 'any') return value;
+  if ('items' in shape) return Array.isArray(value) ? value.map((item, index) => prune(item, shape.items, `${path}[${index}]`, unknownFields)) : value;
+  if (!isRecord(value)) return value;
+  const kept: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const fieldPath = path === '' ? key : `${path}.${key}`;
+    const fieldShape = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
+    if (fieldShape === undefined) unknownFields.push(fieldPath);
+    else kept[key] = prune(child, fieldShape, fieldPath, unknownFields);
+  }
+  return kept;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** GENERATE_ALPHABET is the API server's for generateName suffixes (no vowels, no look-alikes). */
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function generatedSuffix(): string {
+  return Array.from({ length: 5 }, () => GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)] ?? 'x').join('');
 }
 
 function apiVersionOf(resource: Resource): string {
