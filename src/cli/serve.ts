@@ -18,7 +18,7 @@ import { ClusterContext } from '../cluster/cluster-context.js';
 import { findCredentials } from '../cluster/credentials.js';
 import type { Credentials } from '../cluster/credentials.js';
 import { KubeClient } from '../cluster/kube-client.js';
-import { LeaderElection } from '../cluster/leader-election.js';
+import { LeaderElection, leaseNamespace } from '../cluster/leader-election.js';
 import { Reconciler } from '../cluster/reconciler.js';
 import { SecretTls } from '../cluster/secret-tls.js';
 import { loadConfig } from '../config/load-config.js';
@@ -112,12 +112,20 @@ function parseFlags(args: readonly string[]): ServeFlags {
   };
 }
 
+/** LeaderTask is what the leader does besides reconciling: keep self-managed certificates. */
+export interface LeaderTask {
+  start(): void;
+  stop(): void;
+  /** ready resolves once no write of the leader's is refused for want of a caBundle (it is in place, or no configuration holds one): the leader writes only then. */
+  ready(): Promise<void>;
+}
+
 /** TlsServing is where the served certificate comes from, and what the leader does to keep it. */
 interface TlsServing {
   readonly source: TlsSource;
   readonly ready: () => boolean;
   /** leaderTask runs only on the leader (self-managed certificates). */
-  readonly leaderTask: { start(): void; stop(): void } | undefined;
+  readonly leaderTask: LeaderTask | undefined;
   readonly stop: () => void;
   /** selfSigned is the generated CA to print for a caBundle, and what changed in --certs-dir (standalone). */
   readonly selfSigned: SelfSigned | undefined;
@@ -216,16 +224,26 @@ async function standaloneContext(flags: ServeFlags, config: Config, logger: Logg
   return { context, ready: () => true, stop: async () => undefined };
 }
 
-function clusterContext(
+/**
+ * clusterContext wires cluster mode: every replica serves admission from the informer cache; the
+ * one that holds the Lease (in the namespace it runs in: POD_NAMESPACE, else the config's)
+ * reconciles and runs the leaderTask. The leader writes only once its own webhook can be called:
+ * with self-managed certificates, once the caBundle is in the webhook configurations (its first
+ * write was refused by its own webhook, 500, when the reconciler ran first).
+ */
+export function clusterContext(
   credentials: Credentials,
   config: Config,
   logger: Logger,
   metrics: Metrics,
-  leaderTask: TlsServing['leaderTask'],
+  leaderTask: LeaderTask | undefined,
+  env: NodeJS.ProcessEnv = process.env,
 ): { context: AdmissionContext; ready: () => boolean; stop: () => Promise<void> } {
   const client = new KubeClient(credentials.kubeConfig);
+  /** writing: this replica leads and its webhook can be called, so the reconciler may write. */
+  let writing = false;
   // onChange runs only after cache.start() below, once the reconciler and the election exist.
-  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (election.isLeader() ? reconciler.notify() : undefined) });
+  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (writing ? reconciler.notify() : undefined) });
   const context = new ClusterContext(cache, config);
   const reconciler = new Reconciler({
     client,
@@ -237,15 +255,27 @@ function clusterContext(
   // Every replica serves admission; only the leader reconciles.
   const election = new LeaderElection({
     client,
-    namespace: config.namespace,
+    namespace: leaseNamespace(env, config),
     name: 'netfence-reconciler',
-    identity: process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
+    identity: env['POD_NAME'] ?? `${hostname()}-${process.pid}`,
     logger,
     onStartedLeading: () => {
-      reconciler.notify();
-      leaderTask?.start();
+      metrics.leader.set(1);
+      if (leaderTask !== undefined) {
+        leaderTask.start();
+        logger.info({}, 'leading: provisioning starts once the caBundle is in the webhook configurations');
+      }
+      void (leaderTask?.ready() ?? Promise.resolve()).then(() => {
+        if (!election.isLeader()) return;
+        writing = true;
+        reconciler.notify();
+      });
     },
-    onStoppedLeading: () => leaderTask?.stop(),
+    onStoppedLeading: () => {
+      metrics.leader.set(0);
+      writing = false;
+      leaderTask?.stop();
+    },
   });
   cache.start();
   election.start();

@@ -67,6 +67,10 @@ export class CertificateManager {
   private readonly passes: SerialPasses;
   private interval: NodeJS.Timeout | undefined;
   private readonly missing = new Set<string>();
+  private bundleInPlace: () => void = () => undefined;
+  private readonly bundleReady = new Promise<void>((resolve) => {
+    this.bundleInPlace = resolve;
+  });
 
   constructor(private readonly options: CertificateManagerOptions) {
     this.passes = new SerialPasses(
@@ -112,6 +116,16 @@ export class CertificateManager {
     this.passes.notify();
   }
 
+  /**
+   * ready resolves once a pass has found or written the current caBundle in every webhook
+   * configuration that exists: from then on the API server can call this webhook, so a write it
+   * reviews (the leader's first baseline) is not refused for want of a trusted CA. It stays
+   * resolved; later rotations keep the old CA in the bundle until every replica has moved on.
+   */
+  ready(): Promise<void> {
+    return this.bundleReady;
+  }
+
   /** reconcile runs one pass now (or queues one after the running pass). */
   reconcile(): Promise<void> {
     return this.passes.run();
@@ -145,10 +159,12 @@ export class CertificateManager {
     } else if (rotating && served !== true) {
       logger.info({ secret: `${namespace}/${secretName}` }, 'certificates: keeping the old CA in the bundle until every replica serves the new certificate');
     }
-    if (current !== undefined) await this.patchBundles(Buffer.from(caBundleOf(current)).toString('base64'));
+    if (current !== undefined && (await this.patchBundles(Buffer.from(caBundleOf(current)).toString('base64')))) this.bundleInPlace();
   }
 
-  private async patchBundles(caBundle: string): Promise<void> {
+  /** patchBundles puts the caBundle into both configurations; false when a write lost a race (the pass is queued again). */
+  private async patchBundles(caBundle: string): Promise<boolean> {
+    let inPlace = true;
     const { client, webhookConfiguration: name, logger } = this.options;
     for (const [index, plural] of CONFIGURATION_KINDS.entries()) {
       // An open watch holds each configuration's bundles: the object is read only to be changed.
@@ -170,11 +186,13 @@ export class CertificateManager {
       const written = await client.request('PUT', configurationPath(plural, name), withCaBundle(response.body, caBundle));
       if (written.status === 409) {
         this.passes.requeue();
+        inPlace = false;
         continue;
       }
       if (written.status >= 300) throw new Error(`PUT ${plural}/${name}: HTTP ${written.status}`);
       logger.info({ kind: plural, name }, 'certificates: caBundle written');
     }
+    return inPlace;
   }
 }
 

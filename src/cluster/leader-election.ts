@@ -1,9 +1,16 @@
 import type { KubeClient } from './kube-client.js';
+import { isRecord } from './raw-object.js';
 import type { ReflectorLogger } from './reflector.js';
+
+/** LeaderElectionLogger is the part of a logger the election uses. */
+export interface LeaderElectionLogger extends ReflectorLogger {
+  error(fields: object, message: string): void;
+}
 
 /** LeaderElectionOptions configure one Lease-based election. */
 export interface LeaderElectionOptions {
   readonly client: KubeClient;
+  /** namespace holds the Lease: the one netfence runs in (see leaseNamespace). */
   readonly namespace: string;
   readonly name: string;
   /** identity names this replica (its pod name in a cluster). */
@@ -12,8 +19,30 @@ export interface LeaderElectionOptions {
   readonly retryMs?: number;
   readonly onStartedLeading: () => void;
   readonly onStoppedLeading: () => void;
-  readonly logger: ReflectorLogger;
+  readonly logger: LeaderElectionLogger;
+  /** repeatErrorMs: an error that keeps this replica from ever leading is logged again after this long (default a minute), not on every retry. */
+  readonly repeatErrorMs?: number;
   readonly now?: () => number;
+}
+
+/**
+ * leaseNamespace is where the Lease lives: the namespace netfence runs in, `POD_NAMESPACE` (the
+ * chart sets it from the downward API), else the config's `namespace`.
+ */
+export function leaseNamespace(env: Readonly<Record<string, string | undefined>>, config: { readonly namespace: string }): string {
+  const fromPod = env['POD_NAMESPACE']?.trim() ?? '';
+  return fromPod === '' ? config.namespace : fromPod;
+}
+
+/** namesNamespace says whether a 404 Status is about the namespace (`namespaces "x" not found`), not the object asked for. */
+function namesNamespace(body: unknown, namespace: string): boolean {
+  const details = isRecord(body) ? body['details'] : undefined;
+  return isRecord(details) && details['kind'] === 'namespaces' && details['name'] === namespace;
+}
+
+/** statusMessage reads a Status body's message as `: message`, or nothing. */
+function statusMessage(body: unknown): string {
+  return isRecord(body) && typeof body['message'] === 'string' && body['message'] !== '' ? `: ${body['message']}` : '';
 }
 
 /** microTime prints a time as Kubernetes MicroTime (RFC 3339 with microseconds). */
@@ -58,6 +87,8 @@ export class LeaderElection {
   private stopped = false;
   /** attempt is the acquire-or-renew in flight, if any; it resolves to whether this replica holds the lease. */
   private attempt: Promise<boolean> | undefined;
+  /** namespaceMissingLoggedAt is when the missing namespace was last reported, while it is missing. */
+  private namespaceMissingLoggedAt: number | undefined;
 
   constructor(private readonly options: LeaderElectionOptions) {}
 
@@ -125,6 +156,22 @@ export class LeaderElection {
     else this.options.onStoppedLeading();
   }
 
+  /**
+   * reportMissingNamespace says, at most once per repeatErrorMs, that the Lease cannot be created
+   * because its namespace does not exist: no replica can lead, so nothing is provisioned or
+   * repaired, and without this line nothing would say so.
+   */
+  private reportMissingNamespace(now: number): void {
+    const last = this.namespaceMissingLoggedAt;
+    if (last !== undefined && now - last < (this.options.repeatErrorMs ?? 60_000)) return;
+    this.namespaceMissingLoggedAt = now;
+    const { namespace, name, identity } = this.options;
+    this.options.logger.error(
+      { identity, lease: `${namespace}/${name}`, namespace },
+      `leader election: namespace "${namespace}" does not exist, so the Lease cannot be created and no replica leads: nothing is provisioned or repaired. Create the namespace (kubectl create namespace ${namespace}), or run netfence in a namespace that exists (POD_NAMESPACE, else the config's namespace)`,
+    );
+  }
+
   private path(name?: string): string {
     return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   }
@@ -136,13 +183,23 @@ export class LeaderElection {
     const duration = this.options.leaseSeconds ?? 15;
     const current = await client.request('GET', this.path(name));
     if (current.status === 404) {
+      // No Lease yet (a 404 on GET names the lease, whether or not its namespace exists): create it.
       const created = await client.request('POST', this.path(), {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
         metadata: { name, namespace: this.options.namespace },
         spec: { holderIdentity: identity, leaseDurationSeconds: duration, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
       });
-      return created.status === 201 || created.status === 200;
+      if (created.status === 201 || created.status === 200) {
+        this.namespaceMissingLoggedAt = undefined;
+        return true;
+      }
+      if (created.status === 409) return false; // another replica created it first
+      if (created.status === 404 && namesNamespace(created.body, this.options.namespace)) {
+        this.reportMissingNamespace(now);
+        return false;
+      }
+      throw new Error(`POST lease: HTTP ${created.status}${statusMessage(created.body)}`);
     }
     if (current.status !== 200) throw new Error(`GET lease: HTTP ${current.status}`);
     const { spec, resourceVersion } = specOf(current.body);

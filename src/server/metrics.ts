@@ -103,6 +103,12 @@ export class Metrics {
     help: 'Repairs of drifted or deleted baseline policies.',
     registers: [this.registry],
   });
+  /** leader is 1 while this replica holds the Lease (only the leader provisions and repairs), else 0. */
+  readonly leader = new Gauge({
+    name: 'netfence_leader',
+    help: 'Whether this replica is the leader (1), the one that provisions and repairs baselines, or not (0).',
+    registers: [this.registry],
+  });
 
   /** adoptionSource counts namespaces by adoption at each scrape; none until a state is served. */
   private adoptionSource: (() => AdoptionCounts) | undefined;

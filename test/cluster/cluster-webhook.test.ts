@@ -89,19 +89,21 @@ describe('cluster mode', () => {
       expect(server.requests.some((request) => request.path.startsWith('/apis/networking.k8s.io/v1/networkpolicies?limit='))).toBe(true);
       const port = Number(/"address":"https:\/\/127\.0\.0\.1:(\d+)"/.exec(output)?.[1]);
       const ca = readFileSync(join(dir, 'certs', 'ca.crt'), 'utf8');
-      const readyz = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-        get({ host: '127.0.0.1', port, path: '/readyz', ca }, (response) => {
-          let body = '';
-          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          response.on('end', () => resolve({ status: response.statusCode, body }));
-        }).on('error', reject);
-      });
-      expect(readyz).toEqual({ status: 200, body: '{"status":"ready"}' });
+      const fetchPath = (path: string) =>
+        new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+          get({ host: '127.0.0.1', port, path, ca }, (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode, body }));
+          }).on('error', reject);
+        });
+      expect(await fetchPath('/readyz')).toEqual({ status: 200, body: '{"status":"ready"}' });
       // The one replica wins the Lease and provisions the baseline of a new namespace (labelled by the mutating webhook).
       server.put(namespace('team-z', { 'netfence.io/baseline': 'default' }));
       const fake = server;
       await until(() => fake.get('NetworkPolicy', 'team-z', 'netfence-default-deny') !== undefined, 'the baseline of a new namespace');
       expect(server.get('Lease', 'netfence', 'netfence-reconciler')).toBeDefined();
+      expect((await fetchPath('/metrics')).body).toMatch(/^netfence_leader 1$/m);
     } finally {
       child.kill('SIGTERM');
     }

@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/cluster/kube-client.js';
-import { LeaderElection } from '../../src/cluster/leader-election.js';
+import { LeaderElection, leaseNamespace } from '../../src/cluster/leader-election.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { namespace } from '../support/kube-objects.js';
 import { sleep, until } from '../support/until.js';
@@ -58,34 +58,39 @@ async function partitionable(kubeConfig: KubeConfig): Promise<{ kubeConfig: Kube
   return { kubeConfig: proxied, cut };
 }
 
-/** startApiServer starts the fake API server the replicas share (stopped after each test), with the Lease's namespace. */
-async function startApiServer(): Promise<KubeConfig> {
+/** startApiServer starts the fake API server the replicas share (stopped after each test), with the Lease's namespace unless told otherwise. */
+async function startApiServer({ withNamespace = true } = {}): Promise<KubeConfig> {
   server = new FakeApiServer();
   const kubeConfig = await server.start();
-  server.put(namespace('netfence')); // the API server refuses a Lease in a namespace that does not exist
+  if (withNamespace) server.put(namespace('netfence'));
   return kubeConfig;
 }
 
 interface Replicas {
   readonly transitions: string[];
-  start(identity: string, kubeConfig: KubeConfig): LeaderElection;
+  /** errors are the messages logged at error level. */
+  readonly errors: string[];
+  start(identity: string, kubeConfig: KubeConfig, options?: { retryMs?: number; now?: () => number }): LeaderElection;
 }
 
 /** replicas makes elections on one Lease and records every transition as "<identity> leads|stops". */
 function replicas(leaseSeconds: number): Replicas {
-  const quiet = { info: () => undefined, warn: () => undefined };
   const transitions: string[] = [];
+  const errors: string[] = [];
+  const logger = { info: () => undefined, warn: () => undefined, error: (_: object, message: string) => errors.push(message) };
   return {
     transitions,
-    start(identity, kubeConfig) {
+    errors,
+    start(identity, kubeConfig, options = {}) {
       const election = new LeaderElection({
         client: new KubeClient(kubeConfig),
         namespace: 'netfence',
         name: 'netfence-reconciler',
         identity,
         leaseSeconds,
-        retryMs: 100,
-        logger: quiet,
+        retryMs: options.retryMs ?? 100,
+        logger,
+        ...(options.now === undefined ? {} : { now: options.now }),
         onStartedLeading: () => transitions.push(`${identity} leads`),
         onStoppedLeading: () => transitions.push(`${identity} stops`),
       });
@@ -111,6 +116,8 @@ describe('LeaderElection', () => {
     await sleep(500);
     expect(Number(a.isLeader()) + Number(b.isLeader())).toBe(1);
     expect(lease()).toMatchObject({ holderIdentity: a.isLeader() ? 'replica-a' : 'replica-b', leaseDurationSeconds: 1 });
+    // The first GET found no Lease (404, naming the lease): normal, nothing to report.
+    expect(group.errors).toEqual([]);
   });
 
   it('fails over once a leader cut off from the API server lets its lease expire', async () => {
@@ -158,5 +165,43 @@ describe('LeaderElection', () => {
     expect(only.isLeader()).toBe(false);
     expect(group.transitions).toEqual(['replica-a leads', 'replica-a stops']);
     expect(lease()).toMatchObject({ holderIdentity: '' });
+  });
+
+  it('says the Lease\'s namespace does not exist, once a minute rather than on every retry, and leads once it is created', async () => {
+    const kubeConfig = await startApiServer({ withNamespace: false });
+    const fake = server;
+    if (fake === undefined) throw new Error('no server');
+    let now = Date.parse('2026-12-01T14:00:00Z');
+    const group = replicas(15);
+    const only = group.start('replica-a', kubeConfig, { retryMs: 20, now: () => now });
+    // Each attempt is a GET (404, the lease) and a POST (404, the namespace).
+    const refusedCreates = () => fake.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/leases') && request.status === 404).length;
+    await until(() => refusedCreates() >= 5, 'five refused creates');
+    expect(only.isLeader()).toBe(false);
+    expect(group.errors).toHaveLength(1);
+    expect(group.errors[0]).toContain('namespace "netfence" does not exist');
+    expect(group.errors[0]).toContain('kubectl create namespace netfence');
+    expect(group.errors[0]).toContain('POD_NAMESPACE');
+
+    now += 60_000; // a minute later (by the election's clock) it is said again, once
+    const before = refusedCreates();
+    await until(() => refusedCreates() >= before + 3, 'three more refused creates');
+    expect(group.errors).toHaveLength(2);
+
+    fake.put(namespace('netfence'));
+    await until(() => only.isLeader(), 'the replica to lead once the namespace exists');
+    expect(group.transitions).toEqual(['replica-a leads']);
+    expect(group.errors).toHaveLength(2);
+  });
+});
+
+describe('leaseNamespace', () => {
+  it.each([
+    { env: { POD_NAMESPACE: 'platform' }, config: 'netfence', expected: 'platform' },
+    { env: {}, config: 'netfence', expected: 'netfence' },
+    { env: { POD_NAMESPACE: '' }, config: 'security', expected: 'security' },
+    { env: { POD_NAMESPACE: ' platform\n' }, config: 'netfence', expected: 'platform' },
+  ])('POD_NAMESPACE=$env.POD_NAMESPACE, config namespace $config: $expected', ({ env, config, expected }) => {
+    expect(leaseNamespace(env, { namespace: config })).toBe(expected);
   });
 });

@@ -167,6 +167,32 @@ describe('self-managed certificates', () => {
     expect(bundle()).toBe(secondCa);
   });
 
+  it('is ready once the caBundles are in place, not after a pass that failed; with no configuration to hold them, at once', async () => {
+    server = new FakeApiServer();
+    const kubeConfig = await server.start();
+    server.put(namespace('netfence'));
+    const client = new KubeClient(kubeConfig);
+    const manager = (webhookConfigurationName: string) => new CertificateManager({ client, namespace: 'netfence', secretName: `${webhookConfigurationName}-tls`, webhookConfiguration: webhookConfigurationName, names: { dnsNames: ['netfence.netfence.svc'], ips: [] }, logger: quiet });
+    const settled = (promise: Promise<void>): Promise<boolean> => Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+
+    server.put(webhookConfiguration('ValidatingWebhookConfiguration'));
+    server.put(webhookConfiguration('MutatingWebhookConfiguration'));
+    const registered = manager('netfence');
+    server.failNext(500); // the pass fails at its first request
+    await registered.reconcile();
+    expect(await settled(registered.ready())).toBe(false);
+    await registered.reconcile();
+    expect(await settled(registered.ready())).toBe(true);
+    const fake = server;
+    expect(caBundles(fake, 'ValidatingWebhookConfiguration').every((bundle) => bundle !== '')).toBe(true);
+    expect(caBundles(fake, 'MutatingWebhookConfiguration').every((bundle) => bundle !== '')).toBe(true);
+
+    // Nothing registered (netfence run by hand, no webhook yet): no webhook can refuse a write.
+    const unregistered = manager('unregistered');
+    await unregistered.reconcile();
+    expect(await settled(unregistered.ready())).toBe(true);
+  });
+
   it('asks every replica which certificate it serves (a TLS handshake with each endpoint of the Service)', async () => {
     server = new FakeApiServer();
     const client = new KubeClient(await server.start());
