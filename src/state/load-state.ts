@@ -25,11 +25,27 @@ export interface LoadedState {
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-/** LoadedObject is one object read from a file, with where it came from (for messages). */
+/** Source is where an object was read: the file as shown, the line its document starts at, the document's number (from 1). */
+export interface Source {
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly document: number;
+}
+
+/** LoadedObject is one object read from a file, with where it came from (for messages and reports). */
 export interface LoadedObject {
   readonly object: Exclude<KubeObject, { kind: 'Other' }>;
   readonly label: string;
+  readonly source: Source;
 }
+
+/** LoadOptions: `namespace` is given to namespaced objects whose manifest names none, as `kubectl -n` does. */
+export interface LoadOptions {
+  readonly namespace?: string;
+}
+
+/** STDIN_NAME is how objects read from standard input are named in messages. */
+export const STDIN_NAME = '<stdin>';
 
 /**
  * loadObjects reads every object from a directory (every .yaml, .yml and .json file below it, in
@@ -37,20 +53,48 @@ export interface LoadedObject {
  * kinds, the shape `kubectl get -o yaml` prints. Kinds netfence does not read are skipped with a
  * notice.
  */
-export async function loadObjects(path: string): Promise<{ objects: LoadedObject[]; notices: string[] }> {
+export async function loadObjects(path: string, options: LoadOptions = {}): Promise<{ objects: LoadedObject[]; notices: string[]; files: number }> {
   const objects: LoadedObject[] = [];
   const notices: string[] = [];
-  for (const file of await manifestFiles(path)) {
+  const files = await manifestFiles(path);
+  for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
-    for (const { value, where } of await documentsOf(file, shown)) {
-      for (const { item, label } of itemsOf(value, where)) {
-        const object = wrap(() => decodeObject(item), label);
-        if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies)`);
-        else objects.push({ object, label });
-      }
+    const text = await readFile(file, 'utf8').catch((error: unknown) => {
+      throw new StateError(`${shown}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    decodeDocuments(text, shown, options, objects, notices);
+  }
+  return { objects, notices, files: files.length };
+}
+
+/** loadObjectsFromText reads the objects of one YAML or JSON text, e.g. standard input (`-`), named `shown` in messages. */
+export function loadObjectsFromText(text: string, shown: string, options: LoadOptions = {}): { objects: LoadedObject[]; notices: string[] } {
+  const objects: LoadedObject[] = [];
+  const notices: string[] = [];
+  decodeDocuments(text, shown, options, objects, notices);
+  return { objects, notices };
+}
+
+function decodeDocuments(text: string, shown: string, options: LoadOptions, objects: LoadedObject[], notices: string[]): void {
+  for (const { value, where, line, document } of documentsOf(text, shown)) {
+    for (const { item, label } of itemsOf(value, where)) {
+      const object = wrap(() => decodeObject(withNamespace(item, options.namespace)), label);
+      if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies)`);
+      else objects.push({ object, label, source: { file: shown, line, document } });
     }
   }
-  return { objects, notices };
+}
+
+/** withNamespace gives a namespaced object without `metadata.namespace` the default namespace, leaving the input untouched. */
+function withNamespace(item: unknown, namespace: string | undefined): unknown {
+  if (namespace === undefined || typeof item !== 'object' || item === null || Array.isArray(item)) return item;
+  const record = item as Record<string, unknown>;
+  if (record['kind'] === 'Namespace') return item;
+  const metadata = record['metadata'];
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return item;
+  const current = (metadata as Record<string, unknown>)['namespace'];
+  if (current !== undefined && current !== '') return item;
+  return { ...record, metadata: { ...metadata, namespace } };
 }
 
 /** loadState reads a state (see loadObjects); the same object twice is an error. */
@@ -98,12 +142,11 @@ async function manifestFiles(path: string): Promise<string[]> {
 interface Document {
   readonly value: unknown;
   readonly where: string;
+  readonly line: number | undefined;
+  readonly document: number;
 }
 
-async function documentsOf(file: string, shown: string): Promise<Document[]> {
-  const text = await readFile(file, 'utf8').catch((error: unknown) => {
-    throw new StateError(`${shown}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
-  });
+function documentsOf(text: string, shown: string): Document[] {
   const documents = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(documents) ? documents : [documents];
   const result: Document[] = [];
@@ -122,7 +165,7 @@ async function documentsOf(file: string, shown: string): Promise<Document[]> {
     }
     if (value !== null && value !== undefined) {
       const line = document.contents?.range[0] === undefined ? undefined : lineOf(text, document.contents.range[0]);
-      result.push({ value, where: `${shown}${line === undefined ? '' : `:${line}`} (document ${index + 1})` });
+      result.push({ value, where: `${shown}${line === undefined ? '' : `:${line}`} (document ${index + 1})`, line, document: index + 1 });
     }
   });
   return result;
