@@ -10,6 +10,7 @@ import type { Service } from '../core/service.js';
 import { DecodeError, Fields } from '../k8s/decode.js';
 import { decodeObject } from '../k8s/object.js';
 import type { KubeObject } from '../k8s/object.js';
+import { strictDecodingError, unknownFields } from '../k8s/strict-fields.js';
 import { MemoryState } from './memory-state.js';
 
 /** StateError is bad state input: its message is one line naming the file, the object and the field. */
@@ -39,9 +40,14 @@ export interface LoadedObject {
   readonly source: Source;
 }
 
-/** LoadOptions: `namespace` is given to namespaced objects whose manifest names none, as `kubectl -n` does. */
+/**
+ * LoadOptions: `namespace` is given to namespaced objects whose manifest names none, as `kubectl -n`
+ * does; `strict` refuses fields the kind's schema does not have, as the API server's strict field
+ * validation (kubectl's default) does for manifests that are applied.
+ */
 export interface LoadOptions {
   readonly namespace?: string;
+  readonly strict?: boolean;
 }
 
 /** STDIN_NAME is how objects read from standard input are named in messages. */
@@ -78,6 +84,11 @@ export function loadObjectsFromText(text: string, shown: string, options: LoadOp
 function decodeDocuments(text: string, shown: string, options: LoadOptions, objects: LoadedObject[], notices: string[]): void {
   for (const { value, where, line, document } of documentsOf(text, shown)) {
     for (const { item, label } of itemsOf(value, where)) {
+      if (options.strict === true) {
+        const kind = typeof item === 'object' && item !== null && 'kind' in item && typeof item.kind === 'string' ? item.kind : '';
+        const unknown = unknownFields(kind, item);
+        if (unknown.length > 0) throw new StateError(`${label}: ${strictDecodingError(unknown)}`);
+      }
       const object = wrap(() => decodeObject(withNamespace(item, options.namespace)), label);
       if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies)`);
       else objects.push({ object, label, source: { file: shown, line, document } });
