@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { Mode } from '../core/config.js';
 import type { Finding } from '../core/finding.js';
 import { findingJson } from '../core/finding-json.js';
@@ -41,9 +42,17 @@ export function decisionOf(review: Review): Decision {
 const cleanAllow = (mode: Mode): Response => withAuditAnnotations(allowed(), { mode, decision: 'allow' });
 const CLEAN_ALLOW: Readonly<Record<Mode, Response>> = { enforce: cleanAllow('enforce'), audit: cleanAllow('audit'), off: cleanAllow('off') };
 
-function denialMessage(findings: readonly Finding[]): string {
-  const lines = findings.map((finding) => `[${finding.rule}] ${finding.message}`);
+/**
+ * denialMessage is what kubectl prints after "denied the request:". Its first line says what and
+ * why in one finding's summary (under 120 characters, so the line stays under ~200 with kubectl's
+ * prefix); the full explanations follow, then the policy to apply as YAML.
+ */
+export function denialMessage(findings: readonly Finding[]): string {
+  const [first] = findings;
+  if (first === undefined) return 'netfence: denied';
+  const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : '';
+  const lines = [`netfence: ${first.summary}${more}`, ...findings.map((finding) => `[${finding.rule}] ${finding.message}`)];
   const fix = findings.find((finding) => finding.fix !== undefined)?.fix;
-  if (fix !== undefined) lines.push(`Policy to apply: ${JSON.stringify(fix)}`);
-  return `netfence: ${lines.join('\n')}`;
+  if (fix !== undefined) lines.push('Policy to apply (kubectl apply -f -):', stringify(fix).trimEnd());
+  return lines.join('\n');
 }

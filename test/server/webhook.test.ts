@@ -141,7 +141,10 @@ describe('validating webhook on captured requests', () => {
     expect(message).toContain('[essential-egress]');
     expect(message).toContain('cannot reach cluster-dns');
     expect(message).toContain('isolated for Egress by team-a/default-deny');
-    expect(message).toContain('Policy to apply: {"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"netfence-essentials","namespace":"team-a"}');
+    // The first line says what and why, short enough for a terminal after kubectl's own prefix.
+    const [firstLine = '', ...rest] = message.split('\n');
+    expect(firstLine).toBe('netfence: [essential-egress] pods <none> in team-a cannot reach cluster-dns');
+    expect(rest.join('\n')).toContain('Policy to apply (kubectl apply -f -):\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: netfence-essentials\n  namespace: team-a\n');
     const findings: Array<Record<string, unknown>> = JSON.parse(response.auditAnnotations?.['findings'] ?? '[]');
     expect(findings.map((finding) => finding['rule'])).toEqual(['essential-egress']);
     expect(findings[0]).toMatchObject({ service: 'cluster-dns', counterexample: { namespace: 'team-a', labels: {} } });
@@ -212,7 +215,9 @@ describe('validating webhook on captured requests', () => {
     webhook = await startWebhook(TEAM_B_MANAGED);
     const response = await post(webhook, '/validate', fixture('022'));
     expect(response.allowed).toBe(false);
-    expect(response.status?.message).toBe('netfence: [baseline-opt-out] Namespace team-b: jane may not set netfence.io/mode=off (from enforce); lowering netfence\'s mode takes a cluster administrator.');
+    expect(response.status?.message).toBe(
+      'netfence: [baseline-opt-out] jane may not lower namespace team-b from enforce to off\n[baseline-opt-out] Namespace team-b: jane may not set netfence.io/mode=off (from enforce); lowering netfence\'s mode takes a cluster administrator.',
+    );
   });
 
   it('denies a tenant removing the baseline label (un-adopting the namespace), and lets an admin do it', async () => {
@@ -237,6 +242,7 @@ describe('validating webhook on captured requests', () => {
     const findings: Array<{ rule: string }> = JSON.parse(response.auditAnnotations?.['findings'] ?? '[]');
     expect(findings.map((finding) => finding.rule)).toEqual(['essential-egress', 'managed-policy-change']);
     expect(response.status?.message).toContain('team-b/netfence-allow-dns is managed by netfence (baseline profile "default"): jane may not delete it');
+    expect(response.status?.message?.split('\n')[0]).toMatch(/^netfence: \[essential-egress\] .{10,120} \(and 1 more\)$/);
   });
 
   it('allows the admin relabelling a namespace and creating pods (003, 015)', async () => {
