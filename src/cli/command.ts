@@ -2,6 +2,8 @@
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** stdin reads all of standard input (`-` as a file); process.stdin when absent. */
+  readonly stdin?: () => Promise<string>;
 }
 
 /** Command is one `netfence` subcommand. `run` returns the exit code. */
