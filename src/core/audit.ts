@@ -12,6 +12,7 @@ import type { EssentialServices } from './resolve-essential-services.js';
 import { modeOf } from './rules/baseline-opt-out.js';
 import { podNotIsolated } from './rules/default-deny.js';
 import { findCutOff, policySetOf } from './rules/essential-access.js';
+import { peerSplitFindings } from './rules/peer-split.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 import { summaryLine } from './rules/summary.js';
 import { SELECT_ALL } from './selector.js';
@@ -84,7 +85,7 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
 
 function shapeFindings(policy: NetworkPolicy): Finding[] {
   const change = { kind: 'NetworkPolicy' as const, operation: 'CREATE' as const, namespace: policy.namespace, name: policy.name, policy, oldPolicy: undefined, requester: { username: '', groups: [] } };
-  return [...allowAllFindings(change), ...namespaceSelectorAllFindings(change)];
+  return [...allowAllFindings(change), ...namespaceSelectorAllFindings(change), ...peerSplitFindings(change)];
 }
 
 /** auditedNamespaces are the namespaces netfence guards: not its own, not exempt, not in mode off. */

@@ -12,6 +12,7 @@ export const RULE_IDS = [
   'baseline-opt-out',
   'dns-tcp-missing',
   'namespace-selector-all',
+  'peer-split',
   'baseline-pending',
   'namespace-not-adopted',
 ] as const;
@@ -37,6 +38,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'baseline-opt-out': 'deny',
   'dns-tcp-missing': 'warn',
   'namespace-selector-all': 'warn',
+  'peer-split': 'warn',
   'baseline-pending': 'deny',
   'namespace-not-adopted': 'warn',
 };

@@ -9,6 +9,7 @@ import { essentialAccessFindings } from './rules/essential-access.js';
 import type { RuleContext } from './rules/essential-access.js';
 import { baselinePendingFindings } from './rules/baseline-pending.js';
 import { managedPolicyFindings } from './rules/managed-policy.js';
+import { peerSplitFindings } from './rules/peer-split.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 
 /** NAMESPACE_CONTROLLER is the identity that deletes a namespace's objects while the namespace is deleted. */
@@ -60,6 +61,7 @@ function findingsOf(change: Change, context: RuleContext): Finding[] {
     ...allowAllFindings(change),
     ...managedPolicyFindings(change, context.config),
     ...namespaceSelectorAllFindings(change),
+    ...peerSplitFindings(change),
   ];
 }
 
