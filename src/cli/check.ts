@@ -3,7 +3,6 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config.js';
 import type { Config } from '../core/config.js';
 import type { Finding } from '../core/finding.js';
-import { findingJson } from '../core/finding-json.js';
 import { formatLabels } from '../core/labels.js';
 import { networkPolicyManifest } from '../core/manifest.js';
 import type { JsonObject } from '../core/manifest.js';
@@ -14,21 +13,29 @@ import { resolveEssentialServices } from '../core/resolve-essential-services.js'
 import { reviewChange } from '../core/review.js';
 import type { Change, Requester } from '../core/rules/change.js';
 import { EditableState } from '../state/editable-state.js';
-import { loadObjects, loadState } from '../state/load-state.js';
-import type { LoadedObject } from '../state/load-state.js';
-import type { Command } from './command.js';
+import { STDIN_NAME, StateError, loadObjects, loadObjectsFromText, loadState } from '../state/load-state.js';
+import type { LoadOptions, LoadedObject, Source } from '../state/load-state.js';
+import type { Command, Io } from './command.js';
+import { junitXml, outputFormat, reportFindingJson, sarifLog } from './report.js';
+import type { ReportEntry } from './report.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_WOULD_DENY is check's exit code when a change would be denied in enforce mode. */
 export const EXIT_WOULD_DENY = 1;
 
-interface CheckedObject {
+/** CheckedObject is one manifest judged as admission would judge it, and what became of it. */
+export interface CheckedObject {
   readonly label: string;
+  readonly source: Source;
   readonly change: Change;
   readonly findings: readonly Finding[];
   readonly skipped: string | undefined;
   /** remediation is what the mutating webhook would add before validation (remediation.essentialEgress). */
   readonly remediation: EgressRemediation | undefined;
+  /** refused says why the API server would refuse the object before any webhook (its namespace does not exist). */
+  readonly refused: string | undefined;
+  /** applied: the object was admitted (in its namespace's mode) and later documents see it. */
+  readonly applied: boolean;
 }
 
 function changeFor(loaded: LoadedObject, state: EditableState, requester: Requester): Change | undefined {
@@ -52,32 +59,55 @@ function apply(change: Change, state: EditableState): void {
 
 /**
  * checkManifests applies manifests on top of a state one by one, as admission would see them
- * (CREATE, or UPDATE when the object exists): first the mutating webhook's remediation, when
- * configured, then every rule on the object as it would be stored.
+ * (CREATE, or UPDATE when the object exists): refused when its namespace exists neither in the
+ * state nor in an earlier manifest; else the mutating webhook's remediation first, when
+ * configured, then every rule on the object as it would be stored. An object that admission
+ * denies (in its namespace's mode) is not applied: later documents are judged without it.
  */
 export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
   const checked: CheckedObject[] = [];
   for (const loaded of objects) {
     const submitted = changeFor(loaded, state, requester);
     if (submitted === undefined) continue;
+    const base = { label: loaded.label, source: loaded.source };
+    if (submitted.kind === 'NetworkPolicy' && state.namespace(submitted.namespace) === undefined) {
+      const refused = `namespaces "${submitted.namespace}" not found: the namespace is in neither the state nor an earlier manifest (add it, or name another with -n)`;
+      checked.push({ ...base, change: submitted, findings: [], skipped: undefined, remediation: undefined, refused, applied: false });
+      continue;
+    }
     const context = { state, config, essentials: resolveEssentialServices(state, config) };
     const remediation = submitted.kind === 'NetworkPolicy' ? remediateEssentialEgress(submitted, context) : undefined;
     const change: Change = remediation === undefined || submitted.kind !== 'NetworkPolicy' ? submitted : { ...submitted, policy: remediation.policy };
     const review = reviewChange(change, context);
-    checked.push({ label: loaded.label, change, findings: review.findings, skipped: review.skipped, remediation });
-    apply(change, state);
+    checked.push({ ...base, change, findings: review.findings, skipped: review.skipped, remediation, refused: undefined, applied: review.allowed });
+    if (review.allowed) apply(change, state);
   }
   return checked;
 }
 
-/** remediationJson is one remediated object in check's JSON: what was added, and the policy as stored. */
-function remediationJson(entry: CheckedObject & { remediation: EgressRemediation }): JsonObject {
-  const { policy } = entry.remediation;
-  return { object: policyId(policy), services: [...entry.remediation.services], policy: networkPolicyManifest(policy, { labels: policy.labels }) };
+/** wouldDeny: the object would be refused, or denied in enforce mode. */
+function wouldDeny(entry: CheckedObject): boolean {
+  return entry.refused !== undefined || entry.findings.some((finding) => finding.severity === 'deny');
+}
+
+/** reportEntry is a checked object as reports see it. */
+function reportEntry(entry: CheckedObject): ReportEntry {
+  const { change } = entry;
+  const name = change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`;
+  return {
+    name,
+    group: change.kind === 'Namespace' ? change.name : change.namespace,
+    source: entry.source,
+    operation: change.operation,
+    outcome: wouldDeny(entry) ? 'failed' : entry.skipped !== undefined ? 'skipped' : 'passed',
+    reason: entry.refused ?? entry.skipped,
+    findings: entry.findings,
+  };
 }
 
 function formatFinding(finding: Finding, fixesShown: Set<string>): string {
-  const lines = [`  ${finding.severity.toUpperCase()} [${finding.rule}] ${finding.message}`];
+  // The first line says what and why (the one-line summary); the explanation, example and fix follow.
+  const lines = [`  ${finding.severity.toUpperCase()} ${finding.summary}`, `    ${finding.message}`];
   if (finding.counterexample !== undefined) {
     lines.push(`    example pod: namespace ${finding.counterexample.namespace}, labels ${formatLabels(finding.counterexample.labels)}`);
   }
@@ -89,20 +119,88 @@ function formatFinding(finding: Finding, fixesShown: Set<string>): string {
   return lines.join('\n');
 }
 
+function verdictOf(entry: CheckedObject): string {
+  if (entry.refused !== undefined) return `REFUSED: ${entry.refused}`;
+  if (entry.skipped !== undefined) return `skipped (${entry.skipped})`;
+  if (entry.findings.some((finding) => finding.severity === 'deny')) return entry.applied ? 'DENIED in enforce mode (admitted here: its namespace is not in enforce mode)' : 'DENIED in enforce mode';
+  return entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
+}
+
+function printText(io: Io, checked: readonly CheckedObject[]): void {
+  for (const entry of checked) {
+    io.stdout(`${entry.label} (${entry.change.operation}): ${verdictOf(entry)}`);
+    if (entry.remediation !== undefined) {
+      const { policy, services } = entry.remediation;
+      const stored = stringify(networkPolicyManifest(policy, { labels: policy.labels })).trimEnd();
+      io.stdout(`  REMEDIATED: netfence adds egress to ${services.join(', ')} (remediation.essentialEgress); stored as:`);
+      io.stdout(stored.split('\n').map((line) => `    ${line}`).join('\n'));
+    }
+    const fixesShown = new Set<string>();
+    for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
+  }
+  const findings = checked.reduce((count, entry) => count + entry.findings.length, 0);
+  const denied = checked.some(wouldDeny);
+  io.stdout(`\n${checked.length} object(s) checked, ${findings} finding(s): ${denied ? 'some would be DENIED' : 'all would be admitted'}.`);
+}
+
+/** remediationJson is one remediated object in check's JSON: what was added, and the policy as stored. */
+function remediationJson(remediation: EgressRemediation): JsonObject {
+  const { policy } = remediation;
+  return { object: policyId(policy), services: [...remediation.services], policy: networkPolicyManifest(policy, { labels: policy.labels }) };
+}
+
+function checkJson(checked: readonly CheckedObject[]): JsonObject {
+  const findings = checked.flatMap((entry) => entry.findings.map((finding) => reportFindingJson(finding, reportEntry(entry))));
+  const remediated = checked.flatMap((entry) => (entry.remediation === undefined ? [] : [remediationJson(entry.remediation)]));
+  const refused = checked.flatMap((entry) =>
+    entry.refused === undefined ? [] : [{ object: reportEntry(entry).name, file: entry.source.file, ...(entry.source.line === undefined ? {} : { line: entry.source.line }), document: entry.source.document, message: entry.refused }],
+  );
+  return { denied: checked.some(wouldDeny), findings, ...(remediated.length === 0 ? {} : { remediated }), ...(refused.length === 0 ? {} : { refused }) };
+}
+
+/** readStdin reads all of standard input. */
+async function readStdin(io: Io): Promise<string> {
+  if (io.stdin !== undefined) return io.stdin();
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** readManifests reads every FILE (a file, a directory, or `-` for standard input), strictly, as kubectl apply sends them. */
+async function readManifests(paths: readonly string[], options: LoadOptions, io: Io): Promise<{ objects: LoadedObject[]; notices: string[] }> {
+  if (paths.length === 0) throw new UsageError('no manifests to check: give FILE..., a directory, or - for standard input');
+  const reads = [];
+  for (const path of paths) {
+    if (path === '-') {
+      reads.push(loadObjectsFromText(await readStdin(io), STDIN_NAME, options));
+      continue;
+    }
+    const read = await loadObjects(path, options);
+    // A shell glob that matched nothing arrives as the pattern itself, and is no such file.
+    if (read.files === 0) throw new StateError(`${path}: no .yaml, .yml or .json file in this directory`);
+    reads.push(read);
+  }
+  // flatMap, not push(...): some 150,000 objects spread as arguments overflow the stack.
+  return { objects: reads.flatMap((read) => read.objects), notices: reads.flatMap((read) => read.notices) };
+}
+
 /**
  * checkCommand runs the admission rules offline, for CI pipelines and GitOps repositories: exit 0
- * when every manifest would be admitted in enforce mode, 1 when one would be denied.
+ * when every manifest would be admitted in enforce mode, 1 when one would be denied or refused, 2
+ * on bad or no input.
  */
 export const checkCommand: Command = {
   name: 'check',
   summary: 'apply manifests on top of a state offline, as admission would, and print every finding',
-  usage: 'netfence check --state PATH [FILE...] [--json] [--config F] [--user NAME] [--group G...]',
+  usage: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--json] [--config F] [--user NAME] [--group G...]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args: [...args],
       options: {
         state: { type: 'string' },
         json: { type: 'boolean', default: false },
+        output: { type: 'string', short: 'o' },
+        namespace: { type: 'string', short: 'n' },
         config: { type: 'string' },
         user: { type: 'string', default: 'netfence-check' },
         group: { type: 'string', multiple: true, default: [] },
@@ -111,35 +209,26 @@ export const checkCommand: Command = {
       allowPositionals: true,
     });
     if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
+    const format = outputFormat(values.output, values.json);
     const config = await loadConfig(values.config);
     const loaded = await loadState(values.state);
-    const reads = [];
-    for (const file of positionals) reads.push(await loadObjects(file));
-    // flatMap, not push(...): some 150,000 objects spread as arguments overflow the stack.
-    const notices = [...loaded.notices, ...reads.flatMap((read) => read.notices)];
-    const objects: LoadedObject[] = reads.flatMap((read) => read.objects);
-    for (const notice of notices) io.stderr(notice);
-    const checked = checkManifests(new EditableState(loaded.state), objects, config, { username: values.user, groups: values.group });
-    const findings = checked.flatMap((entry) => entry.findings);
-    const denied = findings.some((finding) => finding.severity === 'deny');
-    if (values.json) {
-      const remediated = checked.filter((entry): entry is CheckedObject & { remediation: EgressRemediation } => entry.remediation !== undefined).map(remediationJson);
-      io.stdout(JSON.stringify({ denied, findings: findings.map(findingJson), ...(remediated.length === 0 ? {} : { remediated }) }));
-    } else {
-      for (const entry of checked) {
-        const verdict = entry.skipped !== undefined ? `skipped (${entry.skipped})` : entry.findings.some((f) => f.severity === 'deny') ? 'DENIED in enforce mode' : entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
-        io.stdout(`${entry.label} (${entry.change.operation}): ${verdict}`);
-        if (entry.remediation !== undefined) {
-          const { policy, services } = entry.remediation;
-          const stored = stringify(networkPolicyManifest(policy, { labels: policy.labels })).trimEnd();
-          io.stdout(`  REMEDIATED: netfence adds egress to ${services.join(', ')} (remediation.essentialEgress); stored as:`);
-          io.stdout(stored.split('\n').map((line) => `    ${line}`).join('\n'));
-        }
-        const fixesShown = new Set<string>();
-        for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
-      }
-      io.stdout(`\n${checked.length} object(s) checked, ${findings.length} finding(s): ${denied ? 'some would be DENIED' : 'all would be admitted'}.`);
+    const manifests = await readManifests(positionals, { strict: true, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
+    for (const notice of [...loaded.notices, ...manifests.notices]) io.stderr(notice);
+    const checked = checkManifests(new EditableState(loaded.state), manifests.objects, config, { username: values.user, groups: values.group });
+    switch (format) {
+      case 'text':
+        printText(io, checked);
+        break;
+      case 'json':
+        io.stdout(JSON.stringify(checkJson(checked)));
+        break;
+      case 'sarif':
+        io.stdout(JSON.stringify(sarifLog(checked.map(reportEntry)), null, 2));
+        break;
+      case 'junit':
+        io.stdout(junitXml('netfence check', checked.map(reportEntry)));
+        break;
     }
-    return denied ? EXIT_WOULD_DENY : 0;
+    return checked.some(wouldDeny) ? EXIT_WOULD_DENY : 0;
   },
 };

@@ -63,7 +63,8 @@ describe('netfence check', () => {
     const { code, out } = await run('check', '--state', EXAMPLE, namespace);
     expect(code).toBe(1);
     expect(out).toContain('NetworkPolicy fresh/only-ingress (CREATE): DENIED in enforce mode');
-    expect(out).toContain('[default-deny-missing] After this change, pods in fresh (for example with labels <none>) are not selected by any policy with policyTypes Egress');
+    // First the one-line what and why, then the explanation, the example pod and the fix.
+    expect(out).toMatch(/\n {2}DENY \[default-deny-missing\] [^\n]{10,120}\n {4}After this change, pods in fresh \(for example with labels <none>\) are not selected by any policy with policyTypes Egress/);
     expect(out).toContain('fix (kubectl apply -f -):');
   });
 
