@@ -16,6 +16,8 @@ import { resolveEssentialServices } from '../core/resolve-essential-services.js'
 import { loadState } from '../state/load-state.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { Command, Io } from './command.js';
+import { junitXml, outputFormat, sarifLog } from './report.js';
+import type { ReportEntry } from './report.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_FINDINGS is audit's exit code when a guardrail is broken (a deny-severity finding). */
@@ -76,6 +78,20 @@ function table(findings: readonly Finding[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** namespaceEntry is one audited namespace as reports see it: a JUnit test case that fails on a broken guardrail. */
+function namespaceEntry(namespace: string, findings: readonly Finding[]): ReportEntry {
+  const own = findings.filter((finding) => finding.object === namespace || finding.object.startsWith(`${namespace}/`));
+  return {
+    name: `Namespace ${namespace}`,
+    group: namespace,
+    source: undefined,
+    operation: undefined,
+    outcome: own.some((finding) => finding.severity === 'deny') ? 'failed' : 'passed',
+    reason: undefined,
+    findings: own,
+  };
+}
+
 /** adoptionNotes spells out, under the table, what adopting each namespace that is not adopted would do. */
 function adoptionNotes(findings: readonly Finding[]): string {
   const notAdopted = findings.filter((finding) => finding.rule === 'namespace-not-adopted');
@@ -90,12 +106,13 @@ function adoptionNotes(findings: readonly Finding[]): string {
 export const auditCommand: Command = {
   name: 'audit',
   summary: 'scan a live cluster (or a state directory) and report every broken guardrail',
-  usage: 'netfence audit [--json] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
+  usage: 'netfence audit [--output text|json|sarif|junit] [--json] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
       options: {
         json: { type: 'boolean', default: false },
+        output: { type: 'string', short: 'o' },
         config: { type: 'string' },
         kubeconfig: { type: 'string' },
         state: { type: 'string' },
@@ -105,6 +122,7 @@ export const auditCommand: Command = {
       allowPositionals: false,
     });
     if (values.state !== undefined && values.kubeconfig !== undefined) throw new UsageError('--kubeconfig and --state exclude each other');
+    const format = outputFormat(values.output, values.json);
     const config = await loadConfig(values.config);
     const live = values.state === undefined ? await liveState(values.kubeconfig, config, io) : undefined;
     const state = live?.state ?? (await loadState(values.state ?? '')).state;
@@ -113,8 +131,21 @@ export const auditCommand: Command = {
       const written = await writePolicyReports(live.client, auditedNamespaces(state, config), findings);
       if (written > 0) io.stderr(`netfence audit: wrote ${written} PolicyReport(s) (wgpolicyk8s.io/v1alpha2)`);
     }
-    if (values.json) io.stdout(JSON.stringify({ findings: findings.map(findingJson) }));
-    else io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).${adoptionNotes(findings)}`);
+    const entries = (): ReportEntry[] => auditedNamespaces(state, config).map((namespace) => namespaceEntry(namespace.name, findings));
+    switch (format) {
+      case 'text':
+        io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).${adoptionNotes(findings)}`);
+        break;
+      case 'json':
+        io.stdout(JSON.stringify({ findings: findings.map(findingJson) }));
+        break;
+      case 'sarif':
+        io.stdout(JSON.stringify(sarifLog(entries()), null, 2));
+        break;
+      case 'junit':
+        io.stdout(junitXml('netfence audit', entries()));
+        break;
+    }
     return findings.some((finding) => finding.severity === 'deny') ? EXIT_FINDINGS : 0;
   },
 };

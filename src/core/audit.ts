@@ -11,7 +11,7 @@ import type { NetworkPolicy } from './network-policy.js';
 import type { EssentialServices } from './resolve-essential-services.js';
 import { modeOf } from './rules/baseline-opt-out.js';
 import { podNotIsolated } from './rules/default-deny.js';
-import { findCutOff, policySetOf } from './rules/essential-access.js';
+import { dnsTcpMissingFinding, findCutOff, policySetOf } from './rules/essential-access.js';
 import { peerSplitFindings } from './rules/peer-split.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 import { summaryLine } from './rules/summary.js';
@@ -55,9 +55,11 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
     });
   }
   const set = policySetOf(policies, state);
+  let dnsUdpCut = false;
   for (const service of essentials.services) {
     const cut = findCutOff(service, SELECT_ALL, set);
     if (cut.kind === 'served') continue;
+    if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
     const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
     const verb = service.direction === 'Egress' ? 'reach' : 'be reached by';
     const labels = cut.kind === 'cut' ? cut.labels : new Map<string, string>();
@@ -75,6 +77,12 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
           ? `Pods in ${namespace.name} with labels ${formatLabels(labels)} cannot ${verb} ${service.name} (${service.describe}): isolated for ${service.direction} by ${isolatedBy}, and no rule allows it.`
           : `netfence could not prove within its search budget that every pod in ${namespace.name} can ${verb} ${service.name}.`,
     });
+  }
+  // As the webhook does for a change: where DNS over UDP is served, is DNS over TCP too?
+  const tcp = essentials.dnsOverTcp;
+  if (tcp !== undefined && !dnsUdpCut) {
+    const cut = findCutOff(tcp, SELECT_ALL, set);
+    if (cut.kind === 'cut') findings.push(dnsTcpMissingFinding(namespace.name, namespace.name, tcp, cut));
   }
   for (const policy of policies) findings.push(...shapeFindings(policy));
   return findings.flatMap((finding): Finding[] => {

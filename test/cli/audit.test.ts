@@ -115,6 +115,31 @@ describe('netfence audit --state', () => {
     expect(findings.map((finding) => finding.object)).toEqual(['loud']);
   });
 
+  it('reports what check reports for the same objects (dns-tcp-missing included)', async () => {
+    const udpOnly = stringify({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny-but-dns-udp', namespace: 'team-c' },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
+      },
+    });
+    const base = [namespace('kube-system'), namespace('team-c', ADOPTED), kubeDnsService(), corednsPod('coredns-1', '10.244.0.10')].map((object) => stringify(object)).join('---\n');
+    const before = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
+    writeFileSync(join(before, 'cluster.yaml'), base);
+    const manifest = join(before, '..', `${before.split('/').pop() ?? 'x'}-policy.yaml`);
+    writeFileSync(manifest, udpOnly);
+    const checked = (JSON.parse((await run('check', '--state', before, manifest, '--json')).out) as { findings: FindingJson[] }).findings;
+    const after = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
+    writeFileSync(join(after, 'cluster.yaml'), `${base}---\n${udpOnly}`);
+    const audited = (JSON.parse((await run('audit', '--state', after, '--json')).out) as { findings: FindingJson[] }).findings;
+    expect(checked.map((finding) => finding.rule)).toEqual(['dns-tcp-missing']);
+    expect(audited.map((finding) => finding.rule)).toEqual(['dns-tcp-missing']);
+    expect(audited[0]).toMatchObject({ severity: 'warn', service: checked[0]?.service, counterexample: checked[0]?.counterexample });
+  });
+
   it('refuses --state with --kubeconfig, and says when there is no cluster to read', async () => {
     expect((await run('audit', '--state', EXAMPLE, '--kubeconfig', 'x')).code).toBe(2);
     const missing = await run('audit', '--kubeconfig', join(tmpdir(), 'no-such-kubeconfig'));

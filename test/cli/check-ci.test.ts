@@ -151,6 +151,25 @@ describe('reports for CI systems', () => {
     expect(cases[0]?.failure).toContain('[essential-egress]');
   });
 
+  it('audit writes the same formats: SARIF the schema accepts, and JUnit with one test case per audited namespace', async () => {
+    const sarif = await run(['audit', '--state', EXAMPLE, '--output', 'sarif']);
+    expect(sarif.code).toBe(1);
+    const log = JSON.parse(sarif.out) as { runs: Array<{ results: Array<{ ruleId: string; level: string; locations: Array<{ logicalLocations: Array<{ name: string }> }> }> }> };
+    expect(validateSarif(log), JSON.stringify(validateSarif.errors)).toBe(true);
+    const results = log.runs[0]?.results ?? [];
+    expect(results.find((result) => result.ruleId === 'essential-egress')).toMatchObject({ level: 'error', locations: [{ logicalLocations: [{ name: 'team-b' }] }] });
+    expect(results.filter((result) => result.ruleId === 'namespace-not-adopted').map((result) => result.level)).toEqual(['warning', 'warning', 'warning']);
+    const junit = await run(['audit', '--state', EXAMPLE, '--output', 'junit']);
+    const parsed = parseTestResults({ type: 'junit', files: [tempFile('audit.xml', junit.out)] });
+    const cases = parsed.suites.flatMap((suite) => suite.cases);
+    expect(cases.map((testCase) => [testCase.name, testCase.status])).toEqual([
+      ['Namespace ingress-nginx', 'FAIL'],
+      ['Namespace monitoring', 'FAIL'],
+      ['Namespace team-a', 'PASS'],
+      ['Namespace team-b', 'FAIL'],
+    ]);
+  });
+
   it('escapes what XML cannot hold as it is', () => {
     expect(escapeXml('a<b & "c" \'d\' \u0001e')).toBe('a&lt;b &amp; &quot;c&quot; &apos;d&apos; e');
     expect(XMLValidator.validate(`<x a="${escapeXml('<&"\u0000')}">${escapeXml(']]> <tag>')}</x>`)).toBe(true);

@@ -226,22 +226,30 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
     for (const subject of subjects) {
       const cut = findCutOff(tcp, subject, after);
       if (cut.kind !== 'cut') continue;
-      findings.push({
-        rule: 'dns-tcp-missing',
-        severity: 'warn',
-        object,
-        service: tcp.name,
-        counterexample: { namespace: change.namespace, labels: cut.labels },
-        summary: summaryLine('dns-tcp-missing', `pods ${formatLabels(cut.labels)} get DNS over UDP but not TCP 53`),
-        message:
-          `Pods in ${change.namespace} with labels ${formatLabels(cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
-          `(isolated for Egress by ${cut.isolatedBy.map(policyId).join(', ')}). Large answers and some resolvers need TCP: ` +
-          `allow 53/TCP wherever 53/UDP is allowed, e.g. the rule ${JSON.stringify(ruleManifest(tcp.fixRule, 'to'))}.`,
-      });
+      findings.push(dnsTcpMissingFinding(change.namespace, object, tcp, cut));
       break;
     }
   }
   return findings;
+}
+
+/**
+ * dnsTcpMissingFinding reports `dns-tcp-missing`: pods that reach cluster DNS on 53/UDP but not on
+ * 53/TCP. The webhook asks it of a change's pods, `audit` of a whole namespace's.
+ */
+export function dnsTcpMissingFinding(namespace: string, object: string, tcp: EssentialService, cut: { readonly labels: Labels; readonly isolatedBy: readonly NetworkPolicy[] }): Finding {
+  return {
+    rule: 'dns-tcp-missing',
+    severity: 'warn',
+    object,
+    service: tcp.name,
+    counterexample: { namespace, labels: cut.labels },
+    summary: summaryLine('dns-tcp-missing', `pods ${formatLabels(cut.labels)} get DNS over UDP but not TCP 53`),
+    message:
+      `Pods in ${namespace} with labels ${formatLabels(cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
+      `(isolated for Egress by ${cut.isolatedBy.map(policyId).join(', ')}). Large answers and some resolvers need TCP: ` +
+      `allow 53/TCP wherever 53/UDP is allowed, e.g. the rule ${JSON.stringify(ruleManifest(tcp.fixRule, 'to'))}.`,
+  };
 }
 
 function cutFinding(
