@@ -10,6 +10,7 @@ import { baselineCommand } from './baseline.js';
 import { certsCommand } from './certs.js';
 import { checkCommand } from './check.js';
 import { ListenError } from './listen-address.js';
+import { reviewCommand } from './review.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { UsageError } from './usage-error.js';
@@ -17,7 +18,7 @@ import { UsageError } from './usage-error.js';
 /** EXIT_USAGE is the exit code for a bad command line, bad input files, or an address `serve` cannot listen on. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [serveCommand, checkCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
+const COMMANDS: readonly Command[] = [serveCommand, checkCommand, reviewCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
