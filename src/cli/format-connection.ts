@@ -26,11 +26,28 @@ export function connectionJson(verdict: ConnectionVerdict): {
  */
 export function formatConnection(verdict: ConnectionVerdict, from: Endpoint, to: Endpoint, port: Port): string {
   const head = `${verdict.allowed ? 'ALLOWED' : 'DENIED'}: ${endpointName(from)} -> ${endpointName(to)} on ${formatPort(port)}`;
+  const notes = [from, to].flatMap((endpoint) => {
+    const note = templateNote(endpoint);
+    return note === undefined ? [] : [`  note: ${note}`];
+  });
   return [
     head,
     `  egress  ${explainSide(verdict.egress, from, to, port)}`,
     `  ingress ${explainSide(verdict.ingress, to, from, port)}`,
+    ...new Set(notes),
   ].join('\n');
+}
+
+/**
+ * templateNote says what a workload's pod template stands for, when the endpoint is one: the
+ * verdict holds for every pod the workload makes, which have no address before they run, so no
+ * ipBlock peer matches them here (policies rarely name pods by IP: their IPs change).
+ */
+export function templateNote(endpoint: Endpoint): string | undefined {
+  const workload = endpoint.kind === 'pod' ? endpoint.pod.workload : undefined;
+  if (workload?.template !== true) return undefined;
+  const { kind, name } = workload;
+  return `${endpointName(endpoint)} is the pod template of ${kind} ${name}: it stands for every pod the ${kind} makes (no address, so no ipBlock peer matches it)`;
 }
 
 function explainSide(verdict: DirectionVerdict, local: Endpoint, remote: Endpoint, port: Port): string {

@@ -1,4 +1,5 @@
 import { endpointName } from '../core/connection.js';
+import { isTemplatePod } from '../core/pod.js';
 import { formatPort } from '../core/protocol.js';
 import type { TruthTable } from '../core/truth-table.js';
 
@@ -14,6 +15,9 @@ export function truthTableJson(table: TruthTable): { port: string; allowed: Reco
   });
   return { port: formatPort(table.port), allowed };
 }
+
+/** TEMPLATE_LEGEND explains the rows and columns named `ns/Kind/name`. */
+const TEMPLATE_LEGEND = "ns/Kind/name is a workload's pod template, standing for every pod it makes (no address, so no ipBlock peer matches it).";
 
 /**
  * formatTruthTable prints a grid a person can read at a glance: one row per source, one column
@@ -44,5 +48,8 @@ export function formatTruthTable(table: TruthTable): string {
   if (!sameSides) lines.push('', ...targetNames.map((name, j) => `${String(j + 1).padStart(width)} ${name}`));
   const total = table.sources.length * table.targets.length;
   lines.push('', `${formatPort(table.port)}: ${allowedCount} of ${total} connections allowed ('.' allowed, 'X' denied)`);
+  if ([...table.sources, ...table.targets].some((endpoint) => endpoint.kind === 'pod' && isTemplatePod(endpoint.pod))) {
+    lines.push(TEMPLATE_LEGEND);
+  }
   return lines.join('\n');
 }

@@ -15,12 +15,13 @@ export const EXIT_DENIED = 1;
 
 /**
  * simulateCommand answers "is this connection allowed?" from a state of YAML files, or prints the
- * truth table for a port when `--from` or `--to` is left out.
+ * truth table for a port when `--from` or `--to` is left out. A workload's pods are named
+ * `NS/KIND/NAME` (`shop/Deployment/web`) when the state holds the workload and not its pods.
  */
 export const simulateCommand: Command = {
   name: 'simulate',
   summary: 'is a connection allowed by the NetworkPolicies of a state? (or a truth table for a port)',
-  usage: 'netfence simulate --state PATH [--from NS/POD|IP] [--to NS/POD|IP] --port PORT[/PROTO] [--json]',
+  usage: 'netfence simulate --state PATH [--from NS/POD|NS/KIND/NAME|IP] [--to NS/POD|NS/KIND/NAME|IP] --port PORT[/PROTO] [--json]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],

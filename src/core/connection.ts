@@ -46,7 +46,7 @@ export interface ConnectionVerdict {
   readonly ingress: DirectionVerdict;
 }
 
-/** endpointName prints an endpoint: `ns/pod` or the address. */
+/** endpointName prints an endpoint: `ns/pod`, `ns/Kind/name` for a workload's pod template (its name is `Kind/name`), or the address. */
 export function endpointName(endpoint: Endpoint): string {
   return endpoint.kind === 'pod' ? `${endpoint.pod.namespace}/${endpoint.pod.name}` : endpoint.ip.text;
 }

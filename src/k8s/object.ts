@@ -3,38 +3,65 @@ import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
+import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS } from '../core/workload.js';
+import type { Workload, WorkloadKind } from '../core/workload.js';
 import { DecodeError, Fields } from './decode.js';
 import { decodeEndpointSlice } from './endpoint-slice.js';
 import { decodeNamespace } from './namespace.js';
 import { decodeNetworkPolicy } from './network-policy.js';
 import { decodePod } from './pod.js';
 import { decodeService } from './service.js';
+import { decodeWorkload } from './workload.js';
 
 /** KubeObject is a decoded object of a kind netfence reads, or any other kind (skipped by callers). */
 export type KubeObject =
   | { readonly kind: 'Namespace'; readonly namespace: Namespace }
   | { readonly kind: 'Pod'; readonly pod: Pod }
+  | { readonly kind: 'Workload'; readonly workload: Workload }
   | { readonly kind: 'Service'; readonly service: Service }
   | { readonly kind: 'NetworkPolicy'; readonly policy: NetworkPolicy }
   | { readonly kind: 'EndpointSlice'; readonly endpointSlice: EndpointSlice }
   | { readonly kind: 'Other'; readonly apiVersion: string; readonly otherKind: string };
 
-const API_VERSIONS = { Namespace: 'v1', Pod: 'v1', Service: 'v1', NetworkPolicy: 'networking.k8s.io/v1', EndpointSlice: 'discovery.k8s.io/v1' } as const;
+type ReadKind = 'Namespace' | 'Pod' | 'Service' | 'NetworkPolicy' | 'EndpointSlice' | WorkloadKind;
 
-function isReadKind(kind: string): kind is keyof typeof API_VERSIONS {
+const API_VERSIONS: Readonly<Record<ReadKind, string>> = {
+  Namespace: 'v1',
+  Pod: 'v1',
+  Service: 'v1',
+  NetworkPolicy: 'networking.k8s.io/v1',
+  EndpointSlice: 'discovery.k8s.io/v1',
+  ...WORKLOAD_API_VERSIONS,
+};
+
+function isReadKind(kind: string): kind is ReadKind {
   return Object.hasOwn(API_VERSIONS, kind);
 }
 
-/** decodeObject reads `apiVersion` and `kind` and decodes the object with the decoder of its kind. */
+/** READ_KINDS names the kinds netfence reads, for the notice about the ones it skips. */
+export const READ_KINDS: readonly string[] = ['Namespace', 'Pod', ...WORKLOAD_KINDS, 'Service', 'EndpointSlice', 'NetworkPolicy'];
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * decodeObject reads `apiVersion` and `kind` and decodes the object with the decoder of its kind. A
+ * kind of another API group (a CRD's `crd.projectcalico.org/v1` NetworkPolicy, `apps.kruise.io`
+ * StatefulSet) is another kind; a version the kind's group does not serve (`apps/v1beta2`,
+ * `batch/v1beta1`), or the core group for a kind it does not hold, is an error.
+ */
 export function decodeObject(value: unknown): KubeObject {
   const fields = Fields.of(value, '');
   const apiVersion = fields.requiredString('apiVersion');
   const kind = fields.requiredString('kind');
-  if (!isReadKind(kind)) {
-    return { kind: 'Other', apiVersion, otherKind: kind };
-  }
-  if (apiVersion !== API_VERSIONS[kind]) {
-    throw new DecodeError('apiVersion', `must be ${API_VERSIONS[kind]} for a ${kind} (got "${apiVersion}")`);
+  if (!isReadKind(kind)) return { kind: 'Other', apiVersion, otherKind: kind };
+  const expected = API_VERSIONS[kind];
+  if (apiVersion !== expected) {
+    const group = groupOf(apiVersion);
+    if (group !== '' && group !== groupOf(expected)) return { kind: 'Other', apiVersion, otherKind: kind };
+    throw new DecodeError('apiVersion', `must be ${expected} for a ${kind} (got "${apiVersion}")`);
   }
   switch (kind) {
     case 'Namespace':
@@ -47,5 +74,13 @@ export function decodeObject(value: unknown): KubeObject {
       return { kind, policy: decodeNetworkPolicy(value) };
     case 'EndpointSlice':
       return { kind, endpointSlice: decodeEndpointSlice(value) };
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+    case 'CronJob':
+    case 'ReplicationController':
+      return { kind: 'Workload', workload: decodeWorkload(value, kind) };
   }
 }

@@ -5,14 +5,18 @@ import { PROTOCOLS } from '../core/protocol.js';
 import { DecodeError, Fields, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';
+import { isPortName } from './names.js';
+import { decodeController } from './owner-reference.js';
 
-/** decodePod reads a v1 Pod: labels, `status.podIPs` (or `podIP`) and the containers' ports. */
+/**
+ * decodePod reads a v1 Pod: labels, its controlling owner reference, `status.podIPs` (or `podIP`)
+ * and the ports of its containers and sidecars.
+ */
 export function decodePod(value: unknown): Pod {
   const object = Fields.of(value, '');
   const { name, namespace, labels } = decodeMetadata(object, true);
-  const spec = object.object('spec');
-  const containers = spec?.array('containers', (container, path) => Fields.of(container, path)) ?? [];
-  const containerPorts = containers.flatMap((container) => container.array('ports', decodeContainerPort) ?? []);
+  const controller = decodeController(object);
+  const containerPorts = decodePodSpecPorts(object.object('spec'));
   const status = object.object('status');
   const podIPs = status?.array('podIPs', (entry, path) => {
     const fields = Fields.of(entry, path);
@@ -20,7 +24,25 @@ export function decodePod(value: unknown): Pod {
   });
   const podIP = status?.string('podIP');
   const ips = podIPs !== undefined && podIPs.length > 0 ? podIPs : podIP !== undefined && podIP !== '' ? [decodeIp(podIP, 'status.podIP')] : [];
-  return { namespace, name, labels, ips, containerPorts };
+  return { namespace, name, labels, ips, containerPorts, ...(controller === undefined ? {} : { controller }) };
+}
+
+/**
+ * decodePodSpecPorts reads the ports a PodSpec's named ports resolve against: every container's,
+ * then those of sidecars (init containers with `restartPolicy: Always`), as the API server's own
+ * lookup does since Kubernetes 1.32. Other init containers run to completion before the pod
+ * serves; their ports are checked and not kept.
+ */
+export function decodePodSpecPorts(spec: Fields | undefined): ContainerPort[] {
+  if (spec === undefined) return [];
+  const containers = spec.array('containers', (container, path) => Fields.of(container, path)) ?? [];
+  const initContainers = spec.array('initContainers', (container, path) => Fields.of(container, path)) ?? [];
+  const ports = containers.flatMap((container) => container.array('ports', decodeContainerPort) ?? []);
+  for (const container of initContainers) {
+    const containerPorts = container.array('ports', decodeContainerPort) ?? [];
+    if (container.string('restartPolicy') === 'Always') ports.push(...containerPorts);
+  }
+  return ports;
 }
 
 function decodeContainerPort(value: unknown, path: Path): ContainerPort {
@@ -28,7 +50,13 @@ function decodeContainerPort(value: unknown, path: Path): ContainerPort {
   const port = fields.integer('containerPort', 1, 65535);
   if (port === undefined) throw new DecodeError(fields.child('containerPort'), 'is required');
   const protocol = oneOf(fields.string('protocol') ?? 'TCP', PROTOCOLS, fields.child('protocol'));
-  return { name: fields.string('name'), port, protocol };
+  // An empty name is no name, as in the API (the Go field is a plain string).
+  const text = fields.string('name');
+  const name = text === '' ? undefined : text;
+  if (name !== undefined && !isPortName(name)) {
+    throw new DecodeError(fields.child('name'), `"${name}" is not a valid port name (lowercase, ≤ 15 characters, a letter)`);
+  }
+  return { name, port, protocol };
 }
 
 function decodeIp(text: string, path: Path): IpAddress {

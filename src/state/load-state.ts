@@ -7,8 +7,10 @@ import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
+import { podsOf } from '../core/workload.js';
+import type { Workload } from '../core/workload.js';
 import { DecodeError, Fields } from '../k8s/decode.js';
-import { decodeObject } from '../k8s/object.js';
+import { READ_KINDS, decodeObject } from '../k8s/object.js';
 import type { KubeObject } from '../k8s/object.js';
 import { strictDecodingError, unknownFields } from '../k8s/strict-fields.js';
 import { MemoryState } from './memory-state.js';
@@ -50,6 +52,9 @@ export interface LoadOptions {
   readonly strict?: boolean;
 }
 
+/** SKIPPED_REASON says which kinds netfence reads, in the notice about an object it skips. */
+const SKIPPED_REASON = `netfence reads ${READ_KINDS.slice(0, -1).join(', ')} and ${READ_KINDS.at(-1) ?? ''}`;
+
 /** STDIN_NAME is how objects read from standard input are named in messages. */
 export const STDIN_NAME = '<stdin>';
 
@@ -90,7 +95,7 @@ function decodeDocuments(text: string, shown: string, options: LoadOptions, obje
         if (unknown.length > 0) throw new StateError(`${label}: ${strictDecodingError(unknown)}`);
       }
       const object = wrap(() => decodeObject(withNamespace(item, options.namespace)), label);
-      if (object.kind === 'Other') notices.push(`${label}: skipped (netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies)`);
+      if (object.kind === 'Other') notices.push(`${label}: skipped (${SKIPPED_REASON})`);
       else objects.push({ object, label, source: { file: shown, line, document } });
     }
   }
@@ -108,10 +113,15 @@ function withNamespace(item: unknown, namespace: string | undefined): unknown {
   return { ...record, metadata: { ...metadata, namespace } };
 }
 
-/** loadState reads a state (see loadObjects); the same object twice is an error. */
+/**
+ * loadState reads a state (see loadObjects); the same object twice is an error. Workloads stand for
+ * the pods they make, each as its pod template, unless their real pods are in the state too (see
+ * podsOf): `kubectl get all -o yaml` counts each pod once.
+ */
 export async function loadState(path: string): Promise<LoadedState> {
   const { objects, notices } = await loadObjects(path);
   const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[], endpointSlices: [] as EndpointSlice[] };
+  const workloads: Workload[] = [];
   const seen = new Map<string, string>();
   for (const { object, label } of objects) {
     const id = objectId(object);
@@ -125,6 +135,9 @@ export async function loadState(path: string): Promise<LoadedState> {
       case 'Pod':
         state.pods.push(object.pod);
         break;
+      case 'Workload':
+        workloads.push(object.workload);
+        break;
       case 'Service':
         state.services.push(object.service);
         break;
@@ -136,7 +149,7 @@ export async function loadState(path: string): Promise<LoadedState> {
         break;
     }
   }
-  return { state: new MemoryState(state), notices };
+  return { state: new MemoryState({ ...state, pods: podsOf(state.pods, workloads) }), notices };
 }
 
 async function manifestFiles(path: string): Promise<string[]> {
@@ -227,6 +240,8 @@ export function objectId(object: LoadedObject['object']): string {
       return `Namespace ${object.namespace.name}`;
     case 'Pod':
       return `Pod ${object.pod.namespace}/${object.pod.name}`;
+    case 'Workload':
+      return `${object.workload.kind} ${object.workload.namespace}/${object.workload.name}`;
     case 'Service':
       return `Service ${object.service.namespace}/${object.service.name}`;
     case 'NetworkPolicy':

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ const REPORTS = 'team-b/reports-7f9b6d5c4-h5x2n';
 const WEB = 'team-a/web-6f7d9c8b5-2kq9x';
 const API = 'team-a/api-5b8c7d6f4-7tj2m';
 const COREDNS = 'kube-system/coredns-5d78c9869d-4xk2p';
+const GITOPS = join(import.meta.dirname, '..', '..', 'examples', 'gitops');
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -81,7 +82,7 @@ describe('netfence simulate', () => {
     [['simulate', '--state', EXAMPLE], /--port PORT\[\/PROTO\] is required/],
     [['simulate', '--port', '53'], /--state PATH is required/],
     [['simulate', '--state', EXAMPLE, '--port', '53', '--from', 'team-a/nope'], /--from "team-a\/nope": no such pod in the state \(pods in team-a: api-/],
-    [['simulate', '--state', EXAMPLE, '--port', '53', '--to', 'nonsense'], /expected NAMESPACE\/POD or an IP address/],
+    [['simulate', '--state', EXAMPLE, '--port', '53', '--to', 'nonsense'], /expected NAMESPACE\/POD, NAMESPACE\/KIND\/NAME \(a workload: .*\) or an IP address/],
     [['simulate', '--state', EXAMPLE, '--port', '53', '--bogus'], /Unknown option '--bogus'/],
     [['simulate', '--state', '/no/such/dir', '--port', '53'], /\/no\/such\/dir: no such file or directory/],
     [['frobnicate'], /unknown command "frobnicate"/],
@@ -90,6 +91,104 @@ describe('netfence simulate', () => {
     expect(code).toBe(2);
     expect(err.split('\n')[0]).toMatch(message);
     expect(err).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  describe('on a repository of workloads (examples/gitops)', () => {
+    it('resolves a named port through the target Deployment\'s pod template, and says what a template stands for', async () => {
+      const { code, out } = await run('simulate', '--state', GITOPS, '--from', 'shop/Deployment/web', '--to', 'shop/Deployment/api', '--port', '8081');
+      expect(code).toBe(0);
+      expect(out.split('\n')).toEqual([
+        'ALLOWED: shop/Deployment/web -> shop/Deployment/api on 8081/TCP',
+        '  egress  of shop/Deployment/web: allowed by shop/web-to-api egress[0] (isolated by shop/default-deny, shop/web-to-api)',
+        '  ingress of shop/Deployment/api: allowed by shop/api-from-web ingress[0] (isolated by shop/api-from-web, shop/default-deny)',
+        '  note: shop/Deployment/web is the pod template of Deployment web: it stands for every pod the Deployment makes (no address, so no ipBlock peer matches it)',
+        '  note: shop/Deployment/api is the pod template of Deployment api: it stands for every pod the Deployment makes (no address, so no ipBlock peer matches it)',
+      ]);
+    });
+
+    it('denies the port the name does not resolve to', async () => {
+      const { code, out } = await run('simulate', '--state', GITOPS, '--from', 'shop/Deployment/web', '--to', 'shop/Deployment/api', '--port', '8080', '--json');
+      expect(code).toBe(1);
+      expect(JSON.parse(out)).toEqual({
+        allowed: false,
+        egress: { allowed: false, isolated: true, policies: [] },
+        ingress: { allowed: false, isolated: true, policies: [] },
+      });
+    });
+
+    it.each([
+      ['shop/cronjob/nightly-report', 'shop/sts/db', '5432', 0],
+      ['shop/Deployments/api', 'shop/sts/db', '5432', 0],
+      ['shop/Deployment/web', 'shop/StatefulSet/db', '5432', 1],
+      ['shop/Deployment/web', 'kube-system/Deployment/coredns', '53/UDP', 0],
+      ['shop/CronJob/nightly-report', 'kube-system/Deployment/coredns', '53/TCP', 0],
+    ])('%s -> %s on %s exits %i (kubectl kind names accepted)', async (from, to, port, expected) => {
+      const { code } = await run('simulate', '--state', GITOPS, '--from', from, '--to', to, '--port', port);
+      expect(code).toBe(expected);
+    });
+
+    it('prints the truth table over the templates, keyed ns/Kind/name, with a legend', async () => {
+      const json = await run('simulate', '--state', GITOPS, '--port', '5432', '--json');
+      const table: { allowed: Record<string, Record<string, boolean>> } = JSON.parse(json.out);
+      expect(Object.keys(table.allowed)).toEqual(['kube-system/Deployment/coredns', 'shop/CronJob/nightly-report', 'shop/Deployment/api', 'shop/Deployment/web', 'shop/StatefulSet/db']);
+      const toDb = Object.fromEntries(Object.entries(table.allowed).map(([from, row]) => [from, row['shop/StatefulSet/db']]));
+      expect(toDb).toEqual({
+        'kube-system/Deployment/coredns': false,
+        'shop/CronJob/nightly-report': true,
+        'shop/Deployment/api': true,
+        'shop/Deployment/web': false,
+        'shop/StatefulSet/db': false,
+      });
+      const text = await run('simulate', '--state', GITOPS, '--port', '5432');
+      expect(text.out).toContain('2 shop/CronJob/nightly-report');
+      expect(text.out.split('\n').at(-1)).toBe("ns/Kind/name is a workload's pod template, standing for every pod it makes (no address, so no ipBlock peer matches it).");
+    });
+
+    it('matches no ipBlock peer to a template: it has no address', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'netfence-cli-'));
+      writeFileSync(
+        join(dir, 'state.yaml'),
+        `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template: {metadata: {labels: {app: api}}, spec: {containers: [{name: api}]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-from-pod-network, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}]}]
+`,
+      );
+      const { code, out } = await run('simulate', '--state', dir, '--from', 'shop/Deployment/api', '--to', 'shop/Deployment/api', '--port', '80');
+      expect(code).toBe(1);
+      expect(out).toContain('ingress of shop/Deployment/api: DENIED (isolated by shop/api-from-pod-network; no ingress rule of theirs allows from shop/Deployment/api on 80/TCP)');
+      expect(out).toContain('no address, so no ipBlock peer matches it');
+    });
+
+    it.each([
+      [['--from', 'shop/Deployment/nope'], /--from "shop\/Deployment\/nope": no such workload in the state \(workloads in shop: CronJob\/nightly-report, Deployment\/api, Deployment\/web, StatefulSet\/db\)/],
+      [['--to', 'shop/Service/web'], /--to "shop\/Service\/web": "Service" is not a workload kind; expected NAMESPACE\/POD, NAMESPACE\/KIND\/NAME/],
+      [['--to', 'shop/Deployment/web/x'], /expected NAMESPACE\/POD, NAMESPACE\/KIND\/NAME \(a workload: Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController\) or an IP address/],
+    ])('refuses an unknown workload with what the state holds (%#)', async (flags, message) => {
+      const { code, err } = await run('simulate', '--state', GITOPS, '--port', '80', ...flags);
+      expect(code).toBe(2);
+      expect(err.split('\n')[0]).toMatch(message);
+    });
+  });
+
+  it('points at the real pods when the state holds them rather than the workload\'s template', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netfence-cli-'));
+    copyFileSync(join(import.meta.dirname, '..', 'k8s', 'fixtures', 'workloads.yaml'), join(dir, 'workloads.yaml'));
+    copyFileSync(join(import.meta.dirname, '..', 'state', 'fixtures', 'get-all-pods.yaml'), join(dir, 'pods.yaml'));
+    const { code, err } = await run('simulate', '--state', dir, '--port', '80', '--from', 'shop/deploy/web');
+    expect(code).toBe(2);
+    expect(err.split('\n')[0]).toMatch(
+      /--from "shop\/deploy\/web": the state holds the real pods of Deployment shop\/web, name one of them: shop\/web-6f7d9c8b5-2kq9x, shop\/web-6f7d9c8b5-8hd4m, shop\/web-6f7d9c8b5-xv7pn$/,
+    );
   });
 
   it('runs as the built `netfence` binary: exit codes and one-line errors without a stack', async () => {

@@ -25,6 +25,28 @@ describe('decodeObject', () => {
     ]);
   });
 
+  it('reads the controlling owner reference of a Pod, and a sidecar\'s ports after the containers\'', () => {
+    const decoded = decodeObject({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'web-6f7d9c8b5-2kq9x',
+        namespace: 'shop',
+        ownerReferences: [
+          { apiVersion: 'example.com/v1', kind: 'Tracker', name: 't', uid: '1' },
+          { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6f7d9c8b5', uid: '2', controller: true, blockOwnerDeletion: true },
+        ],
+      },
+      spec: { initContainers: [{ name: 'proxy', restartPolicy: 'Always', ports: [{ containerPort: 15001, name: 'proxy' }] }], containers: [{ name: 'web', ports: [{ containerPort: 8080, name: '' }] }] },
+    });
+    if (decoded.kind !== 'Pod') throw new Error(`decoded a ${decoded.kind}`);
+    expect(decoded.pod.controller).toEqual({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-6f7d9c8b5', uid: '2' });
+    expect(decoded.pod.containerPorts).toEqual([
+      { name: undefined, port: 8080, protocol: 'TCP' },
+      { name: 'proxy', port: 15001, protocol: 'TCP' },
+    ]);
+  });
+
   it('reads a pending Pod without IPs', () => {
     const decoded = decodeObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [] }, status: { phase: 'Pending' } });
     expect(decoded.kind === 'Pod' && decoded.pod.ips).toEqual([]);
@@ -46,7 +68,7 @@ describe('decodeObject', () => {
   });
 
   it('passes other kinds through for the caller to skip', () => {
-    expect(decodeObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } })).toEqual({ kind: 'Other', apiVersion: 'apps/v1', otherKind: 'Deployment' });
+    expect(decodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } })).toEqual({ kind: 'Other', apiVersion: 'v1', otherKind: 'ConfigMap' });
   });
 
   it.each([

@@ -12,7 +12,13 @@ import { StateError, loadState } from '../../src/state/load-state.js';
  */
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
-const SOURCES = ['team-a.yaml', 'team-b.yaml', 'kube-system.yaml', 'namespaces.yaml'].map((name) => readFileSync(join(EXAMPLE, name), 'utf8'));
+const GITOPS = join(import.meta.dirname, '..', '..', 'examples', 'gitops');
+const SOURCES = [
+  ...['team-a.yaml', 'team-b.yaml', 'kube-system.yaml', 'namespaces.yaml'].map((name) => join(EXAMPLE, name)),
+  ...['shop/api.yaml', 'shop/nightly-report.yaml', 'kube-system/coredns.yaml'].map((name) => join(GITOPS, name)),
+  join(import.meta.dirname, '..', 'k8s', 'fixtures', 'workloads.yaml'),
+  join(import.meta.dirname, 'fixtures', 'get-all-pods.yaml'),
+].map((file) => readFileSync(file, 'utf8'));
 
 async function loadText(text: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'netfence-fuzz-'));
@@ -57,8 +63,11 @@ describe('loading a state from fuzzed YAML', () => {
 
   it('answers random documents the same way', async () => {
     const document = fc.record({
-      apiVersion: fc.oneof(fc.constantFrom('v1', 'networking.k8s.io/v1', 'apps/v1'), fc.string()),
-      kind: fc.oneof(fc.constantFrom('Namespace', 'Pod', 'Service', 'NetworkPolicy', 'EndpointSlice', 'List'), fc.string()),
+      apiVersion: fc.oneof(fc.constantFrom('v1', 'networking.k8s.io/v1', 'apps/v1', 'batch/v1'), fc.string()),
+      kind: fc.oneof(
+        fc.constantFrom('Namespace', 'Pod', 'Service', 'NetworkPolicy', 'EndpointSlice', 'List', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController'),
+        fc.string(),
+      ),
       metadata: fc.oneof(fc.record({ name: fc.string(), namespace: fc.string(), labels: fc.dictionary(fc.string(), fc.string()) }), fc.jsonValue()),
       spec: fc.jsonValue(),
       items: fc.jsonValue(),

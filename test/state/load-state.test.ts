@@ -63,9 +63,11 @@ items:
   });
 
   it('skips other kinds with a notice that names the file and the object', async () => {
-    const { notices } = await loadState(stateDir({ 'd.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: team-a}\n' }));
+    const { notices } = await loadState(stateDir({ 'c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: team-a}\n' }));
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatch(/d\.yaml:1 \(document 1\) Deployment team-a\/web: skipped \(netfence reads Namespaces, Pods, Services, EndpointSlices and NetworkPolicies\)$/);
+    expect(notices[0]).toMatch(
+      /c\.yaml:1 \(document 1\) ConfigMap team-a\/web: skipped \(netfence reads Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Service, EndpointSlice and NetworkPolicy\)$/,
+    );
   });
 
   it('names file, line and document for YAML syntax errors', async () => {
