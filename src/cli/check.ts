@@ -52,6 +52,18 @@ function changeFor(loaded: LoadedObject, state: EditableState, requester: Reques
   return undefined;
 }
 
+/**
+ * applyUnjudged applies an object that admission does not judge (pods, workloads, Services) to the
+ * state, so later documents see its pods: their labels, named ports, DNS backends. A workload that
+ * another workload controls (a Deployment's ReplicaSet) stands for no pods of its own.
+ */
+function applyUnjudged(loaded: LoadedObject, state: EditableState): void {
+  const { object } = loaded;
+  if (object.kind === 'Pod') state.putPod(object.pod);
+  else if (object.kind === 'Workload' && object.workload.controller === undefined) state.putWorkload(object.workload);
+  else if (object.kind === 'Service') state.putService(object.service);
+}
+
 function apply(change: Change, state: EditableState): void {
   if (change.kind === 'NetworkPolicy' && change.policy !== undefined) state.putPolicy(change.policy);
   else if (change.kind === 'Namespace' && change.labels !== undefined) state.putNamespace({ name: change.name, labels: change.labels });
@@ -62,13 +74,17 @@ function apply(change: Change, state: EditableState): void {
  * (CREATE, or UPDATE when the object exists): refused when its namespace exists neither in the
  * state nor in an earlier manifest; else the mutating webhook's remediation first, when
  * configured, then every rule on the object as it would be stored. An object that admission
- * denies (in its namespace's mode) is not applied: later documents are judged without it.
+ * denies (in its namespace's mode) is not applied: later documents are judged without it. Pods,
+ * workloads and Services are applied without a judgement, and have no entry.
  */
 export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
   const checked: CheckedObject[] = [];
   for (const loaded of objects) {
     const submitted = changeFor(loaded, state, requester);
-    if (submitted === undefined) continue;
+    if (submitted === undefined) {
+      applyUnjudged(loaded, state);
+      continue;
+    }
     const base = { label: loaded.label, source: loaded.source };
     if (submitted.kind === 'NetworkPolicy' && state.namespace(submitted.namespace) === undefined) {
       const refused = `namespaces "${submitted.namespace}" not found: the namespace is in neither the state nor an earlier manifest (add it, or name another with -n)`;
@@ -126,7 +142,14 @@ function verdictOf(entry: CheckedObject): string {
   return entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
 }
 
-function printText(io: Io, checked: readonly CheckedObject[]): void {
+function printText(io: Io, checked: readonly CheckedObject[], objects: readonly LoadedObject[]): void {
+  const judged = new Set(checked.map((entry) => entry.label));
+  const unjudged = objects.filter((loaded) => !judged.has(loaded.label));
+  if (unjudged.length > 0) {
+    const listed = unjudged.slice(0, 5).map((loaded) => loaded.label).join('; ');
+    const more = unjudged.length > 5 ? `; and ${unjudged.length - 5} more` : '';
+    io.stdout(`${unjudged.length} object(s) applied to the state without a judgement (netfence judges NetworkPolicies and Namespaces; pods, workloads and Services count for them): ${listed}${more}`);
+  }
   for (const entry of checked) {
     io.stdout(`${entry.label} (${entry.change.operation}): ${verdictOf(entry)}`);
     if (entry.remediation !== undefined) {
@@ -217,7 +240,7 @@ export const checkCommand: Command = {
     const checked = checkManifests(new EditableState(loaded.state), manifests.objects, config, { username: values.user, groups: values.group });
     switch (format) {
       case 'text':
-        printText(io, checked);
+        printText(io, checked, manifests.objects);
         break;
       case 'json':
         io.stdout(JSON.stringify(checkJson(checked)));

@@ -5,6 +5,8 @@ import type { Namespace } from '../core/namespace.js';
 import type { NetworkPolicy } from '../core/network-policy.js';
 import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
+import { templatePod } from '../core/workload.js';
+import type { Workload } from '../core/workload.js';
 import { MemoryState } from './memory-state.js';
 
 /**
@@ -14,8 +16,8 @@ import { MemoryState } from './memory-state.js';
  */
 export class EditableState implements ClusterState {
   private namespaceList: Namespace[];
-  private readonly podList: readonly Pod[];
-  private readonly serviceList: readonly Service[];
+  private podList: readonly Pod[];
+  private serviceList: readonly Service[];
   private readonly endpointSliceList: readonly EndpointSlice[];
   private policyList: NetworkPolicy[];
   private current: MemoryState;
@@ -44,6 +46,28 @@ export class EditableState implements ClusterState {
   /** putNamespace adds or replaces a namespace. */
   putNamespace(namespace: Namespace): void {
     this.namespaceList = [...this.namespaceList.filter((n) => n.name !== namespace.name), namespace];
+    this.current = this.rebuild();
+  }
+
+  /** putPod adds or replaces a pod (by namespace and name). */
+  putPod(pod: Pod): void {
+    this.podList = [...this.podList.filter((p) => p.namespace !== pod.namespace || p.name !== pod.name), pod];
+    this.current = this.rebuild();
+  }
+
+  /**
+   * putWorkload makes a workload's pod template stand for its pods, in place of whatever stood for
+   * them (its real pods, or an earlier template): the pods a rollout of this manifest would make.
+   */
+  putWorkload(workload: Workload): void {
+    const standsFor = (pod: Pod): boolean => pod.namespace === workload.namespace && pod.workload?.kind === workload.kind && pod.workload.name === workload.name;
+    this.podList = [...this.podList.filter((pod) => !standsFor(pod)), templatePod(workload)];
+    this.current = this.rebuild();
+  }
+
+  /** putService adds or replaces a Service (by namespace and name). */
+  putService(service: Service): void {
+    this.serviceList = [...this.serviceList.filter((s) => s.namespace !== service.namespace || s.name !== service.name), service];
     this.current = this.rebuild();
   }
 

@@ -84,6 +84,18 @@ describe('workloads in check and audit', () => {
     expect(JSON.parse(on5353.out)).toMatchObject({ denied: false, findings: [] });
   });
 
+  it('check applies workloads and Services among the manifests, so later documents see their pods', async () => {
+    // The same cluster, but as a pull request's manifests on top of an empty state: DNS on 5353 is
+    // known only once the CoreDNS Deployment and the kube-dns Service of the first file are applied.
+    const state = files({ 'empty.yaml': 'apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n' });
+    const manifests = files({ '1-cluster.yaml': DNS_ON_5353, '2-deny-53.yaml': defaultDeny(53), '3-deny-5353.yaml': defaultDeny(5353) });
+    const on53 = JSON.parse((await run('check', '--state', state, join(manifests, '1-cluster.yaml'), join(manifests, '2-deny-53.yaml'), '--json')).out) as { findings: Array<{ rule: string }> };
+    expect(on53.findings.map((finding) => finding.rule)).toContain('essential-egress');
+    const on5353 = await run('check', '--state', state, join(manifests, '1-cluster.yaml'), join(manifests, '3-deny-5353.yaml'));
+    expect(on5353.out).toContain('3 object(s) applied to the state without a judgement');
+    expect(on5353.out).toContain('NetworkPolicy shop/default-deny (CREATE): ok');
+  });
+
   it('audit names the pod templates that adopting a namespace would isolate', async () => {
     const { code, out } = await run('audit', '--state', files({ 'cluster.yaml': DNS_ON_5353 }), '--json');
     expect(code).toBe(1); // shop has no default-deny
