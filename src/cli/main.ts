@@ -13,12 +13,13 @@ import { ListenError } from './listen-address.js';
 import { reviewCommand } from './review.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
+import { testCommand } from './test-suite.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_USAGE is the exit code for a bad command line, bad input files, or an address `serve` cannot listen on. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [serveCommand, checkCommand, reviewCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
+const COMMANDS: readonly Command[] = [serveCommand, checkCommand, testCommand, reviewCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -43,6 +43,15 @@ export interface ReportEntry {
   /** reason says why an entry was skipped, or refused before any rule ran. */
   readonly reason: string | undefined;
   readonly findings: readonly Finding[];
+  /** failure, when set, is what JUnit reports for a failed entry instead of its denials (`test`: an expectation that did not hold). */
+  readonly failure?: ReportFailure;
+}
+
+/** ReportFailure is a JUnit failure: its one-line message, its type, and the full text. */
+export interface ReportFailure {
+  readonly message: string;
+  readonly type: string;
+  readonly text: string;
 }
 
 /** reportFindingJson is a finding as the JSON report prints it: DESIGN's shape, plus where and how it was found. */
@@ -152,9 +161,12 @@ export function junitXml(suite: string, entries: readonly ReportEntry[]): string
     const body: string[] = [];
     if (entry.outcome === 'failed') {
       const first = denials[0];
-      const message = first?.summary ?? entry.reason ?? 'denied';
-      const text = denials.length > 0 ? denials.map((finding) => `[${finding.rule}] ${finding.message}`).join('\n') : (entry.reason ?? '');
-      body.push(`      <failure message="${escapeXml(message)}" type="${escapeXml(first?.rule ?? 'refused')}">${escapeXml(text)}</failure>`);
+      const failure = entry.failure ?? {
+        message: first?.summary ?? entry.reason ?? 'denied',
+        type: first?.rule ?? 'refused',
+        text: denials.length > 0 ? denials.map((finding) => `[${finding.rule}] ${finding.message}`).join('\n') : (entry.reason ?? ''),
+      };
+      body.push(`      <failure message="${escapeXml(failure.message)}" type="${escapeXml(failure.type)}">${escapeXml(failure.text)}</failure>`);
     }
     if (entry.outcome === 'skipped') body.push(`      <skipped message="${escapeXml(entry.reason ?? 'not checked')}"/>`);
     if (warnings.length > 0) body.push(`      <system-out>${escapeXml(warnings.map((finding) => `[${finding.rule}] ${finding.message}`).join('\n'))}</system-out>`);

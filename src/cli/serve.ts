@@ -26,7 +26,8 @@ import type { Config } from '../core/config.js';
 import { API_SERVER } from '../core/resolve-essential-services.js';
 import { isObjectName, isServiceName } from '../k8s/names.js';
 import { buildApp } from '../server/app.js';
-import { serviceLogger } from '../server/logger.js';
+import { LOG_FORMATS, defaultLogFormat, isLogFormat, serviceLogger } from '../server/logger.js';
+import type { LogFormat } from '../server/logger.js';
 import { Metrics } from '../server/metrics.js';
 import { tuneRuntime } from '../server/runtime.js';
 import { StandaloneContext } from '../server/standalone-context.js';
@@ -54,9 +55,10 @@ interface ServeFlags {
   readonly webhookConfiguration: string;
   readonly service: string;
   readonly shutdownDelayMs: number;
+  readonly logFormat: LogFormat;
 }
 
-function parseFlags(args: readonly string[]): ServeFlags {
+function parseFlags(args: readonly string[], stdoutIsTTY: boolean): ServeFlags {
   const { values } = parseArgs({
     args: [...args],
     options: {
@@ -74,6 +76,7 @@ function parseFlags(args: readonly string[]): ServeFlags {
       'webhook-configuration': { type: 'string', default: 'netfence' },
       service: { type: 'string', default: 'netfence' },
       'shutdown-delay': { type: 'string', default: '5' },
+      'log-format': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -92,6 +95,8 @@ function parseFlags(args: readonly string[]): ServeFlags {
   if (values['tls-secret'] !== undefined && values.state !== undefined) throw new UsageError('--tls-secret needs a cluster to keep the Secret in; it cannot be used with --state');
   const port = /^\d{1,5}$/.test(values.port) ? Number(values.port) : NaN;
   if (!(port >= 0 && port <= 65535)) throw new UsageError(`--port ${JSON.stringify(values.port)}: expected a TCP port 0-65535`);
+  const logFormat = values['log-format'] ?? defaultLogFormat(stdoutIsTTY);
+  if (!isLogFormat(logFormat)) throw new UsageError(`--log-format ${JSON.stringify(logFormat)}: expected ${LOG_FORMATS.join(' or ')}`);
   const delay = /^\d+(\.\d+)?$/.test(values['shutdown-delay']) ? Number(values['shutdown-delay']) : NaN;
   if (!(delay >= 0 && delay <= 300)) throw new UsageError(`--shutdown-delay ${JSON.stringify(values['shutdown-delay'])}: expected seconds, 0-300`);
   return {
@@ -109,6 +114,7 @@ function parseFlags(args: readonly string[]): ServeFlags {
     webhookConfiguration: values['webhook-configuration'],
     service: values.service,
     shutdownDelayMs: delay * 1000,
+    logFormat,
   };
 }
 
@@ -336,9 +342,9 @@ export const serveCommand: Command = {
   ],
   async run(args, io) {
     tuneRuntime();
-    const flags = parseFlags(args);
+    const flags = parseFlags(args, process.stdout.isTTY === true);
     const config = await loadConfig(flags.config);
-    const logger = serviceLogger();
+    const logger = serviceLogger(1, flags.logFormat);
     const credentials = await clusterCredentials(flags, logger);
     const metrics = new Metrics();
     const tls = await tlsServing(flags, config, credentials, logger);

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
+import { isatty } from 'node:tty';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import { colourful, textLine } from './log-text.js';
 
 /**
  * LOG_BATCH_LINES: lines are written this many at a time (about 10 KB of decision lines). A write
@@ -11,17 +13,76 @@ export const LOG_BATCH_LINES = 32;
 /** LOG_FLUSH_MS: the longest a line waits in the buffer when traffic is low. */
 export const LOG_FLUSH_MS = 1000;
 
+/** LOG_FORMATS are serve's --log-format values: JSON lines for collectors, text for a person at a terminal. */
+export const LOG_FORMATS = ['json', 'text'] as const;
+/** LogFormat is one of LOG_FORMATS. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** isLogFormat says whether a --log-format value is one of LOG_FORMATS. */
+export function isLogFormat(value: string): value is LogFormat {
+  return (LOG_FORMATS as readonly string[]).includes(value);
+}
+
+/**
+ * defaultLogFormat is the format when --log-format is not given: text when stdout is a terminal (a
+ * person runs netfence by hand), JSON lines otherwise (a pod's log, a pipe, a file: something that
+ * collects and parses them).
+ */
+export function defaultLogFormat(isTTY: boolean): LogFormat {
+  return isTTY ? 'text' : 'json';
+}
+
 /**
  * serviceLogger is the logger of `netfence serve`: JSON lines to `destination` (stdout by
- * default), written in batches. A line waits at most LOG_FLUSH_MS, and what is buffered is written
- * when the process exits, crashes included. Writes stay synchronous, as pino's default: the
- * asynchronous mode hands each batch to libuv's thread pool, which cost more CPU than it saved.
+ * default), or those lines made readable (`format` text), written in batches. A line waits at
+ * most LOG_FLUSH_MS, and what is buffered is written when the process exits, crashes included.
+ * Writes stay synchronous, as pino's default: the asynchronous mode hands each batch to libuv's
+ * thread pool, which cost more CPU than it saved.
  */
-export function serviceLogger(destination: number | string = 1): Logger {
-  const batches = new LineBatches(pino.destination({ dest: destination, sync: true }));
+export function serviceLogger(destination: number | string = 1, format: LogFormat = 'json'): Logger {
+  const output = pino.destination({ dest: destination, sync: true });
+  const batches = new LineBatches(format === 'text' ? new TextLines(output, colourful(typeof destination === 'number' && isatty(destination), process.env)) : output);
   setInterval(() => batches.flush(), LOG_FLUSH_MS).unref();
   process.on('exit', () => batches.flushSync());
   return loggerOver(batches);
+}
+
+/**
+ * TextLines turns each batch of JSON lines into text (log-text.ts) and writes it at once, so the
+ * text keeps the batches' order and is written by the same synchronous flush, at exit too. The
+ * logger's own pid, hostname and name (BINDINGS, the same in every line) are cut out first: a
+ * decision's `name` is its object's, a second `name` key that JSON.parse would otherwise mix up
+ * with the logger's.
+ */
+class TextLines implements DestinationStream {
+  constructor(
+    private readonly output: DestinationStream & { flushSync(): void },
+    private readonly colours: boolean,
+  ) {}
+
+  write(batch: string): void {
+    let text = '';
+    for (const line of batch.split('\n')) if (line !== '') text += this.text(line);
+    this.output.write(text);
+  }
+
+  flushSync(): void {
+    this.output.flushSync();
+  }
+
+  private text(line: string): string {
+    let record: unknown;
+    try {
+      record = JSON.parse(line.replace(BINDINGS, ''));
+    } catch {
+      return `${line}\n`;
+    }
+    return isRecord(record) ? textLine(record, this.colours) : `${line}\n`;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** DECISION_MESSAGE is the `msg` of the one line per admission decision. */
