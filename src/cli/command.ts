@@ -11,7 +11,7 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
-  /** options explains the flags, one a line, for `netfence COMMAND --help`. */
+  /** options explains the flags, one a line: `netfence COMMAND --help` prints them only for a command without help in help.ts (COMMAND_HELP). */
   readonly options?: readonly string[];
   run(args: readonly string[], io: Io): Promise<number>;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load-config.js';
 import { DecodeError } from '../k8s/decode.js';
@@ -9,6 +9,8 @@ import { auditCommand } from './audit.js';
 import { baselineCommand } from './baseline.js';
 import { certsCommand } from './certs.js';
 import { checkCommand } from './check.js';
+import { completionCommand } from './completion.js';
+import { COMMAND_HELP, formatCommandHelp } from './help.js';
 import { ListenError } from './listen-address.js';
 import { reviewCommand } from './review.js';
 import { serveCommand } from './serve.js';
@@ -19,20 +21,40 @@ import { UsageError } from './usage-error.js';
 /** EXIT_USAGE is the exit code for a bad command line, bad input files, or an address `serve` cannot listen on. */
 export const EXIT_USAGE = 2;
 
-const COMMANDS: readonly Command[] = [serveCommand, checkCommand, testCommand, reviewCommand, simulateCommand, baselineCommand, certsCommand, auditCommand];
+/** COMMANDS are the registered commands, in the order `netfence help` lists them. Each has its help in help.ts. */
+export const COMMANDS: readonly Command[] = [serveCommand, checkCommand, testCommand, reviewCommand, simulateCommand, baselineCommand, certsCommand, auditCommand, completionCommand(() => COMMANDS.map((command) => command.name))];
 
-function help(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+/** overview is `netfence help`: every command with its summary. */
+function overview(): string {
+  const rows: [string, string][] = [...COMMANDS.map((command): [string, string] => [command.name, command.summary]), ['help', COMMAND_HELP.get('help')?.summary ?? '']];
+  const width = Math.max(...rows.map(([name]) => name.length));
   return [
     'netfence: NetworkPolicy guardrails for Kubernetes',
     '',
     'Usage: netfence COMMAND [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...rows.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
     '',
-    "Run 'netfence COMMAND --help' for a command's options.",
+    "Run 'netfence help COMMAND' (or 'netfence COMMAND --help') for a command's options, exit codes and examples;",
+    "'netfence --version' for the version.",
   ].join('\n');
+}
+
+/** commandHelp is `netfence help CMD`: help.ts's entry, or the command's own usage and options where it has none. */
+function commandHelp(command: Command): string {
+  const help = COMMAND_HELP.get(command.name);
+  if (help !== undefined) return formatCommandHelp(help);
+  const options = command.options === undefined ? '' : `\n\nOptions:\n${command.options.map((line) => `  ${line}`).join('\n')}`;
+  return `Usage: ${command.usage}\n\n${command.summary}${options}`;
+}
+
+/** packageVersion is the version in netfence's package.json, beside dist/ (and src/) as installed. */
+export function packageVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
+  if (typeof version !== 'string') throw new Error('package.json has no version');
+  return version;
 }
 
 /**
@@ -42,18 +64,22 @@ function help(): string {
  */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(help());
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.stdout(overview());
     return name === undefined ? EXIT_USAGE : 0;
   }
+  if (name === '--version') {
+    io.stdout(packageVersion());
+    return 0;
+  }
+  if (name === 'help') return help(args, io);
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
-    io.stderr(`netfence: unknown command ${JSON.stringify(name)}\n\n${help()}`);
+    io.stderr(`netfence: unknown command ${JSON.stringify(name)}\n\n${overview()}`);
     return EXIT_USAGE;
   }
   if (args.includes('--help') || args.includes('-h')) {
-    const options = command.options === undefined ? '' : `\n\nOptions:\n${command.options.map((line) => `  ${line}`).join('\n')}`;
-    io.stdout(`Usage: ${command.usage}\n\n${command.summary}${options}`);
+    io.stdout(commandHelp(command));
     return 0;
   }
   try {
@@ -71,6 +97,24 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     if (process.env['NETFENCE_DEBUG'] && error instanceof Error) io.stderr(error.stack ?? '');
     return 70; // EX_SOFTWARE
   }
+}
+
+/** help runs `netfence help [COMMAND]`. */
+function help(args: readonly string[], io: Io): number {
+  const [name, ...extra] = args;
+  if (name === undefined) {
+    io.stdout(overview());
+    return 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  const ownHelp = name === 'help' ? COMMAND_HELP.get('help') : undefined;
+  const text = command !== undefined ? commandHelp(command) : ownHelp !== undefined ? formatCommandHelp(ownHelp) : undefined;
+  if (text === undefined || extra.length > 0) {
+    io.stderr(text === undefined ? `netfence help: unknown command ${JSON.stringify(name)}\n\n${overview()}` : 'netfence help: expected one COMMAND\nUsage: netfence help [COMMAND]');
+    return EXIT_USAGE;
+  }
+  io.stdout(text);
+  return 0;
 }
 
 function isParseArgsError(error: unknown): boolean {
