@@ -12,7 +12,7 @@ import { DecodeError } from '../k8s/decode.js';
 import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
 import { STDIN_NAME, StateError, loadState } from '../state/load-state.js';
-import type { Command } from './command.js';
+import type { Command, Io } from './command.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_DENIED is review's exit code when the webhook's answer is `allowed: false`. */
@@ -20,11 +20,6 @@ export const EXIT_DENIED = 1;
 
 /** EXIT_BAD_OBJECT is review's exit code when the review is well-formed but its object is not one netfence can read. */
 export const EXIT_BAD_OBJECT = 2;
-
-/** ReviewInput is where `--request -` reads from: injected so tests give standard input without a process. */
-export interface ReviewInput {
-  readonly readStdin: () => Promise<string>;
-}
 
 const WEBHOOK_NAMES: readonly WebhookName[] = ['validate', 'mutate'];
 
@@ -69,11 +64,11 @@ function lineOf(text: string, offset: number): number {
 }
 
 /** readRequest reads and parses `--request`: a file, or `-` for standard input. */
-async function readRequest(path: string, input: ReviewInput): Promise<{ request: AdmissionRequest; shown: string }> {
+async function readRequest(path: string, io: Io): Promise<{ request: AdmissionRequest; shown: string }> {
   const shown = path === '-' ? STDIN_NAME : path;
   const text =
     path === '-'
-      ? await input.readStdin()
+      ? await (io.stdin ?? (() => streamText(process.stdin)))()
       : await readFile(path, 'utf8').catch((error: unknown) => {
           throw new StateError(`${path}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
         });
@@ -88,57 +83,43 @@ async function readRequest(path: string, input: ReviewInput): Promise<{ request:
 }
 
 /**
- * reviewCommandWith makes `netfence review`: one AdmissionReview evaluated offline against a
- * state, by the same handler and response constructors as POST /validate (or /mutate), printing
- * the response body the webhook would send, byte for byte. Exit 0 allowed, 1 denied, 2 bad input.
+ * reviewCommand is `netfence review`: one AdmissionReview evaluated offline against a state, by the
+ * same handler and response constructors as POST /validate (or /mutate), printing the response body
+ * the webhook would send, byte for byte. Exit 0 allowed, 1 denied, 2 bad input. Its help is in help.ts.
  */
-export function reviewCommandWith(input: ReviewInput): Command {
-  return {
-    name: 'review',
-    summary: 'evaluate one AdmissionReview offline and print the response the webhook would send',
-    usage: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F]',
-    options: [
-      '--state PATH         the cluster state: a directory or a file of YAML (as kubectl get -o yaml prints it)',
-      '--request FILE|-     the AdmissionReview (admission.k8s.io/v1), JSON as the API server sends it, or YAML; - reads standard input',
-      '--webhook validate   the webhook that answers: validate (POST /validate, the default) or mutate (POST /mutate)',
-      '--config F           the configuration file (default: the built-in defaults)',
-      'Prints the AdmissionReview response (JSON, one line). Exit 0 allowed, 1 denied, 2 bad input:',
-      'a malformed review (the webhook would answer 400) or an object netfence cannot read.',
-      'Example: netfence review --state examples/cluster --request examples/admission-review.json',
-    ],
-    async run(args, io) {
-      const { values } = parseArgs({
-        args: [...args],
-        options: {
-          state: { type: 'string' },
-          request: { type: 'string' },
-          webhook: { type: 'string', default: 'validate' },
-          config: { type: 'string' },
-        },
-        strict: true,
-        allowPositionals: false,
-      });
-      if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
-      if (values.request === undefined) throw new UsageError('--request FILE is required (an AdmissionReview, JSON or YAML; - for standard input)');
-      const webhook = values.webhook;
-      if (!isWebhookName(webhook)) throw new UsageError(`--webhook must be ${WEBHOOK_NAMES.join(' or ')} (got ${JSON.stringify(webhook)})`);
-      const config = await loadConfig(values.config);
-      const { request, shown } = await readRequest(values.request, input);
-      const loaded = await loadState(values.state);
-      for (const notice of loaded.notices) io.stderr(notice);
+export const reviewCommand: Command = {
+  name: 'review',
+  summary: 'evaluate one AdmissionReview offline and print the response the webhook would send',
+  usage: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F]',
+  async run(args, io) {
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        state: { type: 'string' },
+        request: { type: 'string' },
+        webhook: { type: 'string', default: 'validate' },
+        config: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
+    if (values.request === undefined) throw new UsageError('--request FILE is required (an AdmissionReview, JSON or YAML; - for standard input)');
+    const webhook = values.webhook;
+    if (!isWebhookName(webhook)) throw new UsageError(`--webhook must be ${WEBHOOK_NAMES.join(' or ')} (got ${JSON.stringify(webhook)})`);
+    const config = await loadConfig(values.config);
+    const { request, shown } = await readRequest(values.request, io);
+    const loaded = await loadState(values.state);
+    for (const notice of loaded.notices) io.stderr(notice);
 
-      const context = new StandaloneContext(new EditableState(loaded.state), config);
-      const { decision, failure } = runHandler(WEBHOOKS[webhook], request, context);
-      io.stdout(JSON.stringify(completeReview(request.uid, decision.response)));
-      if (failure?.kind === 'bad-object') {
-        io.stderr(`netfence review: ${shown}: the object is not one netfence can read (the webhook answers it with code 400): ${failure.message}`);
-        return EXIT_BAD_OBJECT;
-      }
-      if (failure?.kind === 'internal') throw failure.error;
-      return decision.response.allowed ? 0 : EXIT_DENIED;
-    },
-  };
-}
-
-/** reviewCommand is `netfence review`, reading `--request -` from the process's standard input. */
-export const reviewCommand: Command = reviewCommandWith({ readStdin: () => streamText(process.stdin) });
+    const context = new StandaloneContext(new EditableState(loaded.state), config);
+    const { decision, failure } = runHandler(WEBHOOKS[webhook], request, context);
+    io.stdout(JSON.stringify(completeReview(request.uid, decision.response)));
+    if (failure?.kind === 'bad-object') {
+      io.stderr(`netfence review: ${shown}: the object is not one netfence can read (the webhook answers it with code 400): ${failure.message}`);
+      return EXIT_BAD_OBJECT;
+    }
+    if (failure?.kind === 'internal') throw failure.error;
+    return decision.response.allowed ? 0 : EXIT_DENIED;
+  },
+};

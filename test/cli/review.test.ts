@@ -5,7 +5,6 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
-import { reviewCommandWith } from '../../src/cli/review.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/core/config.js';
 import { CA, FIXTURES, reviewFrom, startWebhook } from '../support/webhook.js';
@@ -102,9 +101,12 @@ describe('netfence review prints what the webhook answers', () => {
     const fromYaml = await run('review', '--state', STATE, '--request', tempFile('review.yaml', stringify(JSON.parse(json))));
     expect(fromYaml).toEqual(fromJson);
     const out: string[] = [];
-    const command = reviewCommandWith({ readStdin: async () => json });
-    const code = await command.run(['--state', STATE, '--request', '-'], { stdout: (text) => out.push(text), stderr: () => undefined });
+    const code = await runCli(['review', '--state', STATE, '--request', '-'], { stdout: (text) => out.push(text), stderr: () => undefined, stdin: async () => json });
     expect({ code, out: out.join('\n') }).toEqual({ code: fromJson.code, out: fromJson.out });
+    const err: string[] = [];
+    const bad = await runCli(['review', '--state', STATE, '--request', '-'], { stdout: () => undefined, stderr: (text) => err.push(text), stdin: async () => '{"kind": "AdmissionReview"}' });
+    expect(bad).toBe(2);
+    expect(err).toEqual(['netfence review: <stdin>: not an AdmissionReview the webhook accepts (it answers 400 NETFENCE_BAD_REVIEW): apiVersion: is required']);
   });
 
   it('warns of a split peer (peer-split) on a CREATE, and exits 0', async () => {
