@@ -4,13 +4,13 @@ import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply } f
 import { secureContextOptions } from '../certs/tls-source.js';
 import type { TlsSource } from '../certs/tls-source.js';
 import { DecodeError } from '../k8s/decode.js';
-import { completeReview, errored } from '../admission/admission-response.js';
+import { completeReview } from '../admission/admission-response.js';
 import { parseAdmissionReview, reviewedResource } from '../admission/admission-request.js';
 import type { AdmissionRequest } from '../admission/admission-request.js';
 import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
-import { mutate } from '../admission/mutate.js';
-import { validate } from '../admission/validate.js';
+import { WEBHOOKS, runHandler } from '../admission/run-handler.js';
+import type { WebhookName } from '../admission/run-handler.js';
 import { countAdoption } from '../core/adoption.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
@@ -52,8 +52,6 @@ function httpsOptions(tls: TlsSource, requestTimeoutMs: number) {
   const headersTimeout = Math.min(60_000, requestTimeoutMs);
   return { ...secureContextOptions(material), requestCert: mutual, rejectUnauthorized: mutual, connectionsCheckingInterval, headersTimeout, requestTimeout: requestTimeoutMs };
 }
-
-type Handler = (request: AdmissionRequest, context: AdmissionContext) => Decision;
 
 /**
  * buildApp wires the HTTP endpoints of DESIGN.md: POST /validate and /mutate (AdmissionReview v1),
@@ -111,7 +109,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 'NETFENCE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`));
 
-  const admissionRoute = (webhook: 'validate' | 'mutate', handler: Handler) =>
+  const admissionRoute = (webhook: WebhookName) =>
     app.post(`/${webhook}`, async (request, reply) => {
       const started = now();
       let admission: AdmissionRequest;
@@ -121,16 +119,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
         if (error instanceof DecodeError) return sendError(reply, 'NETFENCE_BAD_REVIEW', error.message);
         throw error;
       }
-      let decision: Decision;
-      try {
-        decision = handler(admission, context);
-      } catch (error) {
-        // A bad object inside a well-formed review, or a bug: answer with the uid, as onError says.
-        const bad = error instanceof DecodeError;
-        const allow = context.config.onError === 'allow';
-        const message = bad ? `netfence could not read the object: ${error.message}` : 'netfence failed on this request; see its log';
-        logger.error({ reqId: request.id, uid: admission.uid, err: bad ? undefined : error, reason: bad ? error.message : undefined }, 'admission error');
-        decision = { response: errored(bad ? 400 : 500, message, allow), decision: 'error', mode: undefined, findings: [] };
+      const { decision, failure } = runHandler(WEBHOOKS[webhook], admission, context);
+      // A bad object inside a well-formed review, or a bug: answered with the uid, as onError says.
+      if (failure !== undefined) {
+        const cause = failure.kind === 'bad-object' ? { reason: failure.message } : { err: failure.error };
+        logger.error({ reqId: request.id, uid: admission.uid, ...cause }, 'admission error');
       }
       const seconds = Number(now() - started) / 1e9;
       record(webhook, admission, decision, seconds);
@@ -163,8 +156,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     });
   };
 
-  admissionRoute('validate', validate);
-  admissionRoute('mutate', mutate);
+  admissionRoute('validate');
+  admissionRoute('mutate');
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_, reply) => (options.ready() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' })));
   app.get('/metrics', async (_, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
