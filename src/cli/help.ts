@@ -118,7 +118,7 @@ const SERVE: CommandHelp = {
       value: 'ADDR',
       complete: 'none',
       default: '0.0.0.0',
-      description: 'the address to listen on: 0.0.0.0 (default) every IPv4 interface, :: every interface (IPv6 and IPv4), 127.0.0.1 this machine only',
+      description: 'the address to listen on: 0.0.0.0 every IPv4 interface, :: every interface (IPv6 and IPv4), 127.0.0.1 this machine only',
     },
     { name: '--port', kind: 'value', value: 'N', complete: 'none', default: '8443', description: 'the HTTPS port; 0 picks a free one, logged as it starts' },
     CONFIG,
@@ -206,14 +206,14 @@ const CHECK: CommandHelp = {
 const SIMULATE: CommandHelp = {
   name: 'simulate',
   summary: 'is a connection allowed by the NetworkPolicies of a state? (or a truth table for a port)',
-  synopsis: 'netfence simulate --state PATH [--from NS/POD|IP] [--to NS/POD|IP] --port PORT[/PROTO] [--json]',
+  synopsis: 'netfence simulate --state PATH [--from NS/POD|NS/KIND/NAME|IP] [--to NS/POD|NS/KIND/NAME|IP] --port PORT[/PROTO] [--json]',
   description:
     'Prints the verdict with the policies and rules that decide it, egress of the source and ingress of the destination. An IP address is a host outside the cluster. Leave out --from or --to and it prints the truth table for the port: every pod of the state against every pod (or the one endpoint given).',
   arguments: [],
   flags: [
     STATE_REQUIRED,
-    { name: '--from', kind: 'value', value: 'NS/POD|IP', complete: 'none', default: 'every pod of the state', description: 'the source: a pod (namespace/name) or an IP address' },
-    { name: '--to', kind: 'value', value: 'NS/POD|IP', complete: 'none', default: 'every pod of the state', description: 'the destination: a pod (namespace/name) or an IP address' },
+    { name: '--from', kind: 'value', value: 'NS/POD|NS/KIND/NAME|IP', complete: 'none', default: 'every pod of the state', description: 'the source: a pod (namespace/name), a workload\'s pods (namespace/Deployment/name, kubectl\'s kind names too) or an IP address' },
+    { name: '--to', kind: 'value', value: 'NS/POD|NS/KIND/NAME|IP', complete: 'none', default: 'every pod of the state', description: 'the destination: a pod (namespace/name), a workload\'s pods (namespace/Deployment/name, kubectl\'s kind names too) or an IP address' },
     { name: '--port', kind: 'value', value: 'PORT[/PROTO]', complete: 'none', required: true, description: "the port, a number or a named container port, with TCP (the default), UDP or SCTP: 53/UDP" },
     JSON_SWITCH,
   ],
@@ -303,7 +303,7 @@ const REVIEW: CommandHelp = {
     { name: '--webhook', kind: 'value', value: 'WEBHOOK', complete: ['validate', 'mutate'], default: 'validate', description: 'which webhook answers: validate (POST /validate) or mutate (POST /mutate)' },
   ],
   exitCodes: [{ code: 0, meaning: 'allowed' }, { code: 1, meaning: 'denied' }, USAGE, INTERNAL],
-  examples: [{ comment: 'a captured request against the example cluster', command: 'netfence review --state examples/cluster --request review.json' }],
+  examples: [{ comment: 'a captured request against the example cluster', command: 'netfence review --state examples/cluster --request examples/admission-review.json' }],
 };
 
 const TEST: CommandHelp = {
@@ -311,7 +311,7 @@ const TEST: CommandHelp = {
   summary: 'run test suites: a state, manifests, and the admission results and connections expected',
   synopsis: 'netfence test (DIR | FILE)... [--output text|junit]',
   description: 'A suite (netfence-test.yaml) names a state, manifests, the admission result expected for each object (allowed or denied, with the rules) and connections expected open or closed once the admitted manifests are applied. Runs every suite given or found under each DIR and prints a table of its cases.',
-  arguments: [{ name: 'PATH...', description: 'suite files, or directories searched for netfence-test.yaml files', complete: 'path' }],
+  arguments: [{ name: 'PATH...', description: 'suite files, or directories searched for netfence-test.yaml and NAME.netfence-test.yaml files', complete: 'path' }],
   flags: [{ name: '--output', short: '-o', kind: 'value', value: 'FORMAT', complete: ['text', 'junit'], default: 'text', description: 'the report\'s format: text for people or junit (JUnit XML, a test case per expectation)' }],
   exitCodes: [{ code: 0, meaning: 'every expectation holds' }, { code: 1, meaning: 'some expectation does not hold' }, { ...USAGE, meaning: 'bad command line, a bad suite, or no suite found' }, INTERNAL],
   examples: [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load-config.js';
 import { DecodeError } from '../k8s/decode.js';
@@ -17,6 +17,7 @@ import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
 import { testCommand } from './test-suite.js';
 import { UsageError } from './usage-error.js';
+import { packageVersion } from './version.js';
 
 /** EXIT_USAGE is the exit code for a bad command line, bad input files, or an address `serve` cannot listen on. */
 export const EXIT_USAGE = 2;
@@ -41,21 +42,12 @@ function overview(): string {
   ].join('\n');
 }
 
-/** commandHelp is `netfence help CMD`: help.ts's entry, or the command's own usage and options where it has none. */
+/** commandHelp is `netfence help CMD`: help.ts's entry (the help test makes every registered command have one), else its usage. */
 function commandHelp(command: Command): string {
   const help = COMMAND_HELP.get(command.name);
-  if (help !== undefined) return formatCommandHelp(help);
-  const options = command.options === undefined ? '' : `\n\nOptions:\n${command.options.map((line) => `  ${line}`).join('\n')}`;
-  return `Usage: ${command.usage}\n\n${command.summary}${options}`;
+  return help === undefined ? `Usage: ${command.usage}\n\n${command.summary}` : formatCommandHelp(help);
 }
 
-/** packageVersion is the version in netfence's package.json, beside dist/ (and src/) as installed. */
-export function packageVersion(): string {
-  const manifest: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
-  if (typeof version !== 'string') throw new Error('package.json has no version');
-  return version;
-}
 
 /**
  * runCli runs one command line and returns the exit code. Every expected failure (bad flags, bad

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_SEVERITY, RULE_IDS } from '../core/finding.js';
 import type { Finding, RuleId } from '../core/finding.js';
 import { findingJson } from '../core/finding-json.js';
 import type { JsonObject } from '../core/manifest.js';
 import type { Source } from '../state/load-state.js';
 import { UsageError } from './usage-error.js';
+import { packageVersion } from './version.js';
 
 /**
  * Reports for CI systems: what `check`, `audit` and `test` found, as JSON, SARIF 2.1.0 (code
@@ -67,16 +65,7 @@ export function reportFindingJson(finding: Finding, entry: ReportEntry): JsonObj
 }
 
 /** VERSION is netfence's version, for reports that name their tool. */
-export const VERSION = packageVersion();
-
-function packageVersion(): string {
-  try {
-    const manifest: unknown = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8'));
-    return typeof manifest === 'object' && manifest !== null && 'version' in manifest && typeof manifest.version === 'string' ? manifest.version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
+const VERSION = packageVersion();
 
 /** RULE_DESCRIPTIONS say in one line what each rule catches (SARIF rule metadata; the README's rules table says the same). */
 export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {

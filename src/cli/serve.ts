@@ -324,22 +324,6 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
   usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
-  options: [
-    '--host ADDR                   the address to listen on: 0.0.0.0 (default) every IPv4 interface, :: every interface (IPv6 and IPv4), 127.0.0.1 this machine only',
-    '--port N                      the HTTPS port (default 8443; 0 picks a free one, logged as it starts)',
-    '--config F                    the configuration file (default: the built-in defaults)',
-    '--kubeconfig F                watch the cluster of this kubeconfig (default: KUBECONFIG, in-cluster credentials, or a reachable ~/.kube/config)',
-    '--state DIR                   serve a state from files instead of a cluster (default: the bundled example cluster)',
-    '--tls-cert F --tls-key F      serve this certificate and key, reloaded when the files change',
-    '--tls-secret NAME             self-managed certificates (cluster mode): kept in this Secret, their CA written into the webhook configurations\' caBundle',
-    '--webhook-configuration NAME  the validating and mutating webhook configurations --tls-secret keeps the caBundle of (default netfence)',
-    '--service NAME                the Service the API server calls netfence by, for the certificate\'s names (default netfence)',
-    '--client-ca F                 require client certificates signed by this CA',
-    '--certs-dir DIR               where the self-signed certificate is kept when neither --tls-cert nor --tls-secret is given (default certs); its CA',
-    '                              is kept across restarts, so a caBundle registered once still matches when --san changes',
-    '--san NAME|IP                 another name or address for the certificate (repeatable), e.g. the address the API server calls',
-    '--shutdown-delay SECONDS      on SIGTERM, keep serving this long while /readyz answers 503 (default 5)',
-  ],
   async run(args, io) {
     tuneRuntime();
     const flags = parseFlags(args, process.stdout.isTTY === true);

@@ -66,7 +66,7 @@ describe('netfence serve --help', () => {
   it('explains the options, --host among them', async () => {
     const out: string[] = [];
     expect(await runCli(['serve', '--help'], { stdout: (text) => out.push(text), stderr: () => undefined })).toBe(0);
-    expect(out.join('\n')).toMatch(/\n {2}--host ADDR +the address to listen on: 0\.0\.0\.0 \(default\) every IPv4 interface, :: every interface/);
+    expect(out.join('\n')).toMatch(/\n {2}--host ADDR +the address to listen on: 0\.0\.0\.0 every IPv4 interface, :: every interface/);
   });
 });
 
