@@ -162,8 +162,9 @@ function printText(io: Io, checked: readonly CheckedObject[], objects: readonly 
     for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
   }
   const findings = checked.reduce((count, entry) => count + entry.findings.length, 0);
-  const denied = checked.some(wouldDeny);
-  io.stdout(`\n${checked.length} object(s) checked, ${findings} finding(s): ${denied ? 'some would be DENIED' : 'all would be admitted'}.`);
+  const refused = checked.filter((entry) => entry.refused !== undefined).length;
+  const verdict = checked.some(wouldDeny) ? `some would be DENIED${refused > 0 ? ` (${refused} refused by the API server)` : ''}` : 'all would be admitted';
+  io.stdout(`\n${checked.length} object(s) checked, ${findings} finding(s): ${verdict}.`);
 }
 
 /** remediationJson is one remediated object in check's JSON: what was added, and the policy as stored. */
