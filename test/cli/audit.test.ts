@@ -3,20 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
 
 /** `netfence audit`: offline on a state directory, and live against the fake API server. */
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 interface FindingJson {
   rule: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 
 /**
  * `netfence baseline NAMESPACE` prints only what netfence would provision: a namespace it never
@@ -11,13 +11,6 @@ import { runCli } from '../../src/cli/main.js';
  * nothing are refused with the reason, exit 2, nothing on stdout. (The printed YAML itself is tested
  * in check.test.ts.)
  */
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function config(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'netfence-baseline-'));

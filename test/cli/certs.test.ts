@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 
 /** `netfence certs`: a CA and a serving certificate for the Service names, with clear errors. */
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('netfence certs', () => {
   it('writes ca.crt, tls.crt and tls.key: a serving certificate for the Service names and IPs, chained to the CA', async () => {

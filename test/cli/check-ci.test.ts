@@ -7,7 +7,7 @@ import ajvFormats from 'ajv-formats';
 import { XMLValidator } from 'fast-xml-parser';
 import { parse as parseTestResults } from 'test-results-parser';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { netfence as run } from '../support/cli.js';
 import { escapeXml } from '../../src/cli/report.js';
 
 /**
@@ -22,13 +22,6 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'cluster');
 const NO_DNS = join(ROOT, 'examples', 'manifests', 'reports-egress-no-dns.yaml');
 const ALLOW_ALL = join(ROOT, 'examples', 'manifests', 'allow-all-ingress.yaml');
-
-async function run(argv: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text), ...(stdin === undefined ? {} : { stdin: async () => stdin }) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function tempFile(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'netfence-check-ci-'));

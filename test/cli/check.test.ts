@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { parse } from 'yaml';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 import { CA, reviewFrom, startWebhook } from '../support/webhook.js';
 import type { TestWebhook } from '../support/webhook.js';
 
@@ -12,13 +12,6 @@ import type { TestWebhook } from '../support/webhook.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
 const NO_DNS = join(import.meta.dirname, '..', '..', 'examples', 'manifests', 'reports-egress-no-dns.yaml');
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 let webhook: TestWebhook | undefined;
 afterEach(async () => {

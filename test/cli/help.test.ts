@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import type { Command } from '../../src/cli/command.js';
-import { COMMANDS, runCli } from '../../src/cli/main.js';
+import { COMMANDS } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 import { COMMAND_HELP, flagDefault, flagLabel } from '../../src/cli/help.js';
 import type { CommandHelp, FlagHelp } from '../../src/cli/help.js';
 
@@ -49,13 +50,6 @@ async function accepted(command: Command): Promise<Accepted> {
   const [config] = probe.configs as ParseArgsConfig[];
   if (config === undefined) throw new Error(`netfence ${command.name} did not parse its flags with parseArgs: its help cannot be checked`);
   return { options: config.options ?? {}, allowPositionals: config.allowPositionals ?? config.strict === false };
-}
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** mentionedFlags are the flags a usage line names: `--state`, `-n`. */

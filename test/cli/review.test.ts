@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/core/config.js';
 import { CA, FIXTURES, reviewFrom, startWebhook } from '../support/webhook.js';
@@ -35,13 +36,6 @@ const FIXTURE_FILES = [FIXTURES, ...(existsSync(SHARED_FIXTURES) ? [SHARED_FIXTU
     .filter((file) => file.endsWith('.json'))
     .map((file) => ({ name: `${dir === FIXTURES ? 'test/fixtures' : 'shared'}/${file}`, path: join(dir, file), webhook: file.includes('-mutate-') ? ('mutate' as const) : ('validate' as const) })),
 );
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 let webhook: TestWebhook | undefined;
 afterEach(async () => {

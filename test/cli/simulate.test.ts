@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 
 /** `netfence simulate` on the bundled example cluster, as a user runs it. */
 
@@ -14,13 +14,6 @@ const WEB = 'team-a/web-6f7d9c8b5-2kq9x';
 const API = 'team-a/api-5b8c7d6f4-7tj2m';
 const COREDNS = 'kube-system/coredns-5d78c9869d-4xk2p';
 const GITOPS = join(import.meta.dirname, '..', '..', 'examples', 'gitops');
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('netfence simulate', () => {
   it('explains a denied connection and exits 1', async () => {

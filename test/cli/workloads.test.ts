@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
+import { run } from '../support/cli.js';
 
 /**
  * Workloads wherever pods are used, beyond simulate: check finds cluster DNS behind a Service whose
@@ -11,13 +11,6 @@ import { runCli } from '../../src/cli/main.js';
  */
 
 const GITOPS = join(import.meta.dirname, '..', '..', 'examples', 'gitops');
-
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => out.push(text), stderr: (text) => err.push(text) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** A cluster whose DNS answers on 5353: the Service maps 53 to the Deployment's ports named dns and dns-tcp. */
 const DNS_ON_5353 = `apiVersion: apps/v1
