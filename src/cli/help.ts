@@ -203,6 +203,31 @@ const CHECK: CommandHelp = {
   ],
 };
 
+const DIFF: CommandHelp = {
+  name: 'diff',
+  summary: 'every connection a change opens or closes, with exact ports (manifests, a second state, an adoption)',
+  synopsis: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...]',
+  description:
+    'Compares the state with the state after a change, and prints every connection whose allowed ports change, grouped by namespace pair: the ports opened and closed as ranges, and the changed policies that decide it. The change is manifests applied on top of the state as check applies them (a denied object is not applied; a manifest annotated netfence.io/delete: "true" deletes the NetworkPolicy or Namespace it names), a second state (an object missing from it is deleted), or a namespace adopted with its baseline profile.',
+  arguments: [{ name: 'FILE...', description: 'YAML or JSON manifests, or directories of them; - reads standard input', complete: 'path' }],
+  flags: [
+    STATE_REQUIRED,
+    { name: '--after', kind: 'value', value: 'PATH', complete: 'path', default: 'none', description: 'a second state to compare with: the whole cluster after the change' },
+    { name: '--adopt', kind: 'value', value: 'NS', complete: 'none', default: 'none', description: "compare with the namespace adopted: labelled netfence.io/baseline, its profile's policies in place" },
+    { name: '--profile', kind: 'value', value: 'P', complete: 'none', default: "the namespace's own profile when adopted, else the configuration's defaultProfile", description: 'the baseline profile --adopt provisions' },
+    { name: '--json', kind: 'switch', description: 'print JSON (the README documents its shape)' },
+    { name: '--namespace', short: '-n', kind: 'value', value: 'NS', complete: 'none', default: 'default', description: 'the namespace of manifests that name none, as kubectl -n' },
+    CONFIG,
+    { name: '--user', kind: 'value', value: 'NAME', complete: 'none', default: 'netfence-diff', description: 'the user the changes are made as (rules such as managed-policy-change depend on who asks)' },
+    { name: '--group', kind: 'value', value: 'G', complete: 'none', repeatable: true, default: 'none', description: 'a group of that user, e.g. system:masters' },
+  ],
+  exitCodes: [{ code: 0, meaning: 'no connection opens or closes' }, { code: 1, meaning: 'some connection opens or closes (a review is due)' }, USAGE, INTERNAL],
+  examples: [
+    { comment: "what a pull request's manifests open and close", command: 'netfence diff --state cluster-snapshot/ manifests/*.yaml' },
+    { comment: 'what adopting team-b would cut', command: 'netfence diff --state examples/cluster --adopt team-b' },
+  ],
+};
+
 const SIMULATE: CommandHelp = {
   name: 'simulate',
   summary: 'is a connection allowed by the NetworkPolicies of a state? (or a truth table for a port)',
@@ -346,7 +371,7 @@ const HELP: CommandHelp = {
 };
 
 /** COMMAND_HELP is the help of every command, registered or about to be, keyed by name. */
-export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, SIMULATE, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
+export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, DIFF, SIMULATE, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
 
 /** flagLabel is a flag as the help lists it: `-n, --namespace NS`. */
 export function flagLabel(flag: FlagHelp): string {
