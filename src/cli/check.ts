@@ -18,6 +18,7 @@ import type { LoadOptions, LoadedObject, Source } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
 import { junitXml, outputFormat, reportFindingJson, sarifLog } from './report.js';
 import type { ReportEntry } from './report.js';
+import { readStdin } from './stdin.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_WOULD_DENY is check's exit code when a change would be denied in enforce mode. */
@@ -180,14 +181,6 @@ function checkJson(checked: readonly CheckedObject[]): JsonObject {
     entry.refused === undefined ? [] : [{ object: reportEntry(entry).name, file: entry.source.file, ...(entry.source.line === undefined ? {} : { line: entry.source.line }), document: entry.source.document, message: entry.refused }],
   );
   return { denied: checked.some(wouldDeny), findings, ...(remediated.length === 0 ? {} : { remediated }), ...(refused.length === 0 ? {} : { refused }) };
-}
-
-/** readStdin reads all of standard input. */
-async function readStdin(io: Io): Promise<string> {
-  if (io.stdin !== undefined) return io.stdin();
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** readManifests reads every FILE (a file, a directory, or `-` for standard input), strictly, as kubectl apply sends them. */

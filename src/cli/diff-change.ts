@@ -1,5 +1,5 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BASELINE_LABEL, renderProfile } from '../core/baseline.js';
 import type { ClusterState } from '../core/cluster-state.js';
@@ -9,12 +9,13 @@ import { resolveEssentialServices } from '../core/resolve-essential-services.js'
 import { reviewChange } from '../core/review.js';
 import type { Change, Requester } from '../core/rules/change.js';
 import { EditableState } from '../state/editable-state.js';
-import { STDIN_NAME, StateError, loadObjectsFromText } from '../state/load-state.js';
+import { STDIN_NAME, StateError, lineOf, loadObjectsFromText, manifestFiles } from '../state/load-state.js';
 import type { LoadOptions, LoadedObject, Source } from '../state/load-state.js';
 import { MemoryState } from '../state/memory-state.js';
 import { checkManifests } from './check.js';
 import type { CheckedObject } from './check.js';
 import type { Io } from './command.js';
+import { readStdin } from './stdin.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -63,17 +64,9 @@ export interface AppliedManifests {
   readonly unjudged: readonly string[];
 }
 
-const MANIFEST = /\.(ya?ml|json)$/i;
-
-async function manifestFiles(path: string): Promise<string[]> {
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined) throw new StateError(`${path}: no such file or directory`);
-  if (info.isFile()) return [path];
-  const entries = await readdir(path, { recursive: true, withFileTypes: true });
-  const files = entries
-    .filter((entry) => entry.isFile() && MANIFEST.test(entry.name))
-    .map((entry) => join(entry.parentPath, entry.name))
-    .sort();
+/** someManifestFiles lists a path's manifest files, refusing a directory without any. */
+async function someManifestFiles(path: string): Promise<string[]> {
+  const files = await manifestFiles(path);
   // A shell glob that matched nothing arrives as the pattern itself, and is no such file.
   if (files.length === 0) throw new StateError(`${path}: no .yaml, .yml or .json file in this directory`);
   return files;
@@ -81,12 +74,6 @@ async function manifestFiles(path: string): Promise<string[]> {
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
 }
 
 /**
@@ -136,14 +123,6 @@ function stepsOfText(text: string, shown: string, options: LoadOptions): { steps
   return { steps: steps.sort((a, b) => documentOf(a) - documentOf(b)), notices };
 }
 
-/** readStdin reads all of standard input. */
-async function readStdin(io: Io): Promise<string> {
-  if (io.stdin !== undefined) return io.stdin();
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * readManifestSteps reads every FILE (a file, a directory of them, or `-` for standard input) in
  * order, strictly as kubectl apply sends them; documents annotated `netfence.io/delete: "true"`
@@ -157,7 +136,7 @@ export async function readManifestSteps(paths: readonly string[], options: LoadO
     const texts: { text: string; shown: string }[] = [];
     if (path === '-') texts.push({ text: await readStdin(io), shown: STDIN_NAME });
     else {
-      for (const file of await manifestFiles(path)) {
+      for (const file of await someManifestFiles(path)) {
         const shown = relative(process.cwd(), file) || file;
         const text = await readFile(file, 'utf8').catch((error: unknown) => {
           throw new StateError(`${shown}: cannot read: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { text as streamText } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { completeReview } from '../admission/admission-response.js';
@@ -11,8 +10,9 @@ import { loadConfig } from '../config/load-config.js';
 import { DecodeError } from '../k8s/decode.js';
 import { StandaloneContext } from '../server/standalone-context.js';
 import { EditableState } from '../state/editable-state.js';
-import { STDIN_NAME, StateError, loadState } from '../state/load-state.js';
+import { STDIN_NAME, StateError, lineOf, loadState } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
+import { readStdin } from './stdin.js';
 import { UsageError } from './usage-error.js';
 
 /** EXIT_DENIED is review's exit code when the webhook's answer is `allowed: false`. */
@@ -57,18 +57,13 @@ export function parseReviewText(text: string, shown: string): unknown {
   return value;
 }
 
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
 
 /** readRequest reads and parses `--request`: a file, or `-` for standard input. */
 async function readRequest(path: string, io: Io): Promise<{ request: AdmissionRequest; shown: string }> {
   const shown = path === '-' ? STDIN_NAME : path;
   const text =
     path === '-'
-      ? await (io.stdin ?? (() => streamText(process.stdin)))()
+      ? await readStdin(io)
       : await readFile(path, 'utf8').catch((error: unknown) => {
           throw new StateError(`${path}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
         });

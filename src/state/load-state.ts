@@ -152,7 +152,8 @@ export async function loadState(path: string): Promise<LoadedState> {
   return { state: new MemoryState({ ...state, pods: podsOf(state.pods, workloads) }), notices };
 }
 
-async function manifestFiles(path: string): Promise<string[]> {
+/** manifestFiles lists a path's manifest files: the file itself, or every .yaml, .yml and .json file below a directory, in name order. */
+export async function manifestFiles(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) throw new StateError(`${path}: no such file or directory`);
   if (info.isFile()) return [path];
@@ -195,7 +196,8 @@ function documentsOf(text: string, shown: string): Document[] {
   return result;
 }
 
-function lineOf(text: string, offset: number): number {
+/** lineOf is the line (from 1) of an offset in a text. */
+export function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
