@@ -253,6 +253,26 @@ const SIMULATE: CommandHelp = {
   ],
 };
 
+const REPORT: CommandHelp = {
+  name: 'report',
+  summary: "one self-contained HTML page of the cluster's reachability: heatmap, drill-down, explanations, findings",
+  synopsis: 'netfence report --html OUT [--state PATH | --kubeconfig F] [--config F]',
+  description:
+    'Writes one HTML file that loads nothing (no network, no fonts; it works from file://): a namespace by namespace heatmap coloured by the share of pod pairs that may connect on some port, the workload by workload matrix of the pair you select, and for a workload pair the exact allowed ports with the policies and rules that allow them, or the policies that isolate the pods and that no rule of theirs allows it. The audit\'s findings are listed per namespace, the pods serving essential services (cluster DNS) are marked, and so are the pods that cannot use them. Without --state it reads the live cluster, every namespace\'s pods included.',
+  arguments: [],
+  flags: [
+    { name: '--html', kind: 'value', value: 'OUT', complete: 'file', required: true, description: 'the file to write the page to; - writes it to standard output' },
+    { name: '--state', kind: 'value', value: 'PATH', complete: 'path', default: 'none: the live cluster', description: 'report on a state from files (a directory of YAML files or one file) instead of a cluster' },
+    { ...KUBECONFIG, description: 'the cluster to read' },
+    CONFIG,
+  ],
+  exitCodes: [{ code: 0, meaning: 'the page was written' }, { ...USAGE, meaning: 'bad command line or bad input, or OUT cannot be written' }, INTERNAL],
+  examples: [
+    { comment: 'the bundled example cluster', command: 'netfence report --state examples/cluster --html report.html' },
+    { comment: 'the current kubeconfig context', command: 'netfence report --html cluster-report.html' },
+  ],
+};
+
 const BASELINE: CommandHelp = {
   name: 'baseline',
   summary: 'print the baseline policies that would be provisioned in a namespace, as YAML',
@@ -371,7 +391,7 @@ const HELP: CommandHelp = {
 };
 
 /** COMMAND_HELP is the help of every command, registered or about to be, keyed by name. */
-export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, DIFF, SIMULATE, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
+export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, DIFF, REPORT, SIMULATE, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
 
 /** flagLabel is a flag as the help lists it: `-n, --namespace NS`. */
 export function flagLabel(flag: FlagHelp): string {

@@ -13,6 +13,7 @@ import { completionCommand } from './completion.js';
 import { diffCommand } from './diff.js';
 import { COMMAND_HELP, formatCommandHelp } from './help.js';
 import { ListenError } from './listen-address.js';
+import { reportCommand } from './report-html.js';
 import { reviewCommand } from './review.js';
 import { serveCommand } from './serve.js';
 import { simulateCommand } from './simulate.js';
@@ -24,7 +25,7 @@ import { packageVersion } from './version.js';
 export const EXIT_USAGE = 2;
 
 /** COMMANDS are the registered commands, in the order `netfence help` lists them. Each has its help in help.ts. */
-export const COMMANDS: readonly Command[] = [serveCommand, checkCommand, testCommand, reviewCommand, simulateCommand, diffCommand, baselineCommand, certsCommand, auditCommand, completionCommand(() => COMMANDS.map((command) => command.name))];
+export const COMMANDS: readonly Command[] = [serveCommand, checkCommand, testCommand, reviewCommand, simulateCommand, diffCommand, reportCommand, baselineCommand, certsCommand, auditCommand, completionCommand(() => COMMANDS.map((command) => command.name))];
 
 /** overview is `netfence help`: every command with its summary. */
 function overview(): string {
