@@ -229,9 +229,10 @@ class PortSetIndex {
   }
 
   of(ports: PortSet): number {
-    if (ports.isEmpty()) return NO_PORT;
+    if (ports === PortSet.NONE) return NO_PORT;
     const known = this.known.get(ports);
     if (known !== undefined) return known;
+    if (ports.isEmpty()) return NO_PORT;
     const text = ports.format();
     const index = this.texts.add(text, text);
     if (this.known.size > 100_000) this.known.clear();
@@ -388,6 +389,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     }
   }
   const namespaceLabels = (namespace: string): Labels | undefined => state.namespaceLabels(namespace);
+  const portSignatures = podClasses.map((podClass) => JSON.stringify(podClass.pods[0]?.containerPorts ?? []));
   const rules: ReportRule[] = [];
   const reportPolicies: ReportPolicy[] = policies.map((policy, index) => {
     const ruleIndices = (direction: Direction): number[] => {
@@ -398,7 +400,17 @@ export function buildReportModel(input: ReportInput): ReportModel {
         let ports: number | null = null;
         let portsRow: number | null = null;
         if (named) {
-          const text = encodeRow(Array.from({ length: size }, (_, destination) => portSets.of(rulePorts(rule.ports, map.endpoint(destination)))));
+          // A named port resolves on the destination's container ports: once per distinct set of them.
+          const bySignature = new Map<string, number>();
+          const perClass = portSignatures.map((signature, destination) => {
+            let found = bySignature.get(signature);
+            if (found === undefined) {
+              found = portSets.of(rulePorts(rule.ports, map.endpoint(destination)));
+              bySignature.set(signature, found);
+            }
+            return found;
+          });
+          const text = encodeRow(perClass);
           portsRow = rows.add(text, text);
         } else {
           ports = portSets.of(rulePorts(rule.ports, map.endpoint(0))); // no named port: the same towards every destination
