@@ -2,14 +2,18 @@ import { endpointName } from '../core/connection.js';
 import { isTemplatePod } from '../core/pod.js';
 import { formatPort } from '../core/protocol.js';
 import type { TruthTable } from '../core/truth-table.js';
+import { SELF_REASON } from './format-connection.js';
 
-/** truthTableJson is the `simulate --json` object for a truth table: `allowed[from][to]`. */
+/**
+ * truthTableJson is the `simulate --json` object for a truth table: `allowed[from][to]`. A pod's
+ * connection to itself is true: a pod can always reach itself.
+ */
 export function truthTableJson(table: TruthTable): { port: string; allowed: Record<string, Record<string, boolean>> } {
   const allowed: Record<string, Record<string, boolean>> = {};
   table.sources.forEach((source, i) => {
     const row: Record<string, boolean> = {};
     table.targets.forEach((target, j) => {
-      row[endpointName(target)] = table.allowed(i, j);
+      row[endpointName(target)] = table.self(i, j) || table.allowed(i, j);
     });
     allowed[endpointName(source)] = row;
   });
@@ -21,7 +25,8 @@ const TEMPLATE_LEGEND = "ns/Kind/name is a workload's pod template, standing for
 
 /**
  * formatTruthTable prints a grid a person can read at a glance: one row per source, one column
- * per target (numbered, with the legend beside the rows), `.` allowed and `X` denied.
+ * per target (numbered, with the legend beside the rows), `.` allowed, `X` denied, and `=` a pod
+ * to itself (always allowed, whatever the policies say).
  */
 export function formatTruthTable(table: TruthTable): string {
   const sameSides = table.sources === table.targets;
@@ -34,10 +39,15 @@ export function formatTruthTable(table: TruthTable): string {
   const labelWidth = Math.max(...sourceNames.map((name, i) => rowLabel(name, i).length), 'from \\ to'.length);
   const cell = (text: string): string => text.padStart(width);
   let allowedCount = 0;
+  let selfCount = 0;
   const lines = [
     `${'from \\ to'.padEnd(labelWidth)}  ${targetNames.map((_, j) => cell(String(j + 1))).join(' ')}`,
     ...sourceNames.map((name, i) => {
       const cells = targetNames.map((_, j) => {
+        if (table.self(i, j)) {
+          selfCount++;
+          return cell('=');
+        }
         const allowed = table.allowed(i, j);
         if (allowed) allowedCount++;
         return cell(allowed ? '.' : 'X');
@@ -46,8 +56,9 @@ export function formatTruthTable(table: TruthTable): string {
     }),
   ];
   if (!sameSides) lines.push('', ...targetNames.map((name, j) => `${String(j + 1).padStart(width)} ${name}`));
-  const total = table.sources.length * table.targets.length;
+  const total = table.sources.length * table.targets.length - selfCount;
   lines.push('', `${formatPort(table.port)}: ${allowedCount} of ${total} connections allowed ('.' allowed, 'X' denied)`);
+  if (selfCount > 0) lines.push(`'=' is a pod's connection to itself: always allowed ("${SELF_REASON}"), not counted.`);
   if ([...table.sources, ...table.targets].some((endpoint) => endpoint.kind === 'pod' && isTemplatePod(endpoint.pod))) {
     lines.push(TEMPLATE_LEGEND);
   }

@@ -230,26 +230,36 @@ const DIFF: CommandHelp = {
 
 const SIMULATE: CommandHelp = {
   name: 'simulate',
-  summary: 'is a connection allowed by the NetworkPolicies of a state? (or a truth table for a port)',
-  synopsis: 'netfence simulate --state PATH [--from NS/POD|NS/KIND/NAME|IP] [--to NS/POD|NS/KIND/NAME|IP] --port PORT[/PROTO] [--json]',
+  summary: 'may these pods reach those, on which ports, by which policies? (or a truth table for a port)',
+  synopsis: 'netfence simulate --state PATH [--from ENDPOINT] [--to ENDPOINT] --port PORT|FROM-TO|NAME|any[/PROTO] [--json]',
   description:
-    'Prints the verdict with the policies and rules that decide it, egress of the source and ingress of the destination. An IP address is a host outside the cluster. Leave out --from or --to and it prints the truth table for the port: every pod of the state against every pod (or the one endpoint given).',
+    'Answers with the policies and rules that decide, egress of the source and ingress of the destination. An ENDPOINT is a namespace (team-a, meaning all its pods; team-a: says the same), a pod (team-a/web-0), a workload (team-a/Deployment/web, kubectl\'s kind names too: its pods, or the pod template standing for them), a label query in a namespace (team-a:app=web; kubectl\'s syntax: k=v,k!=v,k in (a,b),k notin (a,b),k,!k; *:app=web in every namespace), * (every pod) or an IP address (a host outside the cluster). One pod to one pod is explained rule by rule; more pods are answered as groups of connections answered alike (same ports, same rules), with totals. With a range or any, the answer is the exact set of ports allowed, as ranges. A pod may always reach itself ("a pod cannot block access to itself"): such pairs are said apart, never denied. Leave out --from or --to with one port and it prints the truth table for the port: every pod of the state against every pod (or the endpoint given); leave one out with a range, a name or any and the missing side is every pod.',
   arguments: [],
   flags: [
     STATE_REQUIRED,
-    { name: '--from', kind: 'value', value: 'NS/POD|NS/KIND/NAME|IP', complete: 'none', default: 'every pod of the state', description: 'the source: a pod (namespace/name), a workload\'s pods (namespace/Deployment/name, kubectl\'s kind names too) or an IP address' },
-    { name: '--to', kind: 'value', value: 'NS/POD|NS/KIND/NAME|IP', complete: 'none', default: 'every pod of the state', description: 'the destination: a pod (namespace/name), a workload\'s pods (namespace/Deployment/name, kubectl\'s kind names too) or an IP address' },
-    { name: '--port', kind: 'value', value: 'PORT[/PROTO]', complete: 'none', required: true, description: "the port, a number or a named container port, with TCP (the default), UDP or SCTP: 53/UDP" },
-    JSON_SWITCH,
+    { name: '--from', kind: 'value', value: 'ENDPOINT', complete: 'none', default: 'every pod of the state', description: 'the source: NS, NS/POD, NS/KIND/NAME, NS:LABELS, *:LABELS, * or an IP address' },
+    { name: '--to', kind: 'value', value: 'ENDPOINT', complete: 'none', default: 'every pod of the state', description: 'the destination, written as --from' },
+    {
+      name: '--port',
+      kind: 'value',
+      value: 'PORTS',
+      complete: 'none',
+      required: true,
+      description:
+        'a port (80, 53/UDP), a range (8080-8090/TCP), a named container port resolved on each destination pod (http; pods without it are not asked), or any (any/UDP: one protocol) for the set of ports allowed. A number or range without /PROTO is TCP',
+    },
+    { name: '--json', kind: 'switch', description: 'print JSON: the query as read, then the answer (one connection, a truth table, or groups with totals)' },
   ],
   exitCodes: [
-    { code: 0, meaning: 'the connection is allowed (or a truth table was printed)' },
-    { code: 1, meaning: 'the connection is denied' },
-    USAGE,
+    { code: 0, meaning: 'everything asked is allowed: every port asked, for every connection between different pods (for any: some port for each); or a truth table was printed' },
+    { code: 1, meaning: 'something asked is denied: some connection misses some port asked (for any: has no port at all)' },
+    { code: 2, meaning: 'bad command line or bad input (an unknown namespace, pod or workload, a label query matching no pod, a bad range): one line on stderr says which' },
     INTERNAL,
   ],
   examples: [
     { comment: 'can the reports pod resolve names over UDP?', command: 'netfence simulate --state examples/cluster --from team-b/reports-7f9b6d5c4-h5x2n --to kube-system/coredns-5d78c9869d-4xk2p --port 53/UDP' },
+    { comment: 'which ports may the ingress controller use to each pod of team-a?', command: 'netfence simulate --state examples/cluster --from ingress-nginx --to team-a --port any' },
+    { comment: 'may team-b reach the DNS pods at all?', command: "netfence simulate --state examples/cluster --from team-b --to 'kube-system:k8s-app=kube-dns' --port any" },
   ],
 };
 

@@ -2,6 +2,7 @@ import { Bitset } from './bitset.js';
 import type { PolicyLookup } from './cluster-state.js';
 import { peerMatches, portMatches } from './connection.js';
 import type { Endpoint } from './connection.js';
+import { samePod } from './reachability.js';
 import type { Labels } from './labels.js';
 import type { Direction, NetworkPolicy, Peer, PolicyRule } from './network-policy.js';
 import { PodIndex } from './pod-index.js';
@@ -16,12 +17,17 @@ import { matchesSelector } from './selector.js';
  * grows with the pods that policies select rather than with policies × pods.
  */
 
-/** TruthTable answers `allowed(i, j)`: may `sources[i]` connect to `targets[j]` on the port. */
+/**
+ * TruthTable answers `allowed(i, j)`: do the policies let `sources[i]` connect to `targets[j]` on the
+ * port (as `evaluateConnection` answers). `self(i, j)` says the pair is one real pod on both ends:
+ * a pod may always reach itself ("a pod cannot block access to itself"), whatever `allowed` says.
+ */
 export interface TruthTable {
   readonly port: Port;
   readonly sources: readonly Endpoint[];
   readonly targets: readonly Endpoint[];
   allowed(source: number, target: number): boolean;
+  self(source: number, target: number): boolean;
 }
 
 /** computeTruthTable evaluates every source against every target on `port`. */
@@ -42,6 +48,11 @@ export function computeTruthTable(
     sources,
     targets,
     allowed: (source, target) => (egressOf[source]?.has(target) ?? false) && (ingressOf[target]?.has(source) ?? false),
+    self: (source, target) => {
+      const from = sources[source];
+      const to = targets[target];
+      return from !== undefined && to !== undefined && samePod(from, to);
+    },
   };
 }
 
