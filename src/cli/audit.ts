@@ -1,21 +1,18 @@
 import { parseArgs } from 'node:util';
-import { ClusterCache } from '../cluster/cluster-cache.js';
-import { findCredentials } from '../cluster/credentials.js';
-import { KubeClient } from '../cluster/kube-client.js';
 import { writePolicyReports } from '../cluster/policy-reports.js';
 import { loadConfig } from '../config/load-config.js';
-import { listPods } from '../cluster/list-pods.js';
 import { adoptionOf } from '../core/adoption.js';
 import { auditCluster, auditedNamespaces } from '../core/audit.js';
 import type { ClusterState } from '../core/cluster-state.js';
 import type { Config } from '../core/config.js';
+import type { Namespace } from '../core/namespace.js';
 import type { Finding } from '../core/finding.js';
 import { findingJson } from '../core/finding-json.js';
 import { formatLabels } from '../core/labels.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import { loadState } from '../state/load-state.js';
-import { MemoryState } from '../state/memory-state.js';
-import type { Command, Io } from './command.js';
+import type { Command } from './command.js';
+import { readLiveCluster } from './live-cluster-state.js';
 import { junitXml, outputFormat, sarifLog } from './report.js';
 import type { ReportEntry } from './report.js';
 import { UsageError } from './usage-error.js';
@@ -23,45 +20,11 @@ import { UsageError } from './usage-error.js';
 /** EXIT_FINDINGS is audit's exit code when a guardrail is broken (a deny-severity finding). */
 export const EXIT_FINDINGS = 1;
 
-const SYNC_TIMEOUT_MS = 30_000;
-
-async function liveState(kubeconfig: string | undefined, config: Config, io: Io): Promise<{ state: ClusterState; client: KubeClient }> {
-  let credentials;
-  try {
-    credentials = findCredentials(kubeconfig);
-  } catch (error) {
-    throw new UsageError(`cannot read cluster credentials: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (credentials === undefined) throw new UsageError('no cluster credentials (--kubeconfig, KUBECONFIG, in-cluster or ~/.kube/config); use --state DIR for files');
-  const client = new KubeClient(credentials.kubeConfig);
-  const quiet = { info: () => undefined, warn: (fields: object, message: string) => io.stderr(`netfence audit: ${message} ${JSON.stringify(fields)}`) };
-  const cache = new ClusterCache({ client, logger: quiet, serviceNamespaces: [config.clusterDns.namespace] });
-  cache.start();
-  try {
-    const deadline = Date.now() + SYNC_TIMEOUT_MS;
-    while (!cache.synced()) {
-      if (Date.now() > deadline) throw new Error(`could not list the cluster at ${client.server()} within ${SYNC_TIMEOUT_MS / 1000}s`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return { state: await withPodsOfNotAdopted(cache.snapshot(), config, client), client };
-  } finally {
-    cache.stop();
-  }
-}
-
 /**
- * withPodsOfNotAdopted adds the pods of every namespace that is not adopted yet to a live snapshot
- * (which holds pods only where essential services run), so the audit can say which of them
- * adopting the namespace would isolate.
+ * notAdopted picks the namespaces whose pods a live audit lists: those not adopted yet, so it can
+ * say which pods adopting each would isolate.
  */
-async function withPodsOfNotAdopted(state: ClusterState, config: Config, client: KubeClient): Promise<ClusterState> {
-  const listed = new Set(state.pods().map((pod) => pod.namespace));
-  const missing = auditedNamespaces(state, config).filter((namespace) => adoptionOf(namespace, config).kind === 'not-adopted' && !listed.has(namespace.name));
-  if (missing.length === 0) return state;
-  const pods = [...state.pods()];
-  for (const namespace of missing) pods.push(...(await listPods(client, namespace.name)));
-  return new MemoryState({ namespaces: state.namespaces(), pods, services: state.services(), policies: state.policies(), endpointSlices: state.endpointSlices() });
-}
+const notAdopted = (config: Config) => (state: ClusterState): Namespace[] => auditedNamespaces(state, config).filter((namespace) => adoptionOf(namespace, config).kind === 'not-adopted');
 
 function table(findings: readonly Finding[]): string {
   const rows = findings.map((finding) => [
@@ -124,7 +87,7 @@ export const auditCommand: Command = {
     if (values.state !== undefined && values.kubeconfig !== undefined) throw new UsageError('--kubeconfig and --state exclude each other');
     const format = outputFormat(values.output, values.json);
     const config = await loadConfig(values.config);
-    const live = values.state === undefined ? await liveState(values.kubeconfig, config, io) : undefined;
+    const live = values.state === undefined ? await readLiveCluster(values.kubeconfig, config, io, 'audit', notAdopted(config)) : undefined;
     const state = live?.state ?? (await loadState(values.state ?? '')).state;
     const findings = auditCluster({ state, config, essentials: resolveEssentialServices(state, config) });
     if (live !== undefined && !values['dry-run']) {

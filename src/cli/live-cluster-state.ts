@@ -4,19 +4,32 @@ import { KubeClient } from '../cluster/kube-client.js';
 import { listPods } from '../cluster/list-pods.js';
 import type { ClusterState } from '../core/cluster-state.js';
 import type { Config } from '../core/config.js';
+import type { Namespace } from '../core/namespace.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { Io } from './command.js';
 import { UsageError } from './usage-error.js';
 
 const SYNC_TIMEOUT_MS = 30_000;
 
+/** LiveCluster is a live cluster read once, and the client that read it (for writes such as PolicyReports). */
+export interface LiveCluster {
+  readonly state: ClusterState;
+  readonly client: KubeClient;
+}
+
 /**
- * readWholeCluster reads a live cluster the way `netfence audit` does (the informer cache: namespaces,
- * policies, the Services and pods that locate essential services, the API server's endpoints), then
- * lists the pods of every other namespace once: a picture of who can reach whom needs them all.
- * Returns the state and the API server's address, which names the source in the report.
+ * readLiveCluster reads a live cluster once for the offline commands (`audit`, `report`): the
+ * informer cache's first list (namespaces, policies, the Services and pods that locate essential
+ * services, the API server's endpoints), then the pods of the namespaces `podsOf` picks, listed
+ * once each (the cache holds pods only where essential services run).
  */
-export async function readWholeCluster(kubeconfig: string | undefined, config: Config, io: Io, command: string): Promise<{ state: ClusterState; server: string }> {
+export async function readLiveCluster(
+  kubeconfig: string | undefined,
+  config: Config,
+  io: Io,
+  command: string,
+  podsOf: (snapshot: ClusterState) => readonly Namespace[],
+): Promise<LiveCluster> {
   let credentials;
   try {
     credentials = findCredentials(kubeconfig);
@@ -40,10 +53,10 @@ export async function readWholeCluster(kubeconfig: string | undefined, config: C
     cache.stop();
   }
   const listed = new Set(snapshot.pods().map((pod) => pod.namespace));
+  const missing = podsOf(snapshot).filter((namespace) => !listed.has(namespace.name));
+  if (missing.length === 0) return { state: snapshot, client };
   const pods = [...snapshot.pods()];
-  for (const namespace of snapshot.namespaces()) {
-    if (!listed.has(namespace.name)) pods.push(...(await listPods(client, namespace.name)));
-  }
+  for (const namespace of missing) pods.push(...(await listPods(client, namespace.name)));
   const state = new MemoryState({ namespaces: snapshot.namespaces(), pods, services: snapshot.services(), policies: snapshot.policies(), endpointSlices: snapshot.endpointSlices() });
-  return { state, server: client.server() };
+  return { state, client };
 }

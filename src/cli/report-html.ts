@@ -6,7 +6,7 @@ import { renderReportPage } from '../report/render-page.js';
 import { buildReportModel } from '../report/report-model.js';
 import { loadState } from '../state/load-state.js';
 import type { Command } from './command.js';
-import { readWholeCluster } from './live-cluster-state.js';
+import { readLiveCluster } from './live-cluster-state.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -42,9 +42,9 @@ export const reportCommand: Command = {
       state = loaded.state;
       source = values.state;
     } else {
-      const live = await readWholeCluster(values.kubeconfig, config, io, 'report');
+      const live = await readLiveCluster(values.kubeconfig, config, io, 'report', (snapshot) => snapshot.namespaces());
       state = live.state;
-      source = live.server;
+      source = live.client.server();
     }
     const model = buildReportModel({ state, config, source, generatedAt: new Date().toISOString() });
     const page = renderReportPage(model);
