@@ -43,9 +43,23 @@ export interface Pod {
   readonly controller?: OwnerReference;
   /** workload is set when the state holds the pod's workload, or when the pod is a workload's pod template. */
   readonly workload?: PodWorkload;
+  /**
+   * hostNetwork is set when the pod (or the template) has `spec.hostNetwork: true`: it uses its
+   * node's network namespace, and the API leaves what NetworkPolicies do to it to the network plugin.
+   */
+  readonly hostNetwork?: true;
 }
 
 /** isTemplatePod says whether a pod is a workload's pod template standing for its pods (it has no address). */
 export function isTemplatePod(pod: Pod): boolean {
   return pod.workload?.template === true;
+}
+
+/**
+ * isHostNetworkPod says whether a pod (or pod template) has `hostNetwork: true`. netfence answers
+ * for it as for an ordinary pod, and its answers say that the network plugin decides (most treat
+ * the pod's traffic as its node's, which policies do not select).
+ */
+export function isHostNetworkPod(pod: Pod): boolean {
+  return pod.hostNetwork === true;
 }

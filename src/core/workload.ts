@@ -48,6 +48,8 @@ export interface Workload {
   readonly labels: Labels;
   /** containerPorts are the pod template's container ports, sidecars' after the containers'. */
   readonly containerPorts: readonly ContainerPort[];
+  /** hostNetwork is set when the pod template has `spec.hostNetwork: true` (the pods use their node's network). */
+  readonly hostNetwork?: true;
 }
 
 /** templatePodName is the name a workload's pod template goes by: `Deployment/web` (so `team-a/Deployment/web` in full). */
@@ -55,7 +57,7 @@ export function templatePodName(kind: WorkloadKind, name: string): string {
   return `${kind}/${name}`;
 }
 
-/** templatePod is the pod that stands for a workload's pods: its namespace, labels and ports, and no address. */
+/** templatePod is the pod that stands for a workload's pods: its namespace, labels, ports and hostNetwork, and no address. */
 export function templatePod(workload: Workload): Pod {
   return {
     namespace: workload.namespace,
@@ -64,6 +66,7 @@ export function templatePod(workload: Workload): Pod {
     ips: [],
     containerPorts: workload.containerPorts,
     workload: { kind: workload.kind, name: workload.name, template: true },
+    ...(workload.hostNetwork === true ? { hostNetwork: true } : {}),
   };
 }
 

@@ -9,14 +9,15 @@ import { isPortName } from './names.js';
 import { decodeController } from './owner-reference.js';
 
 /**
- * decodePod reads a v1 Pod: labels, its controlling owner reference, `status.podIPs` (or `podIP`)
- * and the ports of its containers and sidecars.
+ * decodePod reads a v1 Pod: labels, its controlling owner reference, `status.podIPs` (or `podIP`),
+ * the ports of its containers and sidecars, and `spec.hostNetwork`.
  */
 export function decodePod(value: unknown): Pod {
   const object = Fields.of(value, '');
   const { name, namespace, labels } = decodeMetadata(object, true);
   const controller = decodeController(object);
-  const containerPorts = decodePodSpecPorts(object.object('spec'));
+  const spec = object.object('spec');
+  const containerPorts = decodePodSpecPorts(spec);
   const status = object.object('status');
   const podIPs = status?.array('podIPs', (entry, path) => {
     const fields = Fields.of(entry, path);
@@ -24,7 +25,12 @@ export function decodePod(value: unknown): Pod {
   });
   const podIP = status?.string('podIP');
   const ips = podIPs !== undefined && podIPs.length > 0 ? podIPs : podIP !== undefined && podIP !== '' ? [decodeIp(podIP, 'status.podIP')] : [];
-  return { namespace, name, labels, ips, containerPorts, ...(controller === undefined ? {} : { controller }) };
+  return { namespace, name, labels, ips, containerPorts, ...(controller === undefined ? {} : { controller }), ...decodeHostNetwork(spec) };
+}
+
+/** decodeHostNetwork reads a PodSpec's `hostNetwork`: `{ hostNetwork: true }` when it is true, else nothing (false is the default). */
+export function decodeHostNetwork(spec: Fields | undefined): { hostNetwork?: true } {
+  return spec?.boolean('hostNetwork') === true ? { hostNetwork: true } : {};
 }
 
 /**

@@ -8,7 +8,7 @@ import { decodeSelectorField } from './label-selector.js';
 import { decodeMetadata } from './metadata.js';
 import { LABEL_SYNTAX, labelValueProblem } from './names.js';
 import { decodeController } from './owner-reference.js';
-import { decodePodSpecPorts } from './pod.js';
+import { decodeHostNetwork, decodePodSpecPorts } from './pod.js';
 
 /** MAX_REPLICAS is the largest `replicas` the API accepts (an int32). */
 const MAX_REPLICAS = 2_147_483_647;
@@ -69,20 +69,21 @@ export function decodeWorkload(value: unknown, kind: WorkloadKind): Workload {
 interface Template {
   readonly fields: Fields;
   readonly labels: Labels;
-  readonly pods: Pick<Workload, 'labels' | 'containerPorts'>;
+  readonly pods: Pick<Workload, 'labels' | 'containerPorts' | 'hostNetwork'>;
 }
 
-/** decodeTemplate reads a PodTemplateSpec: its labels (its namespace, if any, is ignored: pods land in the workload's) and ports. */
+/** decodeTemplate reads a PodTemplateSpec: its labels (its namespace, if any, is ignored: pods land in the workload's), ports and hostNetwork. */
 function decodeTemplate(template: Fields, extraLabels: Labels = NO_LABELS): Template {
   const metadata = template.object('metadata');
   const own = metadata?.stringMap('labels', LABEL_SYNTAX) ?? NO_LABELS;
   metadata?.checkStringMap('annotations');
   const labels = extraLabels.size === 0 ? own : labelsOf([...own, ...[...extraLabels].filter(([key]) => !own.has(key))]);
-  return { fields: template, labels, pods: { labels, containerPorts: decodePodSpecPorts(template.object('spec')) } };
+  const spec = template.object('spec');
+  return { fields: template, labels, pods: { labels, containerPorts: decodePodSpecPorts(spec), ...decodeHostNetwork(spec) } };
 }
 
 /** decodeJobSpec reads a JobSpec; `job` is the Job's name and uid when known (not for a CronJob's template), for the labels the API server adds. */
-function decodeJobSpec(spec: Fields, job: { name: string; uid: string | undefined } | undefined): Pick<Workload, 'labels' | 'containerPorts'> {
+function decodeJobSpec(spec: Fields, job: { name: string; uid: string | undefined } | undefined): Pick<Workload, 'labels' | 'containerPorts' | 'hostNetwork'> {
   const manual = spec.boolean('manualSelector') === true;
   if (manual && !spec.has('selector')) throw new DecodeError(spec.child('selector'), 'is required when manualSelector is true');
   const generated: Array<[string, string]> = [];
