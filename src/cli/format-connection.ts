@@ -1,5 +1,6 @@
 import { endpointName } from '../core/connection.js';
 import type { ConnectionVerdict, DirectionVerdict, Endpoint } from '../core/connection.js';
+import { isHostNetworkPod } from '../core/pod.js';
 import { formatPortQuery, outcomeOf } from '../core/port-query.js';
 import type { Outcome, PortQuery } from '../core/port-query.js';
 import { formatRange } from '../core/port-set.js';
@@ -23,6 +24,24 @@ export function connectionJson(verdict: ConnectionVerdict): {
 } {
   const side = (v: DirectionVerdict): VerdictJson => ({ allowed: v.allowed, isolated: v.isolated, policies: v.policies });
   return { allowed: verdict.allowed, egress: side(verdict.egress), ingress: side(verdict.ingress) };
+}
+
+/**
+ * HOST_NETWORK_NOTE is what an answer about a pod with `hostNetwork: true` assumes: the API reference
+ * leaves NetworkPolicy for such pods to the network plugin, and netfence does not guess which one runs.
+ */
+export const HOST_NETWORK_NOTE =
+  "the answer treats such a pod as an ordinary one, but for hostNetwork pods the network plugin decides: most treat their traffic as the node's, so policies do not select them and pod-selector peers do not match them (ipBlock rules on node addresses may)";
+
+/** hostNetworkNames names the endpoints that are pods with `hostNetwork: true`, once each, in order. */
+export function hostNetworkNames(endpoints: readonly Endpoint[]): string[] {
+  return [...new Set(endpoints.flatMap((endpoint) => (endpoint.kind === 'pod' && isHostNetworkPod(endpoint.pod) ? [endpointName(endpoint)] : [])))];
+}
+
+/** hostNetworkJson is the `hostNetwork` field of `simulate --json` (the pods with `hostNetwork: true`, and the note), absent when there are none. */
+export function hostNetworkJson(endpoints: readonly Endpoint[]): { hostNetwork?: { pods: string[]; note: string } } {
+  const pods = hostNetworkNames(endpoints);
+  return pods.length === 0 ? {} : { hostNetwork: { pods, note: HOST_NETWORK_NOTE } };
 }
 
 /** SELF_REASON is why a pod's connection to itself is allowed, in the API reference's words. */
@@ -60,6 +79,7 @@ function notesOf(from: Endpoint, to: Endpoint): string[] {
   if (from.kind === 'pod' && to.kind === 'pod' && from.pod === to.pod && templateNote(from) !== undefined) {
     notes.push(`  note: this is about different pods of ${from.pod.workload?.kind ?? 'the workload'} ${from.pod.workload?.name ?? ''}: each pod may always reach itself ("${SELF_REASON}")`);
   }
+  for (const name of hostNetworkNames([from, to])) notes.push(`  note: ${name} has hostNetwork: true: ${HOST_NETWORK_NOTE}`);
   return [...new Set(notes)];
 }
 

@@ -5,7 +5,7 @@ import type { JsonObject } from '../core/manifest.js';
 import { formatPortQuery } from '../core/port-query.js';
 import type { Outcome, PortQuery } from '../core/port-query.js';
 import { isTemplatePod } from '../core/pod.js';
-import { SELF_REASON, outcomeWord, portsJson } from './format-connection.js';
+import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson, hostNetworkNames, outcomeWord, portsJson } from './format-connection.js';
 import type { Selection } from './resolve-endpoint.js';
 
 /**
@@ -17,6 +17,16 @@ import type { Selection } from './resolve-endpoint.js';
 
 /** LISTED_NAMES is how many pods a group's end names before it counts the rest. */
 const LISTED_NAMES = 3;
+
+/** names lists the first few names and counts the rest. */
+function names(list: readonly string[]): string {
+  return list.length <= LISTED_NAMES ? list.join(', ') : `${list.slice(0, LISTED_NAMES - 1).join(', ')} and ${list.length - LISTED_NAMES + 1} more`;
+}
+
+/** answeredEndpoints are the endpoints a grouped answer is about: both ends of every group, and the pods asked about themselves. */
+function answeredEndpoints(answer: GroupedAnswer): Endpoint[] {
+  return [...answer.groups.flatMap((group) => [...group.sources, ...group.targets]), ...answer.self];
+}
 
 /**
  * describePods names one end of a group: the pod, all the pods the side stands for (`3 pods of
@@ -30,8 +40,6 @@ export function describePods(endpoints: readonly Endpoint[], side: Selection): s
   if (endpoints.length === side.endpoints.length) return `${endpoints.length} pods of ${side.name}`;
   const pods = endpoints.flatMap((endpoint) => (endpoint.kind === 'pod' ? [endpoint.pod] : []));
   const workload = pods[0]?.workload;
-  const names = (list: readonly string[]): string =>
-    list.length <= LISTED_NAMES ? list.join(', ') : `${list.slice(0, LISTED_NAMES - 1).join(', ')} and ${list.length - LISTED_NAMES + 1} more`;
   if (workload !== undefined && pods.length === endpoints.length && pods.every((pod) => !isTemplatePod(pod) && pod.workload?.kind === workload.kind && pod.workload.name === workload.name && pod.namespace === pods[0]?.namespace)) {
     return `${pods.length} pods of ${pods[0]?.namespace ?? ''}/${workload.kind}/${workload.name} (${names(pods.map((pod) => pod.name))})`;
   }
@@ -100,6 +108,11 @@ export function formatGrouped(answer: GroupedAnswer, from: Selection, to: Select
     const verb = answer.unresolved.length === 1 ? 'declares' : 'declare';
     out.push(`  not asked: ${describePods(answer.unresolved, to)} ${verb} no container port named ${query.name}${query.protocol === undefined ? '' : ` of protocol ${query.protocol}`}`);
   }
+  const hostNetwork = hostNetworkNames(answeredEndpoints(answer));
+  if (hostNetwork.length > 0) {
+    const verb = hostNetwork.length === 1 ? 'has' : 'have';
+    out.push(`  note: ${names(hostNetwork)} ${verb} hostNetwork: true: ${HOST_NETWORK_NOTE}`);
+  }
   const counts = [countText(totals.allowed, 'allowed', query), ...(totals.partly > 0 ? [countText(totals.partly, 'partly', query)] : []), countText(totals.denied, 'denied', query)];
   const self = totals.self > 0 ? `; and ${totals.self} ${totals.self === 1 ? 'pod' : 'pods'} to ${totals.self === 1 ? 'itself' : 'themselves'}, always allowed` : '';
   out.push('', `${totals.pairs} ${totals.pairs === 1 ? 'connection' : 'connections'} between different pods in ${answer.groups.length} ${answer.groups.length === 1 ? 'group' : 'groups'}: ${counts.join(', ')}${self}.`);
@@ -128,7 +141,8 @@ function describeSide(side: Selection): string {
 // --- JSON ---------------------------------------------------------------------------------------------
 
 function endJson(endpoints: readonly Endpoint[]): JsonObject {
-  return { count: endpoints.length, pods: endpoints.map(endpointName) };
+  const hostNetwork = hostNetworkNames(endpoints);
+  return { count: endpoints.length, pods: endpoints.map(endpointName), ...(hostNetwork.length === 0 ? {} : { hostNetwork }) };
 }
 
 function sideJson(side: SideAnswer): JsonObject {
@@ -158,7 +172,11 @@ export function groupJson(group: AnswerGroup): JsonObject {
   };
 }
 
-/** groupedJson is `simulate --json` for many pods: `allowed` is the exit code's answer (every connection asked allowed). */
+/**
+ * groupedJson is `simulate --json` for many pods: `allowed` is the exit code's answer (every
+ * connection asked allowed); `hostNetwork`, when some pod answered for has `hostNetwork: true`,
+ * names them (and each group's end lists its own).
+ */
 export function groupedJson(answer: GroupedAnswer, query: JsonObject): JsonObject {
   const { totals } = answer;
   return {
@@ -168,5 +186,6 @@ export function groupedJson(answer: GroupedAnswer, query: JsonObject): JsonObjec
     self: { count: answer.self.length, pods: answer.self.map(endpointName), reason: SELF_REASON },
     unresolved: answer.unresolved.map(endpointName),
     totals: { connections: totals.pairs, allowed: totals.allowed, partly: totals.partly, denied: totals.denied, self: totals.self },
+    ...hostNetworkJson(answeredEndpoints(answer)),
   };
 }

@@ -1,14 +1,16 @@
 import { endpointName } from '../core/connection.js';
-import { isTemplatePod } from '../core/pod.js';
+import type { Endpoint } from '../core/connection.js';
+import { isHostNetworkPod, isTemplatePod } from '../core/pod.js';
 import { formatPort } from '../core/protocol.js';
 import type { TruthTable } from '../core/truth-table.js';
-import { SELF_REASON } from './format-connection.js';
+import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson } from './format-connection.js';
 
 /**
  * truthTableJson is the `simulate --json` object for a truth table: `allowed[from][to]`. A pod's
- * connection to itself is true: a pod can always reach itself.
+ * connection to itself is true: a pod can always reach itself. `hostNetwork`, when some row or
+ * column is a pod with `hostNetwork: true`, names them.
  */
-export function truthTableJson(table: TruthTable): { port: string; allowed: Record<string, Record<string, boolean>> } {
+export function truthTableJson(table: TruthTable): { port: string; allowed: Record<string, Record<string, boolean>>; hostNetwork?: { pods: string[]; note: string } } {
   const allowed: Record<string, Record<string, boolean>> = {};
   table.sources.forEach((source, i) => {
     const row: Record<string, boolean> = {};
@@ -17,21 +19,33 @@ export function truthTableJson(table: TruthTable): { port: string; allowed: Reco
     });
     allowed[endpointName(source)] = row;
   });
-  return { port: formatPort(table.port), allowed };
+  return { port: formatPort(table.port), allowed, ...hostNetworkJson([...table.sources, ...table.targets]) };
 }
 
 /** TEMPLATE_LEGEND explains the rows and columns named `ns/Kind/name`. */
 const TEMPLATE_LEGEND = "ns/Kind/name is a workload's pod template, standing for every pod it makes (no address, so no ipBlock peer matches it).";
 
+/** HOST_NETWORK_MARK follows the name of a row or column that is a pod with `hostNetwork: true`. */
+const HOST_NETWORK_MARK = ' (hostNetwork)';
+
+/** HOST_NETWORK_LEGEND explains the rows and columns marked (hostNetwork). */
+const HOST_NETWORK_LEGEND = `(hostNetwork) marks a pod with hostNetwork: true: ${HOST_NETWORK_NOTE}.`;
+
+/** labelOf is a row's or column's name, marked when the pod has `hostNetwork: true`. */
+function labelOf(endpoint: Endpoint): string {
+  return endpoint.kind === 'pod' && isHostNetworkPod(endpoint.pod) ? `${endpointName(endpoint)}${HOST_NETWORK_MARK}` : endpointName(endpoint);
+}
+
 /**
  * formatTruthTable prints a grid a person can read at a glance: one row per source, one column
  * per target (numbered, with the legend beside the rows), `.` allowed, `X` denied, and `=` a pod
- * to itself (always allowed, whatever the policies say).
+ * to itself (always allowed, whatever the policies say). A pod with `hostNetwork: true` is marked
+ * `(hostNetwork)`: its cells assume an ordinary pod, and the legend says the network plugin decides.
  */
 export function formatTruthTable(table: TruthTable): string {
   const sameSides = table.sources === table.targets;
-  const targetNames = table.targets.map(endpointName);
-  const sourceNames = table.sources.map(endpointName);
+  const targetNames = table.targets.map(labelOf);
+  const sourceNames = table.sources.map(labelOf);
   const width = String(table.targets.length).length;
   const numberWidth = String(Math.max(table.sources.length, table.targets.length)).length;
   const rowLabel = (name: string, i: number): string =>
@@ -61,6 +75,9 @@ export function formatTruthTable(table: TruthTable): string {
   if (selfCount > 0) lines.push(`'=' is a pod's connection to itself: always allowed ("${SELF_REASON}"), not counted.`);
   if ([...table.sources, ...table.targets].some((endpoint) => endpoint.kind === 'pod' && isTemplatePod(endpoint.pod))) {
     lines.push(TEMPLATE_LEGEND);
+  }
+  if ([...table.sources, ...table.targets].some((endpoint) => endpoint.kind === 'pod' && isHostNetworkPod(endpoint.pod))) {
+    lines.push(HOST_NETWORK_LEGEND);
   }
   return lines.join('\n');
 }

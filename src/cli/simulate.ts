@@ -9,7 +9,7 @@ import { allowedPorts, samePod } from '../core/reachability.js';
 import { computeTruthTable } from '../core/truth-table.js';
 import { loadState } from '../state/load-state.js';
 import type { Command, Io } from './command.js';
-import { connectionJson, formatConnection, formatPortsConnection, portsAnswer, portsConnectionJson } from './format-connection.js';
+import { connectionJson, formatConnection, formatPortsConnection, hostNetworkJson, portsAnswer, portsConnectionJson } from './format-connection.js';
 import { formatGrouped, groupedJson } from './format-groups.js';
 import { formatTruthTable, truthTableJson } from './format-truth-table.js';
 import { parsePortQuery } from './parse-port.js';
@@ -100,7 +100,7 @@ function oneConnection(state: ClusterState, from: Endpoint, to: Endpoint, query:
     const self = samePod(from, to);
     const allowed = verdict.allowed || self;
     if (json) {
-      io.stdout(JSON.stringify({ ...connectionJson(verdict), allowed, query: echo, self, ports: allowed ? [`${port.port}/${port.protocol}`] : [] }));
+      io.stdout(JSON.stringify({ ...connectionJson(verdict), allowed, query: echo, self, ports: allowed ? [`${port.port}/${port.protocol}`] : [], ...hostNetworkJson([from, to]) }));
     } else {
       const options = { self, ...(query.kind === 'named' ? { asked: `port ${query.name} (${port.port}/${port.protocol})` } : {}) };
       io.stdout(formatConnection(verdict, from, to, port, options));
@@ -108,6 +108,6 @@ function oneConnection(state: ClusterState, from: Endpoint, to: Endpoint, query:
     return allowed ? 0 : EXIT_DENIED;
   }
   const answer = portsAnswer(allowedPorts(state, from, to), asked, query);
-  io.stdout(json ? JSON.stringify({ ...portsConnectionJson(answer, query), query: echo }) : formatPortsConnection(answer, from, to, query));
+  io.stdout(json ? JSON.stringify({ ...portsConnectionJson(answer, query), query: echo, ...hostNetworkJson([from, to]) }) : formatPortsConnection(answer, from, to, query));
   return answer.outcome === 'allowed' ? 0 : EXIT_DENIED;
 }
