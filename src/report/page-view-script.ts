@@ -188,6 +188,11 @@ export const PAGE_VIEW_SCRIPT = String.raw`
       var text = workload.cut.map(function (index) { return (model.services[index].direction === 'Egress' ? 'cannot reach ' : 'cannot be reached by ') + model.services[index].name; }).join('; ');
       spans.push(el('span', { className: 'badge cut', title: text, 'aria-label': text, text: '\u26A0' }));
     }
+    if (workload.hostNetwork) {
+      var hostWho = workload.hostNetwork < workload.pods ? workload.hostNetwork + ' of its ' + workload.pods + ' pods have' : workload.pods === 1 && !workload.template ? 'this pod has' : 'its pods have';
+      var hostNote = hostWho + ' hostNetwork: true: answered as ordinary pods, but the network plugin decides for them (most treat their traffic as the node\'s: policies do not select them, pod-selector peers do not match them)';
+      spans.push(el('span', { className: 'badge host-network', title: hostNote, 'aria-label': hostNote, text: 'H' }));
+    }
     return spans;
   }
 

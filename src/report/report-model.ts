@@ -10,7 +10,7 @@ import { formatLabels } from '../core/labels.js';
 import type { Labels } from '../core/labels.js';
 import { DIRECTIONS, policyId, rulesFor } from '../core/network-policy.js';
 import type { Direction, NetworkPolicy } from '../core/network-policy.js';
-import { isTemplatePod } from '../core/pod.js';
+import { isHostNetworkPod, isTemplatePod } from '../core/pod.js';
 import type { Pod } from '../core/pod.js';
 import { PortSet } from '../core/port-set.js';
 import { ReachabilityMap, allowedPorts, classifyPods, rulePorts, standsForOnePod } from '../core/reachability.js';
@@ -85,6 +85,11 @@ export interface ReportWorkload {
   readonly members: readonly (readonly [number, number, number])[];
   readonly hosts: readonly number[];
   readonly cut: readonly number[];
+  /**
+   * hostNetwork counts its pods with `hostNetwork: true` (absent when none): the page answers for
+   * them as for ordinary pods and marks the workload, since the network plugin decides for them.
+   */
+  readonly hostNetwork?: number;
 }
 
 /** ReportClass is one class of pods that every policy treats alike. */
@@ -477,6 +482,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
         members.set(classIndex, member);
       });
       const memberList = [...members.values()].sort((a, b) => a[0] - b[0]);
+      const hostNetwork = group.pods.filter(isHostNetworkPod).length;
       return {
         namespace: group.namespace,
         name: bare ? bareName(group.pods) : group.name,
@@ -487,6 +493,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
         members: memberList,
         hosts: services.flatMap((service, serviceIndex) => (memberList.some(([classIndex]) => service.hosts.includes(classIndex)) ? [serviceIndex] : [])),
         cut: [...new Set(memberList.flatMap(([classIndex]) => cutOf[classIndex] ?? []))].sort((a, b) => a - b),
+        ...(hostNetwork === 0 ? {} : { hostNetwork }),
       };
     })
     .sort((a, b) => a.namespace - b.namespace || compare(a.name, b.name) || compare(a.kind, b.kind));
