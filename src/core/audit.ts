@@ -108,8 +108,9 @@ export function auditedNamespaces(state: ClusterState, config: Config): Namespac
 export function auditCluster(context: AuditContext): Finding[] {
   return auditedNamespaces(context.state, context.config).flatMap((namespace) => {
     const findings = auditNamespace(namespace, context);
-    const notAdopted = adoptionOf(namespace, context.config).kind === 'not-adopted' ? notAdoptedFinding(namespace, context) : undefined;
-    return notAdopted === undefined || context.config.severity['namespace-not-adopted'] === 'off' ? findings : [notAdopted, ...findings];
+    const asked = context.config.severity['namespace-not-adopted'] !== 'off' && adoptionOf(namespace, context.config).kind === 'not-adopted';
+    const notAdopted = asked ? notAdoptedFinding(namespace, context) : undefined;
+    return notAdopted === undefined ? findings : [notAdopted, ...findings];
   });
 }
 
