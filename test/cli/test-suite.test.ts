@@ -185,6 +185,17 @@ describe('netfence test judges connectivity after the admitted manifests', () =>
     expect(rowOf(out, 'team-a/deploy/worker -> kube-system/coredns-5d78c9869d-4xk2p on 53/UDP')?.[0]).toBe('PASS');
   });
 
+  it("answers a pod's connection to itself as simulate does: allowed, whatever the policies say", async () => {
+    // team-a's default-deny isolates web for Ingress on 9999, but a pod cannot block access to itself.
+    const dir = suiteDir({ 'netfence-test.yaml': suite(`expect:\n  connectivity:\n${reach(WEB, WEB, '9999', 'allowed')}`) });
+    const { code, out } = await run(['test', dir]);
+    expect(code).toBe(0);
+    const simulated = await run(['simulate', '--state', EXAMPLE, '--from', WEB, '--to', WEB, '--port', '9999']);
+    expect(simulated.code).toBe(0);
+    expect(simulated.out).toContain("a pod's connection to itself is always allowed");
+    expect(rowOf(out, `${WEB} -> ${WEB} on 9999/TCP`)?.[0]).toBe('PASS');
+  });
+
   it('calls an endpoint the state does not hold a failure that names it', async () => {
     const dir = suiteDir({ 'netfence-test.yaml': suite(`expect:\n  connectivity:\n${reach('team-a/api', '203.0.113.10', '443', 'denied')}`) });
     const { code, out } = await run(['test', dir]);
