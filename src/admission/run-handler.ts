@@ -28,17 +28,22 @@ export interface Handled {
 }
 
 /**
- * runHandler runs a webhook on a parsed request. A failure still gets an answer that carries the
- * uid: `errored` 400 for an object netfence cannot read, 500 for a bug, allowed or denied as the
- * configuration's `onError` says; the messages are those POST /validate and /mutate send.
+ * handlerFailed is the answer to a handler that threw: it still carries the uid (completeReview
+ * sets it), `errored` 400 for an object netfence cannot read, 500 for a bug, allowed or denied as
+ * the configuration's `onError` says; the messages are those POST /validate and /mutate send.
  */
+export function handlerFailed(error: unknown, context: AdmissionContext): Handled & { readonly failure: HandlerFailure } {
+  const allow = context.config.onError === 'allow';
+  const failed = (code: number, message: string): Decision => ({ response: errored(code, message, allow), decision: 'error', mode: undefined, findings: [] });
+  if (error instanceof DecodeError) return { decision: failed(400, `netfence could not read the object: ${error.message}`), failure: { kind: 'bad-object', message: error.message } };
+  return { decision: failed(500, 'netfence failed on this request; see its log'), failure: { kind: 'internal', error } };
+}
+
+/** runHandler runs a webhook on a parsed request, answering a failure as handlerFailed does. */
 export function runHandler(handler: Handler, request: AdmissionRequest, context: AdmissionContext): Handled {
   try {
     return { decision: handler(request, context), failure: undefined };
   } catch (error) {
-    const allow = context.config.onError === 'allow';
-    const failed = (code: number, message: string): Decision => ({ response: errored(code, message, allow), decision: 'error', mode: undefined, findings: [] });
-    if (error instanceof DecodeError) return { decision: failed(400, `netfence could not read the object: ${error.message}`), failure: { kind: 'bad-object', message: error.message } };
-    return { decision: failed(500, 'netfence failed on this request; see its log'), failure: { kind: 'internal', error } };
+    return handlerFailed(error, context);
   }
 }

@@ -9,7 +9,7 @@ import { parseAdmissionReview, reviewedResource } from '../admission/admission-r
 import type { AdmissionRequest } from '../admission/admission-request.js';
 import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
-import { WEBHOOKS, runHandler } from '../admission/run-handler.js';
+import { WEBHOOKS, handlerFailed } from '../admission/run-handler.js';
 import type { WebhookName } from '../admission/run-handler.js';
 import { countAdoption } from '../core/adoption.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
@@ -109,8 +109,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 'NETFENCE_NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`));
 
-  const admissionRoute = (webhook: WebhookName) =>
-    app.post(`/${webhook}`, async (request, reply) => {
+  const admissionRoute = (webhook: WebhookName) => {
+    const handler = WEBHOOKS[webhook];
+    return app.post(`/${webhook}`, async (request, reply) => {
       const started = now();
       let admission: AdmissionRequest;
       try {
@@ -119,11 +120,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
         if (error instanceof DecodeError) return sendError(reply, 'NETFENCE_BAD_REVIEW', error.message);
         throw error;
       }
-      const { decision, failure } = runHandler(WEBHOOKS[webhook], admission, context);
-      // A bad object inside a well-formed review, or a bug: answered with the uid, as onError says.
-      if (failure !== undefined) {
+      // The handler is called directly (runHandler's result object would cost every request an allocation).
+      let decision: Decision;
+      try {
+        decision = handler(admission, context);
+      } catch (error) {
+        // A bad object inside a well-formed review, or a bug: answered with the uid, as onError says.
+        const { decision: failed, failure } = handlerFailed(error, context);
         const cause = failure.kind === 'bad-object' ? { reason: failure.message } : { err: failure.error };
         logger.error({ reqId: request.id, uid: admission.uid, ...cause }, 'admission error');
+        decision = failed;
       }
       const seconds = Number(now() - started) / 1e9;
       record(webhook, admission, decision, seconds);
@@ -131,6 +137,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       // validating a header set by hand.
       return completeReview(admission.uid, decision.response);
     });
+  };
 
   const record = (webhook: string, admission: AdmissionRequest, decision: Decision, seconds: number): void => {
     const mode = decision.mode ?? 'none';
