@@ -10,7 +10,7 @@ import { askedPorts, outcomeOf } from './port-query.js';
 import type { Outcome, PortQuery } from './port-query.js';
 import { PortSet } from './port-set.js';
 import { classifyPods, rulePorts, samePod } from './reachability.js';
-import type { RuleGrant } from './reachability.js';
+import type { RuleGrant, SideAccess } from './reachability.js';
 
 /**
  * Grouped answers: "may these pods reach those, on these ports?" for many pods at once, as a few
@@ -28,16 +28,9 @@ import type { RuleGrant } from './reachability.js';
  * policies where this side refuses what was asked (the explanation of a denial), and is empty
  * where it allows it (then the grants explain it).
  */
-export interface SideAnswer {
-  readonly direction: Direction;
-  /** applies is false for an address outside the cluster: no policy selects it. */
-  readonly applies: boolean;
-  readonly isolated: boolean;
+export interface SideAnswer extends SideAccess {
   /** allowed: this side alone would allow what was asked (every port asked; some port, for `any`). */
   readonly allowed: boolean;
-  readonly selectedBy: readonly string[];
-  readonly ports: PortSet;
-  readonly grants: readonly RuleGrant[];
 }
 
 /** ConnectionAnswer is a connection's answer to a port query: the ports asked, those allowed, and each side's part. */
