@@ -14,8 +14,9 @@ import { MAX_PORT } from '../../src/core/port-set.js';
 import { PROTOCOLS } from '../../src/core/protocol.js';
 import type { Port, Protocol } from '../../src/core/protocol.js';
 import { allowedPorts, samePod } from '../../src/core/reachability.js';
-import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { MemoryState } from '../../src/state/memory-state.js';
+import { networkPolicyArb, policyPortArb } from '../support/policy-manifests.js';
+import type { RawSelector } from '../support/policy-manifests.js';
 
 /**
  * `simulate`'s grouped answers against the answers pod by pod. For random states, sides and port
@@ -31,8 +32,6 @@ const PORT_NAMES = ['http', 'dns'];
 const PROBES: Port[] = PROTOCOLS.flatMap((protocol) => [...Array.from({ length: 21 }, (_, i) => i + 1), MAX_PORT].map((port) => ({ port, protocol })));
 const OUTSIDE = ['10.0.1.9', '192.0.2.1'];
 
-type RawSelector = { matchLabels?: Record<string, string>; matchExpressions?: ReadonlyArray<{ key: string; operator: string; values?: readonly string[] }> };
-
 const keyArb = fc.constantFrom('app', 'tier');
 const valueArb = fc.constantFrom('x', 'y');
 const selectorArb: fc.Arbitrary<RawSelector> = fc.oneof(
@@ -47,31 +46,8 @@ const peerArb = fc.oneof(
   fc.record({ ipBlock: fc.constantFrom({ cidr: '10.0.0.0/16' }, { cidr: '10.0.0.0/8', except: ['10.0.1.0/24'] }) }),
 );
 const portNumberArb = fc.integer({ min: 1, max: 20 });
-const policyPortArb = fc.oneof(
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS) }, { requiredKeys: [] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: portNumberArb }, { requiredKeys: ['port'] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NAMES) }, { requiredKeys: ['port'] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), a: portNumberArb, b: portNumberArb }).map(({ protocol, a, b }) => ({ protocol, port: Math.min(a, b), endPort: Math.max(a, b) })),
-);
-const ruleArb = (side: 'from' | 'to'): fc.Arbitrary<Record<string, unknown>> =>
-  fc.record({ [side]: fc.array(peerArb, { maxLength: 2 }), ports: fc.array(policyPortArb, { maxLength: 2 }) }, { requiredKeys: [] });
 const policyArb = (name: string): fc.Arbitrary<NetworkPolicy> =>
-  fc
-    .record({
-      namespace: fc.constantFrom(...NAMESPACE_NAMES),
-      podSelector: selectorArb,
-      policyTypes: fc.option(fc.subarray(['Ingress', 'Egress'], { minLength: 1 }), { nil: undefined }),
-      ingress: fc.option(fc.array(ruleArb('from'), { maxLength: 2 }), { nil: undefined }),
-      egress: fc.option(fc.array(ruleArb('to'), { maxLength: 2 }), { nil: undefined }),
-    })
-    .map(({ namespace, podSelector, policyTypes, ingress, egress }) =>
-      decodeNetworkPolicy({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name, namespace },
-        spec: { podSelector, ...(policyTypes === undefined ? {} : { policyTypes }), ...(ingress === undefined ? {} : { ingress }), ...(egress === undefined ? {} : { egress }) },
-      }),
-    );
+  networkPolicyArb(name, { namespaces: NAMESPACE_NAMES, podSelector: selectorArb, peer: peerArb, port: policyPortArb({ numbers: portNumberArb, names: PORT_NAMES, defaults: true }), maxPorts: 2, optionalParts: true });
 // Few label sets, container port sets and addresses, so that pods often fall into one class.
 const containerPortsArb = fc.constantFrom(
   [],

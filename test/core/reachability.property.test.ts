@@ -13,8 +13,9 @@ import type { Port, Protocol } from '../../src/core/protocol.js';
 import { diffReachability } from '../../src/core/reachability-diff.js';
 import type { ReachabilityDiff } from '../../src/core/reachability-diff.js';
 import { ReachabilityMap, allowedPorts, classifyPods, samePod, standsForOnePod } from '../../src/core/reachability.js';
-import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { MemoryState } from '../../src/state/memory-state.js';
+import { networkPolicyArb, policyPortArb } from '../support/policy-manifests.js';
+import type { RawSelector } from '../support/policy-manifests.js';
 
 /**
  * The port-set engine against the brute-force oracle `evaluateConnection`, port by port. Policies
@@ -28,8 +29,6 @@ const NAMESPACE_NAMES = ['ns1', 'ns2', 'ns3'];
 const NAMESPACE_LABEL_SETS: Record<string, string>[] = [{}, { team: 'x' }, { team: 'y' }, { team: 'x', env: 'prod' }];
 const PORT_NAMES = ['http', 'dns', 'web'];
 const PROBES: Port[] = PROTOCOLS.flatMap((protocol) => [...Array.from({ length: 21 }, (_, i) => i + 1), MAX_PORT].map((port) => ({ port, protocol })));
-
-type RawSelector = { matchLabels?: Record<string, string>; matchExpressions?: ReadonlyArray<{ key: string; operator: string; values?: readonly string[] }> };
 
 const keyArb = fc.constantFrom('app', 'tier');
 const valueArb = fc.constantFrom('x', 'y', 'z');
@@ -58,31 +57,8 @@ const peerArb = fc.oneof(
   fc.record({ ipBlock: fc.constantFrom({ cidr: '10.0.0.0/16' }, { cidr: '10.0.0.0/8', except: ['10.0.1.0/24'] }, { cidr: '0.0.0.0/0' }) }),
 );
 const portNumberArb = fc.integer({ min: 1, max: 20 });
-const policyPortArb = fc.oneof(
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS) }, { requiredKeys: [] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: portNumberArb }, { requiredKeys: ['port'] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NAMES) }, { requiredKeys: ['port'] }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), a: portNumberArb, b: portNumberArb }).map(({ protocol, a, b }) => ({ protocol, port: Math.min(a, b), endPort: Math.max(a, b) })),
-);
-const ruleArb = (side: 'from' | 'to'): fc.Arbitrary<Record<string, unknown>> =>
-  fc.record({ [side]: fc.array(peerArb, { maxLength: 2 }), ports: fc.array(policyPortArb, { maxLength: 3 }) }, { requiredKeys: [] });
 const policyArb = (name: string): fc.Arbitrary<NetworkPolicy> =>
-  fc
-    .record({
-      namespace: fc.constantFrom(...NAMESPACE_NAMES),
-      podSelector: selectorArb,
-      policyTypes: fc.option(fc.subarray(['Ingress', 'Egress'], { minLength: 1 }), { nil: undefined }),
-      ingress: fc.option(fc.array(ruleArb('from'), { maxLength: 2 }), { nil: undefined }),
-      egress: fc.option(fc.array(ruleArb('to'), { maxLength: 2 }), { nil: undefined }),
-    })
-    .map(({ namespace, podSelector, policyTypes, ingress, egress }) =>
-      decodeNetworkPolicy({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'NetworkPolicy',
-        metadata: { name, namespace },
-        spec: { podSelector, ...(policyTypes === undefined ? {} : { policyTypes }), ...(ingress === undefined ? {} : { ingress }), ...(egress === undefined ? {} : { egress }) },
-      }),
-    );
+  networkPolicyArb(name, { namespaces: NAMESPACE_NAMES, podSelector: selectorArb, peer: peerArb, port: policyPortArb({ numbers: portNumberArb, names: PORT_NAMES, defaults: true }), maxPorts: 3, optionalParts: true });
 const containerPortsArb = fc.uniqueArray(fc.record({ name: fc.constantFrom(...PORT_NAMES), port: portNumberArb, protocol: fc.constantFrom<Protocol>(...PROTOCOLS) }), {
   maxLength: 3,
   selector: (port) => port.name,

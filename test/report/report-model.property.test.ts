@@ -12,9 +12,10 @@ import { MAX_PORT } from '../../src/core/port-set.js';
 import { PROTOCOLS } from '../../src/core/protocol.js';
 import type { Port, Protocol } from '../../src/core/protocol.js';
 import { allowedPorts, samePod } from '../../src/core/reachability.js';
-import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { buildReportModel, reportPodClasses } from '../../src/report/report-model.js';
 import { MemoryState } from '../../src/state/memory-state.js';
+import { networkPolicyArb, policyPortArb } from '../support/policy-manifests.js';
+import type { RawSelector } from '../support/policy-manifests.js';
 import { pageQueries } from './model-queries.js';
 
 /**
@@ -28,7 +29,6 @@ const NAMESPACES = ['ns1', 'ns2', 'ns3'];
 const PORT_NAMES = ['http', 'dns'];
 const PROBES: Port[] = PROTOCOLS.flatMap((protocol) => [1, 2, 3, 4, 5, 6, 7, 8, 9, MAX_PORT].map((port) => ({ port, protocol })));
 
-type RawSelector = { matchLabels?: Record<string, string>; matchExpressions?: ReadonlyArray<{ key: string; operator: string; values?: readonly string[] }> };
 const keyArb = fc.constantFrom('app', 'tier');
 const valueArb = fc.constantFrom('x', 'y');
 const selectorArb: fc.Arbitrary<RawSelector> = fc.oneof(
@@ -41,23 +41,8 @@ const peerArb = fc.oneof(
   fc.record({ namespaceSelector: fc.constantFrom({}, { matchLabels: { team: 'x' } }), podSelector: selectorArb }),
   fc.record({ ipBlock: fc.constantFrom({ cidr: '10.0.0.0/16' }, { cidr: '10.0.0.0/8', except: ['10.0.1.0/24'] }) }),
 );
-const portArb = fc.oneof(
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.integer({ min: 1, max: 8 }) }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), port: fc.constantFrom(...PORT_NAMES) }),
-  fc.record({ protocol: fc.constantFrom(...PROTOCOLS), a: fc.integer({ min: 1, max: 8 }), b: fc.integer({ min: 1, max: 8 }) }).map(({ protocol, a, b }) => ({ protocol, port: Math.min(a, b), endPort: Math.max(a, b) })),
-);
-const ruleArb = (side: 'from' | 'to'): fc.Arbitrary<Record<string, unknown>> =>
-  fc.record({ [side]: fc.array(peerArb, { maxLength: 2 }), ports: fc.array(portArb, { maxLength: 2 }) }, { requiredKeys: [] });
 const policyArb = (name: string): fc.Arbitrary<NetworkPolicy> =>
-  fc
-    .record({
-      namespace: fc.constantFrom(...NAMESPACES),
-      podSelector: selectorArb,
-      policyTypes: fc.subarray(['Ingress', 'Egress'], { minLength: 1 }),
-      ingress: fc.array(ruleArb('from'), { maxLength: 2 }),
-      egress: fc.array(ruleArb('to'), { maxLength: 2 }),
-    })
-    .map(({ namespace, ...spec }) => decodeNetworkPolicy({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec }));
+  networkPolicyArb(name, { namespaces: NAMESPACES, podSelector: selectorArb, peer: peerArb, port: policyPortArb({ numbers: fc.integer({ min: 1, max: 8 }), names: PORT_NAMES, defaults: false }), maxPorts: 2, optionalParts: false });
 const podArb = (index: number): fc.Arbitrary<Pod> =>
   fc
     .record({
