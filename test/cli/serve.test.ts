@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +9,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { until } from '../support/until.js';
+import { startNode } from '../support/child.js';
+import type { NodeChild } from '../support/child.js';
 
 /**
  * `netfence serve` refuses a bad command line before it listens: one line on stderr naming the
@@ -73,12 +74,7 @@ describe('netfence serve --help', () => {
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
 /** Served is a `netfence serve` process: what it has written, and its exit. */
-interface Served {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
+type Served = NodeChild;
 
 const children: ChildProcess[] = [];
 const servers: Server[] = [];
@@ -88,14 +84,9 @@ afterEach(() => {
 });
 
 function serve(...args: string[]): Served {
-  const child = spawn(process.execPath, [BIN, 'serve', '--state', STATE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  const served = startNode([BIN, 'serve', '--state', STATE, ...args]);
+  children.push(served.child);
+  return served;
 }
 
 /** logLine is the first log line with this message, as an object. */

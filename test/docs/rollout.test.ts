@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { startNode } from '../support/child.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { installHelm } from '../support/helm.js';
 import type { Helm } from '../support/helm.js';
@@ -107,15 +108,12 @@ async function serveWith(config: string, namespace: string): Promise<Served> {
   const configFile = join(work, `netfence-${Date.now()}.yaml`);
   writeFileSync(configFile, config);
   const certs = join(work, 'certs');
-  const child = spawn(process.execPath, [BIN, 'serve', '--kubeconfig', kubeconfig, '--config', configFile, '--port', '0', '--host', '127.0.0.1', '--certs-dir', certs, '--shutdown-delay', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, POD_NAMESPACE: namespace, POD_NAME: 'netfence-6c9d7b5f4-x2x9q' },
-  });
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await until(() => stdout.includes('"msg":"netfence is serving"'), 'netfence serve to listen', 20_000);
-  const line = stdout.split('\n').find((text) => text.includes('"msg":"netfence is serving"')) ?? '{}';
+  const { child, stdout, exited } = startNode(
+    [BIN, 'serve', '--kubeconfig', kubeconfig, '--config', configFile, '--port', '0', '--host', '127.0.0.1', '--certs-dir', certs, '--shutdown-delay', '0'],
+    { ...process.env, POD_NAMESPACE: namespace, POD_NAME: 'netfence-6c9d7b5f4-x2x9q' },
+  );
+  await until(() => stdout().includes('"msg":"netfence is serving"'), 'netfence serve to listen', 20_000);
+  const line = stdout().split('\n').find((text) => text.includes('"msg":"netfence is serving"')) ?? '{}';
   const port = Number(/:(\d+)$/.exec(String((JSON.parse(line) as { address?: string }).address))?.[1]);
   served = { child, port, ca: readFileSync(join(certs, 'ca.crt'), 'utf8'), exited };
   return served;

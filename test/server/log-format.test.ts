@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,8 @@ import { runCli } from '../../src/cli/main.js';
 import { colourful, textLine } from '../../src/server/log-text.js';
 import { DECISION_MESSAGE, LOG_BATCH_LINES, defaultLogFormat, isLogFormat } from '../../src/server/logger.js';
 import { until } from '../support/until.js';
+import { startNode } from '../support/child.js';
+import type { NodeChild } from '../support/child.js';
 
 /**
  * `serve --log-format text|json`: text for a person at a terminal, JSON lines otherwise. The text
@@ -48,23 +49,13 @@ afterEach(() => {
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
 
-interface Child {
-  readonly child: ChildProcess;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
+type Child = NodeChild;
 
 function start(args: readonly string[]): Child {
   // NO_COLOR: the text must be plain even where the test runner forces colours.
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  const started = startNode(args, { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' });
+  children.push(started.child);
+  return started;
 }
 
 function lines(text: string): string[] {
