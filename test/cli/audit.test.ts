@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { run } from '../support/cli.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { clusterDns, namespace, networkPolicy } from '../support/kube-objects.js';
 
 /** `netfence audit`: offline on a state directory, and live against the fake API server. */
 
@@ -102,7 +102,7 @@ describe('netfence audit --state', () => {
     const state = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
     writeFileSync(
       join(state, 'cluster.yaml'),
-      [namespace('kube-system'), namespace('quiet', { 'netfence.io/mode': 'off' }), namespace('loud', ADOPTED), kubeDnsService(), corednsPod('coredns-1', '10.244.0.10')].map((object) => stringify(object)).join('---\n'),
+      [...clusterDns(), namespace('quiet', { 'netfence.io/mode': 'off' }), namespace('loud', ADOPTED)].map((object) => stringify(object)).join('---\n'),
     );
     const findings = (JSON.parse((await run('audit', '--state', state, '--json')).out) as { findings: FindingJson[] }).findings;
     expect(findings.map((finding) => finding.object)).toEqual(['loud']);
@@ -119,7 +119,7 @@ describe('netfence audit --state', () => {
         egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
       },
     });
-    const base = [namespace('kube-system'), namespace('team-c', ADOPTED), kubeDnsService(), corednsPod('coredns-1', '10.244.0.10')].map((object) => stringify(object)).join('---\n');
+    const base = [...clusterDns(), namespace('team-c', ADOPTED)].map((object) => stringify(object)).join('---\n');
     const before = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
     writeFileSync(join(before, 'cluster.yaml'), base);
     const manifest = join(before, '..', `${before.split('/').pop() ?? 'x'}-policy.yaml`);
@@ -153,9 +153,7 @@ describe('netfence audit (live)', () => {
     server = fake;
     const kubeConfig = await fake.start();
     if (installReports) fake.install('wgpolicyk8s.io');
-    fake.put(namespace('kube-system'));
-    fake.put(corednsPod('coredns-1', '10.244.0.10'));
-    fake.put(kubeDnsService());
+    for (const object of clusterDns()) fake.put(object);
     fake.put(namespace('open', ADOPTED));
     fake.put(namespace('sound', ADOPTED));
     fake.put(networkPolicy('sound', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }] }));

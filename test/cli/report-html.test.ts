@@ -6,7 +6,7 @@ import { jsonForScript } from '../../src/report/render-page.js';
 import type { ReportModel } from '../../src/report/report-model.js';
 import { run } from '../support/cli.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { clusterDns, namespace, networkPolicy } from '../support/kube-objects.js';
 
 /** `netfence report --html`: the command around the report model and page (test/report has the model and the browser). */
 
@@ -78,9 +78,7 @@ describe('netfence report (live)', () => {
     const fake = new FakeApiServer();
     server = fake;
     const kubeConfig = await fake.start();
-    fake.put(namespace('kube-system'));
-    fake.put(corednsPod('coredns-1', '10.244.0.10'));
-    fake.put(kubeDnsService());
+    for (const object of clusterDns()) fake.put(object);
     fake.put(namespace('shop', { 'netfence.io/baseline': 'default' }));
     fake.put(networkPolicy('shop', 'deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }));
     const pod = (name: string, app: string) => ({

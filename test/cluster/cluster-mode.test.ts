@@ -6,7 +6,7 @@ import { KubeClient } from '../../src/cluster/kube-client.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace } from '../support/kube-objects.js';
+import { clusterDns, namespace } from '../support/kube-objects.js';
 import { until } from '../support/until.js';
 import { LogLines } from '../support/webhook.js';
 
@@ -31,9 +31,7 @@ async function startCluster(): Promise<{ fake: FakeApiServer; kubeConfig: Awaite
   const fake = new FakeApiServer();
   server = fake;
   const kubeConfig = await fake.start();
-  fake.put(namespace('kube-system'));
-  fake.put(corednsPod('coredns-1', '10.244.0.10'));
-  fake.put(kubeDnsService());
+  for (const object of clusterDns()) fake.put(object);
   fake.put(namespace('team-a', ADOPTED));
   return { fake, kubeConfig };
 }

@@ -4,7 +4,7 @@ import { KubeClient } from '../../src/cluster/kube-client.js';
 import { Reconciler } from '../../src/cluster/reconciler.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { corednsPod, kubeDnsService, namespace, networkPolicy } from '../support/kube-objects.js';
+import { clusterDns, namespace, networkPolicy } from '../support/kube-objects.js';
 import { until } from '../support/until.js';
 
 /** Baseline provisioning and drift repair against the fake API server, through the watch. */
@@ -28,9 +28,7 @@ const ADOPTED = { 'netfence.io/baseline': 'default' };
 async function startReconciler({ fight = { repairs: 5, windowMs: 60_000 }, config = defaultConfig() } = {}): Promise<Harness> {
   server = new FakeApiServer();
   const kubeConfig = await server.start();
-  server.put(namespace('kube-system'));
-  server.put(corednsPod('coredns-1', '10.244.0.10'));
-  server.put(kubeDnsService());
+  for (const object of clusterDns()) server.put(object);
   server.put(namespace('existing', ADOPTED)); // created before netfence started, adopted by an admin: backfilled
   server.put(namespace('dying', ADOPTED));
   server.put(namespace('legacy')); // created before netfence, never adopted: left alone

@@ -17,6 +17,9 @@ export const kubeDnsService = () => ({
   spec: { selector: { 'k8s-app': 'kube-dns' }, clusterIP: '10.96.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }] },
 });
 
+/** clusterDns is cluster DNS as kubeadm installs it: the kube-system namespace, one CoreDNS pod and the kube-dns Service. */
+export const clusterDns = () => [namespace('kube-system'), corednsPod('coredns-1', '10.244.0.10'), kubeDnsService()];
+
 export const networkPolicy = (namespace: string, name: string, spec: Record<string, unknown>, labels: Record<string, string> = {}) => ({
   apiVersion: 'networking.k8s.io/v1',
   kind: 'NetworkPolicy',
