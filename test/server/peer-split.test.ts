@@ -7,7 +7,7 @@ import { buildApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';
 import { EditableState } from '../../src/state/editable-state.js';
-import { LogLines, reviewFrom, stateOf } from '../support/webhook.js';
+import { LogLines, reviewFrom, soundNamespace, stateOf } from '../support/webhook.js';
 
 /**
  * `peer-split` through /validate: a policy CREATE whose rule splits "backend pods in production
@@ -16,31 +16,8 @@ import { LogLines, reviewFrom, stateOf } from '../support/webhook.js';
  * the namespace, as for every rule.
  */
 
-function namespace(name: string, mode: string): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata: {name: ${name}, labels: {netfence.io/mode: ${mode}, netfence.io/baseline: default}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny, namespace: ${name}}
-spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: allow-dns, namespace: ${name}}
-spec:
-  podSelector: {}
-  policyTypes: [Egress]
-  egress:
-  - to:
-    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
-      podSelector: {matchLabels: {k8s-app: kube-dns}}
-    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
-`;
-}
 
-const STATE = stateOf([namespace('shop', 'enforce'), namespace('lab', 'audit')].join('---\n'));
+const STATE = stateOf([soundNamespace('shop', { 'netfence.io/mode': 'enforce', 'netfence.io/baseline': 'default' }), soundNamespace('lab', { 'netfence.io/mode': 'audit', 'netfence.io/baseline': 'default' })].join('---\n'));
 
 /** The seed example: meant "pods app=backend in namespaces env=production", written as two peers. */
 const splitPolicy = (ns: string, from: string): unknown =>

@@ -7,7 +7,7 @@ import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';
 import { EditableState } from '../../src/state/editable-state.js';
 import { pino } from 'pino';
-import { LogLines, reviewFrom, stateOf } from '../support/webhook.js';
+import { LogLines, reviewFrom, soundNamespace, stateOf } from '../support/webhook.js';
 
 /**
  * Every rule, in every mode: a change that breaks exactly that rule, sent as an AdmissionReview
@@ -19,20 +19,7 @@ const DNS_TO = `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.n
 
 /** namespaceState is one namespace in a mode with a sound baseline, split in parts the cases change. */
 function namespaceState(namespace: string, mode: string): string {
-  return `apiVersion: v1
-kind: Namespace
-metadata: {name: ${namespace}, labels: {netfence.io/mode: "${mode}", netfence.io/baseline: default}}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: default-deny, namespace: ${namespace}}
-spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
----
-apiVersion: networking.k8s.io/v1
-kind: NetworkPolicy
-metadata: {name: allow-dns, namespace: ${namespace}}
-spec: {podSelector: {}, policyTypes: [Egress], egress: [{${DNS_TO}, ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]}]}
----
+  return `${soundNamespace(namespace, { 'netfence.io/mode': mode, 'netfence.io/baseline': 'default' })}---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: allow-prometheus, namespace: ${namespace}}

@@ -24,6 +24,35 @@ import { MemoryState } from '../../src/state/memory-state.js';
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'admission');
 const KUBE_SYSTEM = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'cluster', 'kube-system.yaml'), 'utf8');
 
+/**
+ * soundNamespace is a namespace with its guardrails in place, as YAML documents: default-deny both
+ * ways (`default-deny`) and egress to cluster DNS on 53/UDP and 53/TCP (`allow-dns`).
+ */
+export function soundNamespace(name: string, labels: Readonly<Record<string, string>> = {}): string {
+  const labelText = Object.entries(labels).map(([key, value]) => `${key}: ${JSON.stringify(value)}`).join(', ');
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: ${name}, labels: {${labelText}}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: ${name}}
+spec: {podSelector: {}, policyTypes: [Ingress, Egress]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: allow-dns, namespace: ${name}}
+spec:
+  podSelector: {}
+  policyTypes: [Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+      podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+`;
+}
+
 /** stateOf builds a state from YAML documents, on top of kube-system with CoreDNS. */
 export function stateOf(yaml: string): MemoryState {
   const objects = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
