@@ -17,6 +17,7 @@ import type { CheckedObject } from './check.js';
 import type { Io } from './command.js';
 import { readStdin } from './stdin.js';
 import { UsageError } from './usage-error.js';
+import { isRecord } from '../k8s/decode.js';
 
 /**
  * The changes `netfence diff` compares a state with: manifests applied on top of it as admission
@@ -73,7 +74,7 @@ async function someManifestFiles(path: string): Promise<string[]> {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return isRecord(value) ? value : undefined;
 }
 
 /**

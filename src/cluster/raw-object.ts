@@ -1,9 +1,8 @@
 /** Readers for the untyped JSON the API server answers with, where no decoder applies (list envelopes, metadata). */
 
-/** isRecord narrows a JSON value to an object (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isRecord } from '../k8s/decode.js';
+
+export { isRecord };
 
 /** metadataString reads a string field of an object's or a list's `metadata` (name, resourceVersion, continue). */
 export function metadataString(raw: unknown, field: string): string | undefined {

@@ -215,6 +215,11 @@ export class Fields {
 }
 
 /** decodeString checks that a list item is a string. */
+/** isRecord narrows a JSON value to an object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 export function decodeString(value: unknown, path: Path): string {
   if (typeof value !== 'string') throw new DecodeError(path, `must be a string (got ${describe(value)})`);
   return value;

@@ -3,6 +3,7 @@ import { isatty } from 'node:tty';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import { colourful, textLine } from './log-text.js';
+import { isRecord } from '../k8s/decode.js';
 
 /**
  * LOG_BATCH_LINES: lines are written this many at a time (about 10 KB of decision lines). A write
@@ -79,10 +80,6 @@ class TextLines implements DestinationStream {
     }
     return isRecord(record) ? textLine(record, this.colours) : `${line}\n`;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** DECISION_MESSAGE is the `msg` of the one line per admission decision. */

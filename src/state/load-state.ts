@@ -9,7 +9,7 @@ import type { Pod } from '../core/pod.js';
 import type { Service } from '../core/service.js';
 import { podsOf } from '../core/workload.js';
 import type { Workload } from '../core/workload.js';
-import { DecodeError, Fields } from '../k8s/decode.js';
+import { DecodeError, Fields, isRecord } from '../k8s/decode.js';
 import { READ_KINDS, decodeObject } from '../k8s/object.js';
 import type { KubeObject } from '../k8s/object.js';
 import { strictDecodingError, unknownFields } from '../k8s/strict-fields.js';
@@ -90,7 +90,7 @@ function decodeDocuments(text: string, shown: string, options: LoadOptions, obje
   for (const { value, where, line, document } of documentsOf(text, shown)) {
     for (const { item, label } of itemsOf(value, where)) {
       if (options.strict === true) {
-        const kind = typeof item === 'object' && item !== null && 'kind' in item && typeof item.kind === 'string' ? item.kind : '';
+        const kind = isRecord(item) && typeof item['kind'] === 'string' ? item['kind'] : '';
         const unknown = unknownFields(kind, item);
         if (unknown.length > 0) throw new StateError(`${label}: ${strictDecodingError(unknown)}`);
       }
@@ -103,14 +103,12 @@ function decodeDocuments(text: string, shown: string, options: LoadOptions, obje
 
 /** withNamespace gives a namespaced object without `metadata.namespace` the default namespace, leaving the input untouched. */
 function withNamespace(item: unknown, namespace: string | undefined): unknown {
-  if (namespace === undefined || typeof item !== 'object' || item === null || Array.isArray(item)) return item;
-  const record = item as Record<string, unknown>;
-  if (record['kind'] === 'Namespace') return item;
-  const metadata = record['metadata'];
-  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return item;
-  const current = (metadata as Record<string, unknown>)['namespace'];
+  if (namespace === undefined || !isRecord(item) || item['kind'] === 'Namespace') return item;
+  const metadata = item['metadata'];
+  if (!isRecord(metadata)) return item;
+  const current = metadata['namespace'];
   if (current !== undefined && current !== '') return item;
-  return { ...record, metadata: { ...metadata, namespace } };
+  return { ...item, metadata: { ...metadata, namespace } };
 }
 
 /**
