@@ -1,4 +1,4 @@
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from '../core/config.js';
 import type { EssentialServices } from '../core/resolve-essential-services.js';
 import type { Change } from '../core/rules/change.js';

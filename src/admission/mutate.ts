@@ -1,5 +1,5 @@
 import { BASELINE_LABEL } from '../core/baseline.js';
-import { ruleManifest } from '../core/manifest.js';
+import { ruleManifest } from '../model/manifest.js';
 import { remediateEssentialEgress } from '../core/remediation.js';
 import { modeOf } from '../core/rules/baseline-opt-out.js';
 import type { PolicyChange } from '../core/rules/change.js';

@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config.js';
 import { OPT_OUT_PROFILE, renderProfile } from '../core/baseline.js';
 import type { Config } from '../core/config.js';
-import { networkPolicyManifest } from '../core/manifest.js';
+import { networkPolicyManifest } from '../model/manifest.js';
 import { isNamespaceName } from '../k8s/names.js';
 import type { Command } from './command.js';
 import { UsageError } from './usage-error.js';

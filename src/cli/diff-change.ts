@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { BASELINE_LABEL, renderProfile } from '../core/baseline.js';
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { BaselineProfile, Config } from '../core/config.js';
 import type { Finding } from '../core/finding.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';

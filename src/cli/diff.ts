@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { adoptionOf } from '../core/adoption.js';
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from '../core/config.js';
-import { policyId } from '../core/network-policy.js';
+import { policyId } from '../model/network-policy.js';
 import { renderProfile } from '../core/baseline.js';
 import { diffReachability, hasChanges } from '../core/reachability-diff.js';
 import { loadState } from '../state/load-state.js';

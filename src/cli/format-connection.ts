@@ -1,12 +1,12 @@
 import { endpointName } from '../core/connection.js';
 import type { ConnectionVerdict, DirectionVerdict, Endpoint } from '../core/connection.js';
-import { isHostNetworkPod } from '../core/pod.js';
+import { isHostNetworkPod } from '../model/pod.js';
 import { formatPortQuery, outcomeOf } from '../core/port-query.js';
 import type { Outcome, PortQuery } from '../core/port-query.js';
-import { formatRange } from '../core/port-set.js';
-import type { PortSet } from '../core/port-set.js';
-import { formatPort } from '../core/protocol.js';
-import type { Port } from '../core/protocol.js';
+import { formatRange } from '../model/port-set.js';
+import type { PortSet } from '../model/port-set.js';
+import { formatPort } from '../model/protocol.js';
+import type { Port } from '../model/protocol.js';
 import type { Reachability, SideAccess } from '../core/reachability.js';
 
 /** VerdictJson is one side of `simulate --json`, as DESIGN.md fixes it. */

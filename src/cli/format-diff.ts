@@ -1,8 +1,8 @@
 import type { Adoption } from '../core/adoption.js';
-import { labelsToRecord } from '../core/labels.js';
-import type { JsonObject, JsonValue } from '../core/manifest.js';
-import { formatRange } from '../core/port-set.js';
-import type { PortSet } from '../core/port-set.js';
+import { labelsToRecord } from '../model/labels.js';
+import type { JsonObject, JsonValue } from '../model/manifest.js';
+import { formatRange } from '../model/port-set.js';
+import type { PortSet } from '../model/port-set.js';
 import { hasChanges } from '../core/reachability-diff.js';
 import type { ChangedNamespace, ChangedPolicy, ConnectionChange, EndpointGroup, PodPair, ReachabilityDiff } from '../core/reachability-diff.js';
 import type { AppliedManifests, AppliedStep } from './diff-change.js';

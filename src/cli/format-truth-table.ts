@@ -1,7 +1,7 @@
 import { endpointName } from '../core/connection.js';
 import type { Endpoint } from '../core/connection.js';
-import { isHostNetworkPod, isTemplatePod } from '../core/pod.js';
-import { formatPort } from '../core/protocol.js';
+import { isHostNetworkPod, isTemplatePod } from '../model/pod.js';
+import { formatPort } from '../model/protocol.js';
 import type { TruthTable } from '../core/truth-table.js';
 import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson } from './format-connection.js';
 

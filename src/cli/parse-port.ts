@@ -1,6 +1,6 @@
 import type { PortQuery } from '../core/port-query.js';
-import { isProtocol } from '../core/protocol.js';
-import type { Port, Protocol } from '../core/protocol.js';
+import { isProtocol } from '../model/protocol.js';
+import type { Port, Protocol } from '../model/protocol.js';
 import { UsageError } from './usage-error.js';
 
 /** parsePort reads `PORT[/PROTO]` (`53/udp`, `8080`); the protocol defaults to TCP. */

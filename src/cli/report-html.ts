@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import { renderReportPage } from '../report/render-page.js';
 import { buildReportModel } from '../report/report-model.js';
 import { loadState } from '../state/load-state.js';

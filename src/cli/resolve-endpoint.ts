@@ -1,10 +1,11 @@
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Endpoint } from '../core/connection.js';
-import { parseIp } from '../core/ip.js';
-import type { Pod } from '../core/pod.js';
-import { formatSelector, isSelectAll, matchesSelector } from '../core/selector.js';
-import { WORKLOAD_KINDS, templatePodName } from '../core/workload.js';
-import type { WorkloadKind } from '../core/workload.js';
+import { parseIp } from '../model/ip.js';
+import type { Pod } from '../model/pod.js';
+import { formatSelector, isSelectAll, matchesSelector } from '../model/selector.js';
+import { templatePodName } from '../model/workload.js';
+import { WORKLOAD_KINDS } from '../model/workload-kind.js';
+import type { WorkloadKind } from '../model/workload-kind.js';
 import { parseLabelSelector } from './parse-selector.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../core/manifest.js';
+import type { JsonObject } from '../model/manifest.js';
 import type { PortQuery } from '../core/port-query.js';
 import type { Selection } from './resolve-endpoint.js';
 

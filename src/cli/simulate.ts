@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import { endpointName, evaluateConnection } from '../core/connection.js';
 import type { Endpoint } from '../core/connection.js';
 import { groupedAnswer } from '../core/grouped-reachability.js';

@@ -4,7 +4,7 @@ import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments } from '
 import type { Document } from 'yaml';
 import { RULE_IDS, isRuleId } from '../core/finding.js';
 import type { RuleId } from '../core/finding.js';
-import type { Port } from '../core/protocol.js';
+import type { Port } from '../model/protocol.js';
 import type { Requester } from '../core/rules/change.js';
 import { DecodeError, Fields, decodeString, describe } from '../k8s/decode.js';
 import type { Path } from '../k8s/decode.js';

@@ -1,4 +1,4 @@
-import { NO_LABELS } from '../core/labels.js';
+import { NO_LABELS } from '../model/labels.js';
 import type { StoredCertificates } from '../certs/rotation.js';
 import { Fields } from '../k8s/decode.js';
 

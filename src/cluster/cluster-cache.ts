@@ -1,10 +1,10 @@
-import type { ClusterState } from '../core/cluster-state.js';
-import { SERVICE_NAME_LABEL } from '../core/endpoint-slice.js';
-import type { EndpointSlice } from '../core/endpoint-slice.js';
-import type { Namespace } from '../core/namespace.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
-import type { Pod } from '../core/pod.js';
-import type { Service } from '../core/service.js';
+import type { ClusterState } from '../model/cluster-state.js';
+import { SERVICE_NAME_LABEL } from '../model/endpoint-slice.js';
+import type { EndpointSlice } from '../model/endpoint-slice.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import type { Service } from '../model/service.js';
 import { decodeEndpointSlice } from '../k8s/endpoint-slice.js';
 import { decodeNamespace } from '../k8s/namespace.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';

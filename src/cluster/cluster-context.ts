@@ -1,5 +1,5 @@
 import type { AdmissionContext } from '../admission/context.js';
-import type { ClusterState } from '../core/cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from '../core/config.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import type { EssentialServices } from '../core/resolve-essential-services.js';

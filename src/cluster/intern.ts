@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { LabelMap } from '../core/labels.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
+import { LabelMap } from '../model/labels.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
 
 /**
  * Interner shares equal immutable values: the first value seen for a key is handed out for every

@@ -1,4 +1,4 @@
-import type { Pod } from '../core/pod.js';
+import type { Pod } from '../model/pod.js';
 import { decodePod } from '../k8s/pod.js';
 import type { KubeClient } from './kube-client.js';
 import { isRecord, metadataString } from './raw-object.js';

@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { Namespace } from '../core/namespace.js';
+import type { Namespace } from '../model/namespace.js';
 import type { KubeClient } from './kube-client.js';
 import { metadataString } from './raw-object.js';
 

@@ -1,9 +1,9 @@
 import { isManaged } from '../core/baseline.js';
 import { planBaseline } from '../core/baseline-plan.js';
 import type { Config } from '../core/config.js';
-import { networkPolicyManifest } from '../core/manifest.js';
-import type { Namespace } from '../core/namespace.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
+import { networkPolicyManifest } from '../model/manifest.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
 import type { ClusterCache } from './cluster-cache.js';
 import type { KubeClient } from './kube-client.js';
 import { isRecord, metadataString } from './raw-object.js';

@@ -1,10 +1,10 @@
 import type { BaselineProfile, ClusterDnsConfig, Config } from '../core/config.js';
 import { DEFAULT_SEVERITY } from '../core/finding.js';
-import { parseCidr } from '../core/ip.js';
-import type { Cidr } from '../core/ip.js';
+import { parseCidr } from '../model/ip.js';
+import type { Cidr } from '../model/ip.js';
 import { dnsEgressRuleOf } from '../core/dns-rule.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
-import { SELECT_ALL } from '../core/selector.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import { SELECT_ALL } from '../model/selector.js';
 
 /** NETFENCE_NAMESPACE is netfence's own namespace unless the config says otherwise. */
 export const NETFENCE_NAMESPACE = 'netfence';

@@ -2,11 +2,11 @@ import type { BaselineProfile, Config, EssentialPeerConfig, EssentialServiceConf
 import { MODES } from '../core/config.js';
 import { RULE_IDS, isRuleId } from '../core/finding.js';
 import type { RuleId, Severity } from '../core/finding.js';
-import { parseCidr } from '../core/ip.js';
-import type { Cidr } from '../core/ip.js';
-import { DIRECTIONS } from '../core/network-policy.js';
-import { PROTOCOLS } from '../core/protocol.js';
-import type { Port } from '../core/protocol.js';
+import { parseCidr } from '../model/ip.js';
+import type { Cidr } from '../model/ip.js';
+import { DIRECTIONS } from '../model/network-policy.js';
+import { PROTOCOLS } from '../model/protocol.js';
+import type { Port } from '../model/protocol.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from '../k8s/decode.js';
 import type { Path } from '../k8s/decode.js';
 import { decodeSelectorField } from '../k8s/label-selector.js';

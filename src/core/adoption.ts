@@ -1,11 +1,11 @@
 import { BASELINE_LABEL, OPT_OUT_PROFILE, renderProfile } from './baseline.js';
-import type { ClusterState } from './cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from './config.js';
 import { selectsPod } from './connection.js';
-import { DIRECTIONS } from './network-policy.js';
-import type { Direction, NetworkPolicy } from './network-policy.js';
-import type { Namespace } from './namespace.js';
-import type { Pod } from './pod.js';
+import { DIRECTIONS } from '../model/network-policy.js';
+import type { Direction, NetworkPolicy } from '../model/network-policy.js';
+import type { Namespace } from '../model/namespace.js';
+import type { Pod } from '../model/pod.js';
 
 /**
  * Adoption is whether netfence provisions a namespace's baseline. A namespace is adopted when it

@@ -1,13 +1,13 @@
 import { adoptionOf, previewAdoption } from './adoption.js';
 import { BASELINE_LABEL, essentialsPolicy } from './baseline.js';
-import type { ClusterState } from './cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from './config.js';
 import type { Finding, RuleId } from './finding.js';
-import { NO_LABELS, formatLabels } from './labels.js';
-import { networkPolicyManifest } from './manifest.js';
-import type { Namespace } from './namespace.js';
-import { policyId } from './network-policy.js';
-import type { NetworkPolicy } from './network-policy.js';
+import { NO_LABELS, formatLabels } from '../model/labels.js';
+import { networkPolicyManifest } from '../model/manifest.js';
+import type { Namespace } from '../model/namespace.js';
+import { policyId } from '../model/network-policy.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
 import type { EssentialServices } from './resolve-essential-services.js';
 import { modeOf } from './rules/baseline-opt-out.js';
 import { podNotIsolated } from './rules/default-deny.js';
@@ -15,7 +15,7 @@ import { dnsTcpMissingFinding, findCutOff, policySetOf } from './rules/essential
 import { peerSplitFindings } from './rules/peer-split.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 import { summaryLine } from './rules/summary.js';
-import { SELECT_ALL } from './selector.js';
+import { SELECT_ALL } from '../model/selector.js';
 
 /**
  * Audit: the same guardrails applied to a cluster as it is, not to a change. For each namespace

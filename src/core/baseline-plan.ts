@@ -1,9 +1,9 @@
 import { adoptionOf } from './adoption.js';
 import { MANAGED_BY_LABEL, OPT_OUT_PROFILE, PROFILE_LABEL, isManaged, renderProfile } from './baseline.js';
 import type { Config } from './config.js';
-import { networkPolicyManifest } from './manifest.js';
-import type { Namespace } from './namespace.js';
-import type { NetworkPolicy } from './network-policy.js';
+import { networkPolicyManifest } from '../model/manifest.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
 
 /**
  * Skip says why netfence writes nothing in a namespace: netfence's own or exempt, being deleted,

@@ -1,8 +1,8 @@
 import type { BaselineProfile, Config } from './config.js';
 import type { EssentialService } from './essential-service.js';
-import type { Labels } from './labels.js';
-import type { Direction, NetworkPolicy } from './network-policy.js';
-import { SELECT_ALL } from './selector.js';
+import type { Labels } from '../model/labels.js';
+import type { Direction, NetworkPolicy } from '../model/network-policy.js';
+import { SELECT_ALL } from '../model/selector.js';
 
 /** MANAGED_BY_LABEL and its value mark the policies netfence manages. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

@@ -1,9 +1,9 @@
-import type { Cidr } from './ip.js';
-import type { Labels } from './labels.js';
-import type { Direction, NetworkPolicy } from './network-policy.js';
+import type { Cidr } from '../model/ip.js';
+import type { Labels } from '../model/labels.js';
+import type { Direction, NetworkPolicy } from '../model/network-policy.js';
 import type { RuleId, Severity } from './finding.js';
-import type { Port } from './protocol.js';
-import type { LabelSelector } from './selector.js';
+import type { Port } from '../model/protocol.js';
+import type { LabelSelector } from '../model/selector.js';
 
 /**
  * netfence's configuration, as the rules see it (already validated). The YAML file and its

@@ -1,12 +1,12 @@
-import type { PolicyLookup } from './cluster-state.js';
-import { cidrContains } from './ip.js';
-import type { IpAddress } from './ip.js';
-import type { Labels } from './labels.js';
-import { policyId, rulesFor } from './network-policy.js';
-import type { Direction, NetworkPolicy, Peer, PolicyPort, PolicyRule } from './network-policy.js';
-import type { Pod } from './pod.js';
-import type { Port } from './protocol.js';
-import { matchesSelector } from './selector.js';
+import type { PolicyLookup } from '../model/cluster-state.js';
+import { cidrContains } from '../model/ip.js';
+import type { IpAddress } from '../model/ip.js';
+import type { Labels } from '../model/labels.js';
+import { policyId, rulesFor } from '../model/network-policy.js';
+import type { Direction, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import type { Port } from '../model/protocol.js';
+import { matchesSelector } from '../model/selector.js';
 
 /**
  * Connection verdicts: is traffic from one endpoint to another on one port allowed by the

@@ -1,6 +1,6 @@
-import type { Labels } from './labels.js';
-import { requirementsOf } from './selector.js';
-import type { LabelSelector, Requirement } from './selector.js';
+import type { Labels } from '../model/labels.js';
+import { requirementsOf } from '../model/selector.js';
+import type { LabelSelector, Requirement } from '../model/selector.js';
 
 /**
  * Exact selector coverage: does every label set that selector S matches also match one of T1..Tn?

@@ -1,6 +1,6 @@
 import type { ClusterDnsConfig } from './config.js';
-import { METADATA_NAME_LABEL } from './namespace.js';
-import type { PolicyRule } from './network-policy.js';
+import { METADATA_NAME_LABEL } from '../model/namespace.js';
+import type { PolicyRule } from '../model/network-policy.js';
 
 /**
  * dnsEgressRuleOf is the egress rule that allows cluster DNS on 53/UDP and 53/TCP: to the DNS pods

@@ -1,11 +1,11 @@
-import type { PolicyLookup } from './cluster-state.js';
+import type { PolicyLookup } from '../model/cluster-state.js';
 import { peersAdmit, portMatches } from './connection.js';
 import type { Endpoint } from './connection.js';
-import type { Labels } from './labels.js';
-import type { Direction, NetworkPolicy, PolicyRule } from './network-policy.js';
-import { rulesFor } from './network-policy.js';
-import type { Port } from './protocol.js';
-import type { LabelSelector } from './selector.js';
+import type { Labels } from '../model/labels.js';
+import type { Direction, NetworkPolicy, PolicyRule } from '../model/network-policy.js';
+import { rulesFor } from '../model/network-policy.js';
+import type { Port } from '../model/protocol.js';
+import type { LabelSelector } from '../model/selector.js';
 
 /**
  * Essential services: what tenant pods must always reach (cluster DNS, the API server) or be

@@ -1,6 +1,6 @@
 import type { Finding } from './finding.js';
-import { labelsToRecord } from './labels.js';
-import type { JsonObject } from './manifest.js';
+import { labelsToRecord } from '../model/labels.js';
+import type { JsonObject } from '../model/manifest.js';
 
 /** findingJson is a finding in DESIGN.md's JSON shape (`check --json`, audit annotations). */
 export function findingJson(finding: Finding): JsonObject {

@@ -1,6 +1,6 @@
-import type { Labels } from './labels.js';
-import type { JsonObject } from './manifest.js';
-import type { Direction } from './network-policy.js';
+import type { Labels } from '../model/labels.js';
+import type { JsonObject } from '../model/manifest.js';
+import type { Direction } from '../model/network-policy.js';
 
 /** RULE_IDS lists every guardrail rule by its stable id (DESIGN.md), in the order findings print. */
 export const RULE_IDS = [

@@ -1,14 +1,14 @@
-import type { PolicyLookup } from './cluster-state.js';
+import type { PolicyLookup } from '../model/cluster-state.js';
 import { peersAdmit, selectsPod } from './connection.js';
 import type { Endpoint, RuleRef } from './connection.js';
-import type { Labels } from './labels.js';
-import { policyId, rulesFor } from './network-policy.js';
-import type { Direction, NetworkPolicy, PolicyRule } from './network-policy.js';
-import { isTemplatePod } from './pod.js';
-import type { Pod } from './pod.js';
+import type { Labels } from '../model/labels.js';
+import { policyId, rulesFor } from '../model/network-policy.js';
+import type { Direction, NetworkPolicy, PolicyRule } from '../model/network-policy.js';
+import { isTemplatePod } from '../model/pod.js';
+import type { Pod } from '../model/pod.js';
 import { askedPorts, outcomeOf } from './port-query.js';
 import type { Outcome, PortQuery } from './port-query.js';
-import { PortSet } from './port-set.js';
+import { PortSet } from '../model/port-set.js';
 import { classifyPods, rulePorts, samePod } from './reachability.js';
 import type { RuleGrant, SideAccess } from './reachability.js';
 

@@ -1,6 +1,6 @@
 import type { Endpoint } from './connection.js';
-import type { LabelSelector } from './selector.js';
-import { matchesSelector } from './selector.js';
+import type { LabelSelector } from '../model/selector.js';
+import { matchesSelector } from '../model/selector.js';
 
 /**
  * PodIndex indexes a list of endpoints by namespace and by label, so that "which of these pods does

@@ -1,6 +1,6 @@
 import type { Endpoint } from './connection.js';
-import { PortSet } from './port-set.js';
-import type { Protocol } from './protocol.js';
+import { PortSet } from '../model/port-set.js';
+import type { Protocol } from '../model/protocol.js';
 
 /**
  * Port queries: what `simulate --port` asks about. One port (`80/TCP`), a range (`8080-8090/TCP`),

@@ -1,15 +1,15 @@
-import type { ClusterState } from './cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import { selectsPod } from './connection.js';
-import type { Labels } from './labels.js';
-import { DIRECTIONS, policyId, rulesFor } from './network-policy.js';
-import type { Direction, NetworkPolicy } from './network-policy.js';
-import { isTemplatePod } from './pod.js';
-import type { Pod } from './pod.js';
-import type { PortSet } from './port-set.js';
+import type { Labels } from '../model/labels.js';
+import { DIRECTIONS, policyId, rulesFor } from '../model/network-policy.js';
+import type { Direction, NetworkPolicy } from '../model/network-policy.js';
+import { isTemplatePod } from '../model/pod.js';
+import type { Pod } from '../model/pod.js';
+import type { PortSet } from '../model/port-set.js';
 import { ReachabilityMap, ipBlocksOf, podClassKey, standsForOnePod } from './reachability.js';
 import type { PodClass } from './reachability.js';
-import { matchesSelector } from './selector.js';
-import type { LabelSelector } from './selector.js';
+import { matchesSelector } from '../model/selector.js';
+import type { LabelSelector } from '../model/selector.js';
 
 /**
  * Reachability diffs: every connection that a change to a state opens or closes, with the exact

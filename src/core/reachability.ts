@@ -1,12 +1,12 @@
-import type { PolicyLookup } from './cluster-state.js';
+import type { PolicyLookup } from '../model/cluster-state.js';
 import { peerMatches, peersAdmit, selectsPod } from './connection.js';
 import type { Endpoint, RuleRef } from './connection.js';
-import type { Labels } from './labels.js';
-import { policyId, rulesFor } from './network-policy.js';
-import type { Direction, IpBlock, NetworkPolicy, PolicyPort, PolicyRule } from './network-policy.js';
-import { isTemplatePod } from './pod.js';
-import type { Pod } from './pod.js';
-import { PortSet } from './port-set.js';
+import type { Labels } from '../model/labels.js';
+import { policyId, rulesFor } from '../model/network-policy.js';
+import type { Direction, IpBlock, NetworkPolicy, PolicyPort, PolicyRule } from '../model/network-policy.js';
+import { isTemplatePod } from '../model/pod.js';
+import type { Pod } from '../model/pod.js';
+import { PortSet } from '../model/port-set.js';
 
 /**
  * Reachability: the exact set of ports and protocols on which one endpoint may open a connection

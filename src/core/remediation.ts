@@ -1,4 +1,4 @@
-import type { NetworkPolicy, PolicyRule } from './network-policy.js';
+import type { NetworkPolicy, PolicyRule } from '../model/network-policy.js';
 import { reviewChange } from './review.js';
 import type { PolicyChange } from './rules/change.js';
 import type { RuleContext } from './rules/essential-access.js';

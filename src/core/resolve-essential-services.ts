@@ -1,16 +1,16 @@
-import type { ClusterState } from './cluster-state.js';
+import type { ClusterState } from '../model/cluster-state.js';
 import type { Config, EssentialPeerConfig, EssentialServiceConfig } from './config.js';
 import type { EssentialService, ServiceRequirement } from './essential-service.js';
-import { parseCidr } from './ip.js';
-import type { Cidr, IpAddress } from './ip.js';
-import { formatLabels } from './labels.js';
-import type { Labels } from './labels.js';
-import { METADATA_NAME_LABEL, withNameLabel } from './namespace.js';
-import type { Peer, PolicyRule } from './network-policy.js';
-import type { Pod } from './pod.js';
-import { formatPort } from './protocol.js';
-import type { Port, Protocol } from './protocol.js';
-import type { Service } from './service.js';
+import { parseCidr } from '../model/ip.js';
+import type { Cidr, IpAddress } from '../model/ip.js';
+import { formatLabels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
+import { METADATA_NAME_LABEL, withNameLabel } from '../model/namespace.js';
+import type { Peer, PolicyRule } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import { formatPort } from '../model/protocol.js';
+import type { Port, Protocol } from '../model/protocol.js';
+import type { Service } from '../model/service.js';
 import { dnsEgressRuleOf } from './dns-rule.js';
 
 /** CLUSTER_DNS is the built-in essential service's name. */

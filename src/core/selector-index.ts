@@ -1,5 +1,5 @@
-import { requirementsOf } from './selector.js';
-import type { LabelSelector, Requirement } from './selector.js';
+import { requirementsOf } from '../model/selector.js';
+import type { LabelSelector, Requirement } from '../model/selector.js';
 
 /**
  * SelectorIndex finds, among many selectors, the ones that may select a pod of a query selector

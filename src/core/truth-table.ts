@@ -1,13 +1,13 @@
-import { Bitset } from './bitset.js';
-import type { PolicyLookup } from './cluster-state.js';
+import { Bitset } from '../model/bitset.js';
+import type { PolicyLookup } from '../model/cluster-state.js';
 import { peerMatches, portMatches } from './connection.js';
 import type { Endpoint } from './connection.js';
 import { samePod } from './reachability.js';
-import type { Labels } from './labels.js';
-import type { Direction, NetworkPolicy, Peer, PolicyRule } from './network-policy.js';
+import type { Labels } from '../model/labels.js';
+import type { Direction, NetworkPolicy, Peer, PolicyRule } from '../model/network-policy.js';
 import { PodIndex } from './pod-index.js';
-import type { Port } from './protocol.js';
-import { matchesSelector } from './selector.js';
+import type { Port } from '../model/protocol.js';
+import { matchesSelector } from '../model/selector.js';
 
 /**
  * Truth tables: every source against every target on one port, with the same meaning as

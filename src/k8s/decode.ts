@@ -5,8 +5,8 @@
  * for optional fields, as in the Kubernetes API.
  */
 
-import { labelsOfFlat } from '../core/labels.js';
-import type { Labels } from '../core/labels.js';
+import { labelsOfFlat } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 
 /**
  * Path is where a value sits in a document: a string (`spec.ingress[0]`, '' for the document

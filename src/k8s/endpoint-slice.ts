@@ -1,8 +1,8 @@
-import { SERVICE_NAME_LABEL } from '../core/endpoint-slice.js';
-import type { EndpointSlice, EndpointSlicePort } from '../core/endpoint-slice.js';
-import { parseIp } from '../core/ip.js';
-import type { IpAddress } from '../core/ip.js';
-import { PROTOCOLS } from '../core/protocol.js';
+import { SERVICE_NAME_LABEL } from '../model/endpoint-slice.js';
+import type { EndpointSlice, EndpointSlicePort } from '../model/endpoint-slice.js';
+import { parseIp } from '../model/ip.js';
+import type { IpAddress } from '../model/ip.js';
+import { PROTOCOLS } from '../model/protocol.js';
 import { DecodeError, Fields, decodeString, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';

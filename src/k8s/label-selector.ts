@@ -1,6 +1,6 @@
-import { NO_LABELS } from '../core/labels.js';
-import { OPERATORS, SELECT_ALL } from '../core/selector.js';
-import type { LabelSelector, Requirement } from '../core/selector.js';
+import { NO_LABELS } from '../model/labels.js';
+import { OPERATORS, SELECT_ALL } from '../model/selector.js';
+import type { LabelSelector, Requirement } from '../model/selector.js';
 import { DecodeError, Fields, decodeString } from './decode.js';
 import type { Path } from './decode.js';
 import { LABEL_SYNTAX, labelKeyProblem, labelValueProblem } from './names.js';

@@ -1,4 +1,4 @@
-import { NO_LABELS } from '../core/labels.js';
+import { NO_LABELS } from '../model/labels.js';
 import type { Fields } from './decode.js';
 import { LABEL_SYNTAX } from './names.js';
 

@@ -1,5 +1,5 @@
-import { withNameLabel } from '../core/namespace.js';
-import type { Namespace } from '../core/namespace.js';
+import { withNameLabel } from '../model/namespace.js';
+import type { Namespace } from '../model/namespace.js';
 import { Fields } from './decode.js';
 import { decodeMetadata } from './metadata.js';
 

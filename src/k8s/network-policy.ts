@@ -1,8 +1,8 @@
-import { cidrWithin, parseCidr } from '../core/ip.js';
-import type { Cidr } from '../core/ip.js';
-import { DIRECTIONS, defaultPolicyTypes } from '../core/network-policy.js';
-import type { IpBlock, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../core/network-policy.js';
-import { PROTOCOLS } from '../core/protocol.js';
+import { cidrWithin, parseCidr } from '../model/ip.js';
+import type { Cidr } from '../model/ip.js';
+import { DIRECTIONS, defaultPolicyTypes } from '../model/network-policy.js';
+import type { IpBlock, NetworkPolicy, Peer, PolicyPort, PolicyRule } from '../model/network-policy.js';
+import { PROTOCOLS } from '../model/protocol.js';
 import { DecodeError, Fields, decodeString, describe, integerIn, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeSelectorField } from './label-selector.js';

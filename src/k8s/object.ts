@@ -1,10 +1,11 @@
-import type { EndpointSlice } from '../core/endpoint-slice.js';
-import type { Namespace } from '../core/namespace.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
-import type { Pod } from '../core/pod.js';
-import type { Service } from '../core/service.js';
-import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS } from '../core/workload.js';
-import type { Workload, WorkloadKind } from '../core/workload.js';
+import type { EndpointSlice } from '../model/endpoint-slice.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import type { Service } from '../model/service.js';
+import type { Workload } from '../model/workload.js';
+import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS } from '../model/workload-kind.js';
+import type { WorkloadKind } from '../model/workload-kind.js';
 import { DecodeError, Fields } from './decode.js';
 import { decodeEndpointSlice } from './endpoint-slice.js';
 import { decodeNamespace } from './namespace.js';

@@ -1,4 +1,4 @@
-import type { OwnerReference } from '../core/pod.js';
+import type { OwnerReference } from '../model/pod.js';
 import { DecodeError, Fields } from './decode.js';
 
 /**

@@ -1,7 +1,7 @@
-import { parseIp } from '../core/ip.js';
-import type { IpAddress } from '../core/ip.js';
-import type { ContainerPort, Pod } from '../core/pod.js';
-import { PROTOCOLS } from '../core/protocol.js';
+import { parseIp } from '../model/ip.js';
+import type { IpAddress } from '../model/ip.js';
+import type { ContainerPort, Pod } from '../model/pod.js';
+import { PROTOCOLS } from '../model/protocol.js';
 import { DecodeError, Fields, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';

@@ -1,5 +1,5 @@
-import { PROTOCOLS } from '../core/protocol.js';
-import type { Service, ServicePort } from '../core/service.js';
+import { PROTOCOLS } from '../model/protocol.js';
+import type { Service, ServicePort } from '../model/service.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';

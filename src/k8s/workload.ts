@@ -1,8 +1,9 @@
-import { NO_LABELS, formatLabels, labelsOf } from '../core/labels.js';
-import type { Labels } from '../core/labels.js';
-import { formatSelector, isSelectAll, matchesSelector } from '../core/selector.js';
-import type { LabelSelector } from '../core/selector.js';
-import type { Workload, WorkloadKind } from '../core/workload.js';
+import { NO_LABELS, formatLabels, labelsOf } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
+import { formatSelector, isSelectAll, matchesSelector } from '../model/selector.js';
+import type { LabelSelector } from '../model/selector.js';
+import type { Workload } from '../model/workload.js';
+import type { WorkloadKind } from '../model/workload-kind.js';
 import { DecodeError, Fields } from './decode.js';
 import { decodeSelectorField } from './label-selector.js';
 import { decodeMetadata } from './metadata.js';

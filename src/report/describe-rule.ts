@@ -1,6 +1,6 @@
-import type { Direction, Peer, PolicyPort, PolicyRule } from '../core/network-policy.js';
-import { formatRange } from '../core/port-set.js';
-import { formatSelector, isSelectAll } from '../core/selector.js';
+import type { Direction, Peer, PolicyPort, PolicyRule } from '../model/network-policy.js';
+import { formatRange } from '../model/port-set.js';
+import { formatSelector, isSelectAll } from '../model/selector.js';
 
 /**
  * describeRule says in one line what a NetworkPolicy rule admits, as its manifest says it (named

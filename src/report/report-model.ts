@@ -1,23 +1,23 @@
 import { adoptionOf } from '../core/adoption.js';
 import type { Adoption } from '../core/adoption.js';
 import { auditCluster } from '../core/audit.js';
-import type { ClusterState, PolicyLookup } from '../core/cluster-state.js';
+import type { ClusterState, PolicyLookup } from '../model/cluster-state.js';
 import type { Config } from '../core/config.js';
 import { peersAdmit } from '../core/connection.js';
 import type { Endpoint } from '../core/connection.js';
 import type { EssentialService, ServiceRequirement } from '../core/essential-service.js';
-import { formatLabels } from '../core/labels.js';
-import type { Labels } from '../core/labels.js';
-import { DIRECTIONS, policyId, rulesFor } from '../core/network-policy.js';
-import type { Direction, NetworkPolicy } from '../core/network-policy.js';
-import { isHostNetworkPod, isTemplatePod } from '../core/pod.js';
-import type { Pod } from '../core/pod.js';
-import { PortSet } from '../core/port-set.js';
+import { formatLabels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
+import { DIRECTIONS, policyId, rulesFor } from '../model/network-policy.js';
+import type { Direction, NetworkPolicy } from '../model/network-policy.js';
+import { isHostNetworkPod, isTemplatePod } from '../model/pod.js';
+import type { Pod } from '../model/pod.js';
+import { PortSet } from '../model/port-set.js';
 import { ReachabilityMap, allowedPorts, classifyPods, rulePorts, standsForOnePod } from '../core/reachability.js';
 import type { PodClass } from '../core/reachability.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import { modeOf } from '../core/rules/baseline-opt-out.js';
-import { matchesSelector } from '../core/selector.js';
+import { matchesSelector } from '../model/selector.js';
 import { describeRule } from './describe-rule.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { AdmissionContext } from '../admission/context.js';
 import type { Config } from '../core/config.js';
-import { withNameLabel } from '../core/namespace.js';
+import { withNameLabel } from '../model/namespace.js';
 import { resolveEssentialServices } from '../core/resolve-essential-services.js';
 import type { EssentialServices } from '../core/resolve-essential-services.js';
 import type { Change } from '../core/rules/change.js';

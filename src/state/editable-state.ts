@@ -1,12 +1,12 @@
-import type { ClusterState } from '../core/cluster-state.js';
-import type { EndpointSlice } from '../core/endpoint-slice.js';
-import type { Labels } from '../core/labels.js';
-import type { Namespace } from '../core/namespace.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
-import type { Pod } from '../core/pod.js';
-import type { Service } from '../core/service.js';
-import { templatePod } from '../core/workload.js';
-import type { Workload } from '../core/workload.js';
+import type { ClusterState } from '../model/cluster-state.js';
+import type { EndpointSlice } from '../model/endpoint-slice.js';
+import type { Labels } from '../model/labels.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import type { Service } from '../model/service.js';
+import { templatePod } from '../model/workload.js';
+import type { Workload } from '../model/workload.js';
 import { MemoryState } from './memory-state.js';
 
 /**

@@ -1,11 +1,11 @@
-import type { ClusterState } from '../core/cluster-state.js';
-import type { EndpointSlice } from '../core/endpoint-slice.js';
-import type { Labels } from '../core/labels.js';
-import { withNameLabel } from '../core/namespace.js';
-import type { Namespace } from '../core/namespace.js';
-import type { NetworkPolicy } from '../core/network-policy.js';
-import type { Pod } from '../core/pod.js';
-import type { Service } from '../core/service.js';
+import type { ClusterState } from '../model/cluster-state.js';
+import type { EndpointSlice } from '../model/endpoint-slice.js';
+import type { Labels } from '../model/labels.js';
+import { withNameLabel } from '../model/namespace.js';
+import type { Namespace } from '../model/namespace.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import type { Service } from '../model/service.js';
 
 /** StateObjects are the objects a state is built from. */
 export interface StateObjects {

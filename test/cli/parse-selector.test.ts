@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLabelSelector } from '../../src/cli/parse-selector.js';
 import { parsePortQuery } from '../../src/cli/parse-port.js';
-import { formatSelector, matchesSelector } from '../../src/core/selector.js';
+import { formatSelector, matchesSelector } from '../../src/model/selector.js';
 
 /**
  * The label queries `simulate --from/--to NS:LABELS` take, in kubectl's `-l` syntax, and the

@@ -5,7 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { renderProfile } from '../../src/core/baseline.js';
-import { networkPolicyManifest } from '../../src/core/manifest.js';
+import { networkPolicyManifest } from '../../src/model/manifest.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { namespace } from '../support/kube-objects.js';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { LabelMap } from '../../src/core/labels.js';
+import { LabelMap } from '../../src/model/labels.js';
 import { loadState } from '../../src/state/load-state.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { namespace, networkPolicy } from '../support/kube-objects.js';

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { coversSelector, coversWith } from '../../src/core/coverage.js';
-import { matchesSelector } from '../../src/core/selector.js';
-import type { Labels } from '../../src/core/labels.js';
-import type { LabelSelector } from '../../src/core/selector.js';
+import { matchesSelector } from '../../src/model/selector.js';
+import type { Labels } from '../../src/model/labels.js';
+import type { LabelSelector } from '../../src/model/selector.js';
 import { allLabelSets, coveringPiecesArb, selectorArb } from '../support/arbitraries.js';
 
 const UNIVERSE = allLabelSets();

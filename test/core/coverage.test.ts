@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coversSelector } from '../../src/core/coverage.js';
-import type { LabelSelector, Requirement } from '../../src/core/selector.js';
+import type { LabelSelector, Requirement } from '../../src/model/selector.js';
 
 /** Readable examples of exact coverage, and the bound on its worst case. */
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/parse-config.js';
-import type { ClusterState } from '../../src/core/cluster-state.js';
+import type { ClusterState } from '../../src/model/cluster-state.js';
 import type { Config } from '../../src/core/config.js';
 import { resolveEssentialServices } from '../../src/core/resolve-essential-services.js';
 import { findCutOff, policySetOf } from '../../src/core/rules/essential-access.js';
-import { SELECT_ALL } from '../../src/core/selector.js';
+import { SELECT_ALL } from '../../src/model/selector.js';
 import { decodeObject } from '../../src/k8s/object.js';
 import type { KubeObject } from '../../src/k8s/object.js';
 import { MemoryState } from '../../src/state/memory-state.js';

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PolicyLookup } from '../../src/core/cluster-state.js';
+import type { PolicyLookup } from '../../src/model/cluster-state.js';
 import { evaluateConnection } from '../../src/core/connection.js';
 import type { Endpoint } from '../../src/core/connection.js';
-import { parseIp } from '../../src/core/ip.js';
-import type { Labels } from '../../src/core/labels.js';
-import { selectorManifest } from '../../src/core/manifest.js';
-import type { JsonObject, JsonValue } from '../../src/core/manifest.js';
-import type { NetworkPolicy } from '../../src/core/network-policy.js';
+import { parseIp } from '../../src/model/ip.js';
+import type { Labels } from '../../src/model/labels.js';
+import { selectorManifest } from '../../src/model/manifest.js';
+import type { JsonObject, JsonValue } from '../../src/model/manifest.js';
+import type { NetworkPolicy } from '../../src/model/network-policy.js';
 import { peerSplitFindings } from '../../src/core/rules/peer-split.js';
-import { isSelectAll, matchesSelector } from '../../src/core/selector.js';
-import type { LabelSelector } from '../../src/core/selector.js';
+import { isSelectAll, matchesSelector } from '../../src/model/selector.js';
+import type { LabelSelector } from '../../src/model/selector.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { allLabelSets, selectorArb } from '../support/arbitraries.js';
 

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { containsSelector } from '../../src/core/coverage.js';
 import { SelectorIndex } from '../../src/core/selector-index.js';
-import { matchesSelector } from '../../src/core/selector.js';
-import type { LabelSelector } from '../../src/core/selector.js';
+import { matchesSelector } from '../../src/model/selector.js';
+import type { LabelSelector } from '../../src/model/selector.js';
 import { allLabelSets, selectorArb } from '../support/arbitraries.js';
 
 /**

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { PolicyLookup } from '../../src/core/cluster-state.js';
+import type { PolicyLookup } from '../../src/model/cluster-state.js';
 import { evaluateConnection } from '../../src/core/connection.js';
 import type { Endpoint } from '../../src/core/connection.js';
-import { parseIp } from '../../src/core/ip.js';
-import { withNameLabel } from '../../src/core/namespace.js';
-import type { NetworkPolicy } from '../../src/core/network-policy.js';
-import type { ContainerPort } from '../../src/core/pod.js';
-import type { Port } from '../../src/core/protocol.js';
+import { parseIp } from '../../src/model/ip.js';
+import { withNameLabel } from '../../src/model/namespace.js';
+import type { NetworkPolicy } from '../../src/model/network-policy.js';
+import type { ContainerPort } from '../../src/model/pod.js';
+import type { Port } from '../../src/model/protocol.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { podsOf } from '../../src/core/workload.js';
+import { podsOf } from '../../src/model/workload.js';
 import { decodeObject } from '../../src/k8s/object.js';
 
 /** `spec.hostNetwork` of a Pod and of a workload's pod template, as the API server returns them. */

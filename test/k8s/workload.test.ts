@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Workload } from '../../src/core/workload.js';
+import type { Workload } from '../../src/model/workload.js';
 import { decodeObject } from '../../src/k8s/object.js';
 
 /**

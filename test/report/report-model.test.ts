@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults.js';
-import type { ClusterState } from '../../src/core/cluster-state.js';
+import type { ClusterState } from '../../src/model/cluster-state.js';
 import { allowedPorts } from '../../src/core/reachability.js';
 import { ReachabilityMap } from '../../src/core/reachability.js';
 import type { Reachability, SideAccess } from '../../src/core/reachability.js';
-import { isTemplatePod } from '../../src/core/pod.js';
+import { isTemplatePod } from '../../src/model/pod.js';
 import { buildReportModel, encodeBits, encodeRow, reportPodClasses } from '../../src/report/report-model.js';
 import type { ReportModel } from '../../src/report/report-model.js';
 import { loadState } from '../../src/state/load-state.js';

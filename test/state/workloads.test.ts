@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../src/core/cluster-state.js';
+import type { ClusterState } from '../../src/model/cluster-state.js';
 import { StateError, loadState } from '../../src/state/load-state.js';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { Labels } from '../../src/core/labels.js';
-import type { LabelSelector, Operator, Requirement } from '../../src/core/selector.js';
+import type { Labels } from '../../src/model/labels.js';
+import type { LabelSelector, Operator, Requirement } from '../../src/model/selector.js';
 
 /**
  * A small universe for brute-force oracles. Selectors name keys KEYS and values VALUES; the oracle

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import type { NetworkPolicy } from '../../src/core/network-policy.js';
-import { PROTOCOLS } from '../../src/core/protocol.js';
+import type { NetworkPolicy } from '../../src/model/network-policy.js';
+import { PROTOCOLS } from '../../src/model/protocol.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 
 /**

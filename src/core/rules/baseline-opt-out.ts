@@ -2,7 +2,7 @@ import { BASELINE_LABEL, MODE_LABEL, OPT_OUT_PROFILE } from '../baseline.js';
 import type { Config, Mode } from '../config.js';
 import { MODES, isLowerMode, isMember } from '../config.js';
 import type { Finding } from '../finding.js';
-import type { Labels } from '../labels.js';
+import type { Labels } from '../../model/labels.js';
 import type { NamespaceChange } from './change.js';
 import { summaryLine } from './summary.js';
 

@@ -1,8 +1,8 @@
 import { BASELINE_LABEL } from '../baseline.js';
 import { desiredBaseline } from '../baseline-plan.js';
 import type { Finding } from '../finding.js';
-import { networkPolicyManifest } from '../manifest.js';
-import { withNameLabel } from '../namespace.js';
+import { networkPolicyManifest } from '../../model/manifest.js';
+import { withNameLabel } from '../../model/namespace.js';
 import type { PodChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { summaryLine } from './summary.js';

@@ -1,5 +1,5 @@
-import type { Labels } from '../labels.js';
-import type { NetworkPolicy } from '../network-policy.js';
+import type { Labels } from '../../model/labels.js';
+import type { NetworkPolicy } from '../../model/network-policy.js';
 
 /** Operation is an admission operation netfence reviews. */
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';

@@ -1,4 +1,4 @@
-import type { NetworkPolicy } from '../network-policy.js';
+import type { NetworkPolicy } from '../../model/network-policy.js';
 import type { PolicyChange } from './change.js';
 
 /**

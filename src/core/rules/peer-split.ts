@@ -1,9 +1,9 @@
 import type { Finding } from '../finding.js';
-import { networkPolicyManifest } from '../manifest.js';
-import { DIRECTIONS, rulesFor } from '../network-policy.js';
-import type { Direction, NetworkPolicy, Peer, PolicyRule } from '../network-policy.js';
-import { formatSelector, isSelectAll } from '../selector.js';
-import type { LabelSelector } from '../selector.js';
+import { networkPolicyManifest } from '../../model/manifest.js';
+import { DIRECTIONS, rulesFor } from '../../model/network-policy.js';
+import type { Direction, NetworkPolicy, Peer, PolicyRule } from '../../model/network-policy.js';
+import { formatSelector, isSelectAll } from '../../model/selector.js';
+import type { LabelSelector } from '../../model/selector.js';
 import type { PolicyChange } from './change.js';
 import { summaryLine } from './summary.js';
 

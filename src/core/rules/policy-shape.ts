@@ -1,8 +1,8 @@
 import type { Finding } from '../finding.js';
-import { DIRECTIONS, rulesFor } from '../network-policy.js';
-import type { NetworkPolicy, PolicyRule } from '../network-policy.js';
-import { PROTOCOLS } from '../protocol.js';
-import { formatSelector, isSelectAll } from '../selector.js';
+import { DIRECTIONS, rulesFor } from '../../model/network-policy.js';
+import type { NetworkPolicy, PolicyRule } from '../../model/network-policy.js';
+import { PROTOCOLS } from '../../model/protocol.js';
+import { formatSelector, isSelectAll } from '../../model/selector.js';
 import type { PolicyChange } from './change.js';
 import { summaryLine } from './summary.js';
 

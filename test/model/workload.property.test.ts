@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { labelsOf } from '../../src/core/labels.js';
-import type { OwnerReference, Pod } from '../../src/core/pod.js';
-import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS, podsOf } from '../../src/core/workload.js';
-import type { Workload, WorkloadKind } from '../../src/core/workload.js';
+import { labelsOf } from '../../src/model/labels.js';
+import type { OwnerReference, Pod } from '../../src/model/pod.js';
+import { podsOf } from '../../src/model/workload.js';
+import type { Workload } from '../../src/model/workload.js';
+import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS } from '../../src/model/workload-kind.js';
+import type { WorkloadKind } from '../../src/model/workload-kind.js';
 
 /**
  * podsOf against a brute-force oracle: on random states of workloads and pods, whose owner

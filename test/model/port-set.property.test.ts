@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_PORT, PortSet } from '../../src/core/port-set.js';
-import type { PortRangeOf } from '../../src/core/port-set.js';
-import { PROTOCOLS } from '../../src/core/protocol.js';
-import type { Protocol } from '../../src/core/protocol.js';
+import { MAX_PORT, PortSet } from '../../src/model/port-set.js';
+import type { PortRangeOf } from '../../src/model/port-set.js';
+import { PROTOCOLS } from '../../src/model/protocol.js';
+import type { Protocol } from '../../src/model/protocol.js';
 
 /**
  * PortSet against brute-force bit sets. Ranges start and end within 1-30 or end at 65535, so every

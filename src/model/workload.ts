@@ -1,5 +1,7 @@
 import type { Labels } from './labels.js';
 import type { ContainerPort, OwnerReference, Pod } from './pod.js';
+import { WORKLOAD_API_VERSIONS, isWorkloadKind } from './workload-kind.js';
+import type { WorkloadKind } from './workload-kind.js';
 
 /**
  * Workloads: the objects that make pods. A repository holds Deployments, not Pods, so each
@@ -7,28 +9,6 @@ import type { ContainerPort, OwnerReference, Pod } from './pod.js';
  * ports; no address). A dump of a live cluster holds both the pods and the workloads that made them;
  * there the real pods are kept and the template is dropped, so nothing counts twice.
  */
-
-/** WorkloadKind is a kind whose pod template netfence reads. */
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Job' | 'CronJob' | 'ReplicationController';
-
-/** WORKLOAD_API_VERSIONS is the API version each workload kind is read in: the only one today's API servers serve. */
-export const WORKLOAD_API_VERSIONS: Readonly<Record<WorkloadKind, string>> = {
-  Deployment: 'apps/v1',
-  StatefulSet: 'apps/v1',
-  DaemonSet: 'apps/v1',
-  ReplicaSet: 'apps/v1',
-  Job: 'batch/v1',
-  CronJob: 'batch/v1',
-  ReplicationController: 'v1',
-};
-
-/** WORKLOAD_KINDS lists the workload kinds, in the order messages name them. */
-export const WORKLOAD_KINDS = Object.keys(WORKLOAD_API_VERSIONS) as readonly WorkloadKind[];
-
-/** isWorkloadKind says whether a kind is one of the workload kinds. */
-export function isWorkloadKind(kind: string): kind is WorkloadKind {
-  return Object.hasOwn(WORKLOAD_API_VERSIONS, kind);
-}
 
 /** Workload is what netfence reads of a workload: identity, its controller, and the pods its template makes. */
 export interface Workload {

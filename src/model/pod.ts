@@ -1,7 +1,7 @@
 import type { IpAddress } from './ip.js';
 import type { Labels } from './labels.js';
 import type { Protocol } from './protocol.js';
-import type { WorkloadKind } from './workload.js';
+import type { WorkloadKind } from './workload-kind.js';
 
 /** ContainerPort is one port a pod's container declares; its name is what named ports resolve to. */
 export interface ContainerPort {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LabelMap, NO_LABELS, labelsOf } from '../../src/core/labels.js';
+import { LabelMap, NO_LABELS, labelsOf } from '../../src/model/labels.js';
 
 /** labelsOf's compact LabelMap answers every ReadonlyMap question exactly as a Map of the same entries. */
 
