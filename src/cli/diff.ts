@@ -5,7 +5,7 @@ import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from '../core/config.js';
 import { policyId } from '../model/network-policy.js';
 import { renderProfile } from '../core/baseline.js';
-import { diffReachability, hasChanges } from '../core/reachability-diff.js';
+import { diffReachability, hasChanges } from '../engine/reachability-diff.js';
 import { loadState } from '../state/load-state.js';
 import type { Command } from './command.js';
 import { adoptNamespace, applyManifests, readManifestSteps } from './diff-change.js';

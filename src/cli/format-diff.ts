@@ -3,8 +3,8 @@ import { labelsToRecord } from '../model/labels.js';
 import type { JsonObject, JsonValue } from '../model/manifest.js';
 import { formatRange } from '../model/port-set.js';
 import type { PortSet } from '../model/port-set.js';
-import { hasChanges } from '../core/reachability-diff.js';
-import type { ChangedNamespace, ChangedPolicy, ConnectionChange, EndpointGroup, PodPair, ReachabilityDiff } from '../core/reachability-diff.js';
+import { hasChanges } from '../engine/reachability-diff.js';
+import type { ChangedNamespace, ChangedPolicy, ConnectionChange, EndpointGroup, PodPair, ReachabilityDiff } from '../engine/reachability-diff.js';
 import type { AppliedManifests, AppliedStep } from './diff-change.js';
 
 /**

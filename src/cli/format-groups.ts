@@ -1,9 +1,9 @@
-import { endpointName } from '../core/connection.js';
-import type { Endpoint } from '../core/connection.js';
-import type { AnswerGroup, GroupedAnswer, SideAnswer } from '../core/grouped-reachability.js';
+import { endpointName } from '../engine/connection.js';
+import type { Endpoint } from '../engine/connection.js';
+import type { AnswerGroup, GroupedAnswer, SideAnswer } from '../engine/grouped-reachability.js';
 import type { JsonObject } from '../model/manifest.js';
-import { formatPortQuery } from '../core/port-query.js';
-import type { Outcome, PortQuery } from '../core/port-query.js';
+import { formatPortQuery } from '../engine/port-query.js';
+import type { Outcome, PortQuery } from '../engine/port-query.js';
 import { isTemplatePod } from '../model/pod.js';
 import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson, hostNetworkNames, outcomeWord, portsJson } from './format-connection.js';
 import type { Selection } from './resolve-endpoint.js';

@@ -1,8 +1,8 @@
-import { endpointName } from '../core/connection.js';
-import type { Endpoint } from '../core/connection.js';
+import { endpointName } from '../engine/connection.js';
+import type { Endpoint } from '../engine/connection.js';
 import { isHostNetworkPod, isTemplatePod } from '../model/pod.js';
 import { formatPort } from '../model/protocol.js';
-import type { TruthTable } from '../core/truth-table.js';
+import type { TruthTable } from '../engine/truth-table.js';
 import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson } from './format-connection.js';
 
 /**

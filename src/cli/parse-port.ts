@@ -1,4 +1,4 @@
-import type { PortQuery } from '../core/port-query.js';
+import type { PortQuery } from '../engine/port-query.js';
 import { isProtocol } from '../model/protocol.js';
 import type { Port, Protocol } from '../model/protocol.js';
 import { UsageError } from './usage-error.js';

@@ -1,5 +1,5 @@
 import type { ClusterState } from '../model/cluster-state.js';
-import type { Endpoint } from '../core/connection.js';
+import type { Endpoint } from '../engine/connection.js';
 import { parseIp } from '../model/ip.js';
 import type { Pod } from '../model/pod.js';
 import { formatSelector, isSelectAll, matchesSelector } from '../model/selector.js';

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../model/manifest.js';
-import type { PortQuery } from '../core/port-query.js';
+import type { PortQuery } from '../engine/port-query.js';
 import type { Selection } from './resolve-endpoint.js';
 
 /**

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import { evaluateConnection } from '../core/connection.js';
-import { samePod } from '../core/reachability.js';
-import type { Endpoint } from '../core/connection.js';
+import { evaluateConnection } from '../engine/connection.js';
+import { samePod } from '../engine/reachability.js';
+import type { Endpoint } from '../engine/connection.js';
 import type { Finding, RuleId } from '../core/finding.js';
 import { RULE_IDS } from '../core/finding.js';
 import { EditableState } from '../state/editable-state.js';

@@ -1,7 +1,7 @@
 import { BASELINE_LABEL, OPT_OUT_PROFILE, renderProfile } from './baseline.js';
 import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from './config.js';
-import { selectsPod } from './connection.js';
+import { selectsPod } from '../engine/connection.js';
 import { DIRECTIONS } from '../model/network-policy.js';
 import type { Direction, NetworkPolicy } from '../model/network-policy.js';
 import type { Namespace } from '../model/namespace.js';

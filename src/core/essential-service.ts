@@ -1,6 +1,6 @@
 import type { PolicyLookup } from '../model/cluster-state.js';
-import { peersAdmit, portMatches } from './connection.js';
-import type { Endpoint } from './connection.js';
+import { peersAdmit, portMatches } from '../engine/connection.js';
+import type { Endpoint } from '../engine/connection.js';
 import type { Labels } from '../model/labels.js';
 import type { Direction, NetworkPolicy, PolicyRule } from '../model/network-policy.js';
 import { rulesFor } from '../model/network-policy.js';

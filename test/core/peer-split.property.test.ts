@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PolicyLookup } from '../../src/model/cluster-state.js';
-import { evaluateConnection } from '../../src/core/connection.js';
-import type { Endpoint } from '../../src/core/connection.js';
+import { evaluateConnection } from '../../src/engine/connection.js';
+import type { Endpoint } from '../../src/engine/connection.js';
 import { parseIp } from '../../src/model/ip.js';
 import type { Labels } from '../../src/model/labels.js';
 import { selectorManifest } from '../../src/model/manifest.js';

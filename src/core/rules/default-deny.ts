@@ -1,5 +1,5 @@
 import { essentialsPolicy } from '../baseline.js';
-import { coversSelector } from '../coverage.js';
+import { coversSelector } from '../../engine/coverage.js';
 import type { Finding } from '../finding.js';
 import { formatLabels } from '../../model/labels.js';
 import type { Labels } from '../../model/labels.js';

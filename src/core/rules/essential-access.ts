@@ -1,7 +1,7 @@
 import { essentialsPolicy } from '../baseline.js';
 import type { ClusterState } from '../../model/cluster-state.js';
 import type { Config } from '../config.js';
-import { containsSelector, coversWith } from '../coverage.js';
+import { containsSelector, coversWith } from '../../engine/coverage.js';
 import type { EssentialService } from '../essential-service.js';
 import { policyAllowsRequirement, servedBy } from '../essential-service.js';
 import type { Finding, RuleId } from '../finding.js';
@@ -10,14 +10,14 @@ import type { Labels } from '../../model/labels.js';
 import { networkPolicyManifest, ruleManifest } from '../../model/manifest.js';
 import { policyId } from '../../model/network-policy.js';
 import type { Direction, NetworkPolicy } from '../../model/network-policy.js';
-import { SelectorIndex } from '../selector-index.js';
+import { SelectorIndex } from '../../engine/selector-index.js';
 import { SELECT_ALL, intersectSelectors, isSelectAll, matchesSelector } from '../../model/selector.js';
 import type { LabelSelector } from '../../model/selector.js';
 import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
-import { WeakPairCache } from '../weak-pair-cache.js';
+import { WeakPairCache } from '../../engine/weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
 export interface RuleContext {

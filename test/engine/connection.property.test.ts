@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PolicyLookup } from '../../src/model/cluster-state.js';
-import { evaluateConnection } from '../../src/core/connection.js';
-import type { Endpoint } from '../../src/core/connection.js';
+import { evaluateConnection } from '../../src/engine/connection.js';
+import type { Endpoint } from '../../src/engine/connection.js';
 import { parseIp } from '../../src/model/ip.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { NetworkPolicy } from '../../src/model/network-policy.js';
 import type { Pod } from '../../src/model/pod.js';
 import type { Port, Protocol } from '../../src/model/protocol.js';
-import { computeTruthTable } from '../../src/core/truth-table.js';
+import { computeTruthTable } from '../../src/engine/truth-table.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coversSelector } from '../../src/core/coverage.js';
+import { coversSelector } from '../../src/engine/coverage.js';
 import type { LabelSelector, Requirement } from '../../src/model/selector.js';
 
 /** Readable examples of exact coverage, and the bound on its worst case. */

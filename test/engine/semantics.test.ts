@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { PolicyLookup } from '../../src/model/cluster-state.js';
-import { evaluateConnection } from '../../src/core/connection.js';
-import type { Endpoint } from '../../src/core/connection.js';
+import { evaluateConnection } from '../../src/engine/connection.js';
+import type { Endpoint } from '../../src/engine/connection.js';
 import { parseIp } from '../../src/model/ip.js';
 import { withNameLabel } from '../../src/model/namespace.js';
 import type { NetworkPolicy } from '../../src/model/network-policy.js';

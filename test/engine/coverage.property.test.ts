@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { coversSelector, coversWith } from '../../src/core/coverage.js';
+import { coversSelector, coversWith } from '../../src/engine/coverage.js';
 import { matchesSelector } from '../../src/model/selector.js';
 import type { Labels } from '../../src/model/labels.js';
 import type { LabelSelector } from '../../src/model/selector.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containsSelector } from '../../src/core/coverage.js';
-import { SelectorIndex } from '../../src/core/selector-index.js';
+import { containsSelector } from '../../src/engine/coverage.js';
+import { SelectorIndex } from '../../src/engine/selector-index.js';
 import { matchesSelector } from '../../src/model/selector.js';
 import type { LabelSelector } from '../../src/model/selector.js';
 import { allLabelSets, selectorArb } from '../support/arbitraries.js';
