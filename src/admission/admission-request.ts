@@ -1,4 +1,4 @@
-import type { Operation } from '../core/rules/change.js';
+import type { Operation } from '../guardrails/rules/change.js';
 import { DecodeError, Fields, decodeString } from '../k8s/decode.js';
 
 /** GroupVersionResource is `request.resource` (or `kind`, with `kind` in place of `resource`). */

@@ -1,7 +1,7 @@
 import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../core/config.js';
-import type { EssentialServices } from '../core/resolve-essential-services.js';
-import type { Change } from '../core/rules/change.js';
+import type { Config } from '../guardrails/config.js';
+import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
+import type { Change } from '../guardrails/rules/change.js';
 
 /**
  * AdmissionContext is what the handlers need: the current state and essential services (both may

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import type { Mode } from '../core/config.js';
-import type { Finding } from '../core/finding.js';
-import { findingJson } from '../core/finding-json.js';
-import type { Review } from '../core/review.js';
+import type { Mode } from '../guardrails/config.js';
+import type { Finding } from '../guardrails/finding.js';
+import { findingJson } from '../guardrails/finding-json.js';
+import type { Review } from '../guardrails/review.js';
 import { allowed, denied, withAuditAnnotations, withWarnings } from './admission-response.js';
 import type { Response } from './admission-response.js';
 

@@ -1,9 +1,9 @@
-import { BASELINE_LABEL } from '../core/baseline.js';
+import { BASELINE_LABEL } from '../guardrails/baseline.js';
 import { ruleManifest } from '../model/manifest.js';
-import { remediateEssentialEgress } from '../core/remediation.js';
-import { modeOf } from '../core/rules/baseline-opt-out.js';
-import type { PolicyChange } from '../core/rules/change.js';
-import { summaryLine } from '../core/rules/summary.js';
+import { remediateEssentialEgress } from '../guardrails/remediation.js';
+import { modeOf } from '../guardrails/rules/baseline-opt-out.js';
+import type { PolicyChange } from '../guardrails/rules/change.js';
+import { summaryLine } from '../guardrails/rules/summary.js';
 import { Fields } from '../k8s/decode.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { allowed, patched, withWarnings } from './admission-response.js';

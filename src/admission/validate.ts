@@ -1,5 +1,5 @@
-import type { Change } from '../core/rules/change.js';
-import { reviewChange } from '../core/review.js';
+import type { Change } from '../guardrails/rules/change.js';
+import { reviewChange } from '../guardrails/review.js';
 import { decodeNamespace } from '../k8s/namespace.js';
 import { decodeNetworkPolicy } from '../k8s/network-policy.js';
 import { allowed } from './admission-response.js';

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load-config.js';
-import { OPT_OUT_PROFILE, renderProfile } from '../core/baseline.js';
-import type { Config } from '../core/config.js';
+import { OPT_OUT_PROFILE, renderProfile } from '../guardrails/baseline.js';
+import type { Config } from '../guardrails/config.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import { isNamespaceName } from '../k8s/names.js';
 import type { Command } from './command.js';

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
-import { adoptionOf } from '../core/adoption.js';
+import { adoptionOf } from '../guardrails/adoption.js';
 import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../core/config.js';
+import type { Config } from '../guardrails/config.js';
 import { policyId } from '../model/network-policy.js';
-import { renderProfile } from '../core/baseline.js';
+import { renderProfile } from '../guardrails/baseline.js';
 import { diffReachability, hasChanges } from '../engine/reachability-diff.js';
 import { loadState } from '../state/load-state.js';
 import type { Command } from './command.js';

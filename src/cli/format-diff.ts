@@ -1,4 +1,4 @@
-import type { Adoption } from '../core/adoption.js';
+import type { Adoption } from '../guardrails/adoption.js';
 import { labelsToRecord } from '../model/labels.js';
 import type { JsonObject, JsonValue } from '../model/manifest.js';
 import { formatRange } from '../model/port-set.js';

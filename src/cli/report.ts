@@ -1,6 +1,6 @@
-import { DEFAULT_SEVERITY, RULE_IDS } from '../core/finding.js';
-import type { Finding, RuleId } from '../core/finding.js';
-import { findingJson } from '../core/finding-json.js';
+import { DEFAULT_SEVERITY, RULE_IDS } from '../guardrails/finding.js';
+import type { Finding, RuleId } from '../guardrails/finding.js';
+import { findingJson } from '../guardrails/finding-json.js';
 import type { JsonObject } from '../model/manifest.js';
 import type { Source } from '../state/load-state.js';
 import { UsageError } from './usage-error.js';

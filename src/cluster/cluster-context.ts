@@ -1,8 +1,8 @@
 import type { AdmissionContext } from '../admission/context.js';
 import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../core/config.js';
-import { resolveEssentialServices } from '../core/resolve-essential-services.js';
-import type { EssentialServices } from '../core/resolve-essential-services.js';
+import type { Config } from '../guardrails/config.js';
+import { resolveEssentialServices } from '../guardrails/resolve-essential-services.js';
+import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
 import type { ClusterCache } from './cluster-cache.js';
 
 /**

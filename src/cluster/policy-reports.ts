@@ -1,4 +1,4 @@
-import type { Finding } from '../core/finding.js';
+import type { Finding } from '../guardrails/finding.js';
 import type { Namespace } from '../model/namespace.js';
 import type { KubeClient } from './kube-client.js';
 import { metadataString } from './raw-object.js';

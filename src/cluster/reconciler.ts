@@ -1,6 +1,6 @@
-import { isManaged } from '../core/baseline.js';
-import { planBaseline } from '../core/baseline-plan.js';
-import type { Config } from '../core/config.js';
+import { isManaged } from '../guardrails/baseline.js';
+import { planBaseline } from '../guardrails/baseline-plan.js';
+import type { Config } from '../guardrails/config.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import type { Namespace } from '../model/namespace.js';
 import type { NetworkPolicy } from '../model/network-policy.js';

@@ -1,8 +1,8 @@
-import type { BaselineProfile, ClusterDnsConfig, Config } from '../core/config.js';
-import { DEFAULT_SEVERITY } from '../core/finding.js';
+import type { BaselineProfile, ClusterDnsConfig, Config } from '../guardrails/config.js';
+import { DEFAULT_SEVERITY } from '../guardrails/finding.js';
 import { parseCidr } from '../model/ip.js';
 import type { Cidr } from '../model/ip.js';
-import { dnsEgressRuleOf } from '../core/dns-rule.js';
+import { dnsEgressRuleOf } from '../guardrails/dns-rule.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
 import { SELECT_ALL } from '../model/selector.js';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import type { Config } from '../core/config.js';
+import type { Config } from '../guardrails/config.js';
 import { DecodeError } from '../k8s/decode.js';
 import { defaultConfig } from './defaults.js';
 import { parseConfig } from './parse-config.js';

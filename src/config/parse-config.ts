@@ -1,7 +1,7 @@
-import type { BaselineProfile, Config, EssentialPeerConfig, EssentialServiceConfig } from '../core/config.js';
-import { MODES } from '../core/config.js';
-import { RULE_IDS, isRuleId } from '../core/finding.js';
-import type { RuleId, Severity } from '../core/finding.js';
+import type { BaselineProfile, Config, EssentialPeerConfig, EssentialServiceConfig } from '../guardrails/config.js';
+import { MODES } from '../guardrails/config.js';
+import { RULE_IDS, isRuleId } from '../guardrails/finding.js';
+import type { RuleId, Severity } from '../guardrails/finding.js';
 import { parseCidr } from '../model/ip.js';
 import type { Cidr } from '../model/ip.js';
 import { DIRECTIONS } from '../model/network-policy.js';

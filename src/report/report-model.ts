@@ -1,11 +1,11 @@
-import { adoptionOf } from '../core/adoption.js';
-import type { Adoption } from '../core/adoption.js';
-import { auditCluster } from '../core/audit.js';
+import { adoptionOf } from '../guardrails/adoption.js';
+import type { Adoption } from '../guardrails/adoption.js';
+import { auditCluster } from '../guardrails/audit.js';
 import type { ClusterState, PolicyLookup } from '../model/cluster-state.js';
-import type { Config } from '../core/config.js';
+import type { Config } from '../guardrails/config.js';
 import { peersAdmit } from '../engine/connection.js';
 import type { Endpoint } from '../engine/connection.js';
-import type { EssentialService, ServiceRequirement } from '../core/essential-service.js';
+import type { EssentialService, ServiceRequirement } from '../guardrails/essential-service.js';
 import { formatLabels } from '../model/labels.js';
 import type { Labels } from '../model/labels.js';
 import { DIRECTIONS, policyId, rulesFor } from '../model/network-policy.js';
@@ -15,8 +15,8 @@ import type { Pod } from '../model/pod.js';
 import { PortSet } from '../model/port-set.js';
 import { ReachabilityMap, allowedPorts, classifyPods, rulePorts, standsForOnePod } from '../engine/reachability.js';
 import type { PodClass } from '../engine/reachability.js';
-import { resolveEssentialServices } from '../core/resolve-essential-services.js';
-import { modeOf } from '../core/rules/baseline-opt-out.js';
+import { resolveEssentialServices } from '../guardrails/resolve-essential-services.js';
+import { modeOf } from '../guardrails/rules/baseline-opt-out.js';
 import { matchesSelector } from '../model/selector.js';
 import { describeRule } from './describe-rule.js';
 

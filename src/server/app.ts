@@ -11,7 +11,7 @@ import type { AdmissionContext } from '../admission/context.js';
 import type { Decision } from '../admission/decisions.js';
 import { WEBHOOKS, handlerFailed } from '../admission/run-handler.js';
 import type { WebhookName } from '../admission/run-handler.js';
-import { countAdoption } from '../core/adoption.js';
+import { countAdoption } from '../guardrails/adoption.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
 import { decisionWriter } from './logger.js';

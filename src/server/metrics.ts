@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ADOPTION_KINDS } from '../core/adoption.js';
-import type { AdoptionCounts } from '../core/adoption.js';
+import { ADOPTION_KINDS } from '../guardrails/adoption.js';
+import type { AdoptionCounts } from '../guardrails/adoption.js';
 
 /** RequestLabels are the labels of one admission request in netfence_admission_requests_total. */
 export interface RequestLabels {

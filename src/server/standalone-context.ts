@@ -1,9 +1,9 @@
 import type { AdmissionContext } from '../admission/context.js';
-import type { Config } from '../core/config.js';
+import type { Config } from '../guardrails/config.js';
 import { withNameLabel } from '../model/namespace.js';
-import { resolveEssentialServices } from '../core/resolve-essential-services.js';
-import type { EssentialServices } from '../core/resolve-essential-services.js';
-import type { Change } from '../core/rules/change.js';
+import { resolveEssentialServices } from '../guardrails/resolve-essential-services.js';
+import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
+import type { Change } from '../guardrails/rules/change.js';
 import type { EditableState } from '../state/editable-state.js';
 
 /**

@@ -7,7 +7,7 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { run } from '../support/cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { Config } from '../../src/core/config.js';
+import type { Config } from '../../src/guardrails/config.js';
 import { CA, FIXTURES, reviewFrom, startWebhook } from '../support/webhook.js';
 import type { TestWebhook } from '../support/webhook.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults.js';
-import { renderProfile } from '../../src/core/baseline.js';
+import { renderProfile } from '../../src/guardrails/baseline.js';
 import { networkPolicyManifest } from '../../src/model/manifest.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultConfig } from '../../src/config/defaults.js';
-import type { Config } from '../../src/core/config.js';
+import type { Config } from '../../src/guardrails/config.js';
 import { buildApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';

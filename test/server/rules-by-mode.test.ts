@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { RuleId } from '../../src/core/finding.js';
+import type { RuleId } from '../../src/guardrails/finding.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { buildApp } from '../../src/server/app.js';
 import { Metrics } from '../../src/server/metrics.js';

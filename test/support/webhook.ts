@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { generateCertificates } from '../../src/certs/generate-certificates.js';
 import { staticTls } from '../../src/certs/tls-source.js';
-import type { Config } from '../../src/core/config.js';
+import type { Config } from '../../src/guardrails/config.js';
 import type { Namespace } from '../../src/model/namespace.js';
 import type { NetworkPolicy } from '../../src/model/network-policy.js';
 import type { Pod } from '../../src/model/pod.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Finding } from '../../src/core/finding.js';
-import { peerSplitFindings } from '../../src/core/rules/peer-split.js';
-import type { PolicyChange } from '../../src/core/rules/change.js';
+import type { Finding } from '../../src/guardrails/finding.js';
+import { peerSplitFindings } from '../../src/guardrails/rules/peer-split.js';
+import type { PolicyChange } from '../../src/guardrails/rules/change.js';
 import { defaultConfig } from '../../src/config/defaults.js';
-import { auditCluster } from '../../src/core/audit.js';
-import { resolveEssentialServices } from '../../src/core/resolve-essential-services.js';
+import { auditCluster } from '../../src/guardrails/audit.js';
+import { resolveEssentialServices } from '../../src/guardrails/resolve-essential-services.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
 import { stateOf } from '../support/webhook.js';
 

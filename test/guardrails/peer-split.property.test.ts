@@ -8,7 +8,7 @@ import type { Labels } from '../../src/model/labels.js';
 import { selectorManifest } from '../../src/model/manifest.js';
 import type { JsonObject, JsonValue } from '../../src/model/manifest.js';
 import type { NetworkPolicy } from '../../src/model/network-policy.js';
-import { peerSplitFindings } from '../../src/core/rules/peer-split.js';
+import { peerSplitFindings } from '../../src/guardrails/rules/peer-split.js';
 import { isSelectAll, matchesSelector } from '../../src/model/selector.js';
 import type { LabelSelector } from '../../src/model/selector.js';
 import { decodeNetworkPolicy } from '../../src/k8s/network-policy.js';
