@@ -8,7 +8,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { parse as parseTestResults } from 'test-results-parser';
 import { describe, expect, it } from 'vitest';
 import { netfence as run } from '../support/cli.js';
-import { escapeXml } from '../../src/cli/report.js';
+import { escapeXml } from '../../src/cli/format/ci-report.js';
 
 /**
  * `netfence check` as a CI pipeline runs it: manifests from files, directories or standard input,

@@ -1,6 +1,6 @@
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { listenError, listeningUrls } from '../../src/cli/listen-address.js';
+import { listenError, listeningUrls } from '../../src/cli/args/listen-address.js';
 
 /** Where `serve` says it listens, and how it says it cannot. */
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseLabelSelector } from '../../src/cli/parse-selector.js';
-import { parsePortQuery } from '../../src/cli/parse-port.js';
+import { parseLabelSelector } from '../../src/cli/args/parse-selector.js';
+import { parsePortQuery } from '../../src/cli/args/parse-port.js';
 import { formatSelector, matchesSelector } from '../../src/model/selector.js';
 
 /**

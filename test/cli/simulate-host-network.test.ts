@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HOST_NETWORK_NOTE } from '../../src/cli/format-connection.js';
+import { HOST_NETWORK_NOTE } from '../../src/cli/format/connection.js';
 import { run } from '../support/cli.js';
 
 /**

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clusterContext } from '../../src/cli/serve.js';
+import { clusterContext } from '../../src/cli/commands/serve.js';
 import { CertificateManager } from '../../src/cluster/certificate-manager.js';
 import { KubeClient } from '../../src/cluster/kube-client.js';
 import { defaultConfig } from '../../src/config/defaults.js';

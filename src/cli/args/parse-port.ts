@@ -1,7 +1,7 @@
-import type { PortQuery } from '../engine/port-query.js';
-import { isProtocol } from '../model/protocol.js';
-import type { Port, Protocol } from '../model/protocol.js';
-import { UsageError } from './usage-error.js';
+import type { PortQuery } from '../../engine/port-query.js';
+import { isProtocol } from '../../model/protocol.js';
+import type { Port, Protocol } from '../../model/protocol.js';
+import { UsageError } from '../usage-error.js';
 
 /** parsePort reads `PORT[/PROTO]` (`53/udp`, `8080`); the protocol defaults to TCP. */
 export function parsePort(text: string): Port {

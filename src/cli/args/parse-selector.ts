@@ -1,4 +1,4 @@
-import type { LabelSelector, Requirement } from '../model/selector.js';
+import type { LabelSelector, Requirement } from '../../model/selector.js';
 
 /**
  * parseLabelSelector reads a label selector as kubectl's `-l` takes it: requirements separated by

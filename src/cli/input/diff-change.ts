@@ -1,23 +1,23 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { BASELINE_LABEL, renderProfile } from '../guardrails/baseline.js';
-import type { ClusterState } from '../model/cluster-state.js';
-import type { BaselineProfile, Config } from '../guardrails/config.js';
-import type { Finding } from '../guardrails/finding.js';
-import { resolveEssentialServices } from '../guardrails/resolve-essential-services.js';
-import { reviewChange } from '../guardrails/review.js';
-import type { Change, Requester } from '../guardrails/rules/change.js';
-import { EditableState } from '../state/editable-state.js';
-import { STDIN_NAME, StateError, lineOf, loadObjectsFromText, manifestFiles } from '../state/load-state.js';
-import type { LoadOptions, LoadedObject, Source } from '../state/load-state.js';
-import { MemoryState } from '../state/memory-state.js';
-import { checkManifests } from './check.js';
-import type { CheckedObject } from './check.js';
-import type { Io } from './command.js';
+import { BASELINE_LABEL, renderProfile } from '../../guardrails/baseline.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import type { BaselineProfile, Config } from '../../guardrails/config.js';
+import type { Finding } from '../../guardrails/finding.js';
+import { resolveEssentialServices } from '../../guardrails/resolve-essential-services.js';
+import { reviewChange } from '../../guardrails/review.js';
+import type { Change, Requester } from '../../guardrails/rules/change.js';
+import { EditableState } from '../../state/editable-state.js';
+import { STDIN_NAME, StateError, lineOf, loadObjectsFromText, manifestFiles } from '../../state/load-state.js';
+import type { LoadOptions, LoadedObject, Source } from '../../state/load-state.js';
+import { MemoryState } from '../../state/memory-state.js';
+import { checkManifests } from '../commands/check.js';
+import type { CheckedObject } from '../commands/check.js';
+import type { Io } from '../command.js';
 import { readStdin } from './stdin.js';
-import { UsageError } from './usage-error.js';
-import { isRecord } from '../k8s/decode.js';
+import { UsageError } from '../usage-error.js';
+import { isRecord } from '../../k8s/decode.js';
 
 /**
  * The changes `netfence diff` compares a state with: manifests applied on top of it as admission

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { certificatePaths, isSanDnsName, serviceDnsNames, writeCertificateFiles } from '../certs/certificate-files.js';
-import { generateCertificates } from '../certs/generate-certificates.js';
-import type { Command } from './command.js';
-import { UsageError } from './usage-error.js';
+import { certificatePaths, isSanDnsName, serviceDnsNames, writeCertificateFiles } from '../../certs/certificate-files.js';
+import { generateCertificates } from '../../certs/generate-certificates.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../usage-error.js';
 
 /** MAX_DAYS bounds a certificate's life: a webhook certificate that outlives its operators is a risk. */
 const MAX_DAYS = 3650;

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
-import type { ClusterState } from '../model/cluster-state.js';
-import { renderReportPage } from '../report/render-page.js';
-import { buildReportModel } from '../report/report-model.js';
-import { loadState } from '../state/load-state.js';
-import type { Command } from './command.js';
-import { readLiveCluster } from './live-cluster-state.js';
-import { UsageError } from './usage-error.js';
+import { loadConfig } from '../../config/load-config.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import { renderReportPage } from '../../report/render-page.js';
+import { buildReportModel } from '../../report/report-model.js';
+import { loadState } from '../../state/load-state.js';
+import type { Command } from '../command.js';
+import { readLiveCluster } from '../input/live-cluster-state.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * reportCommand writes `netfence report --html`: one self-contained HTML page of who can reach whom

@@ -2,15 +2,15 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document } from 'yaml';
-import { RULE_IDS, isRuleId } from '../guardrails/finding.js';
-import type { RuleId } from '../guardrails/finding.js';
-import type { Port } from '../model/protocol.js';
-import type { Requester } from '../guardrails/rules/change.js';
-import { DecodeError, Fields, decodeString, describe } from '../k8s/decode.js';
-import type { Path } from '../k8s/decode.js';
-import { StateError } from '../state/load-state.js';
-import { parsePort } from './parse-port.js';
-import { UsageError } from './usage-error.js';
+import { RULE_IDS, isRuleId } from '../../guardrails/finding.js';
+import type { RuleId } from '../../guardrails/finding.js';
+import type { Port } from '../../model/protocol.js';
+import type { Requester } from '../../guardrails/rules/change.js';
+import { DecodeError, Fields, decodeString, describe } from '../../k8s/decode.js';
+import type { Path } from '../../k8s/decode.js';
+import { StateError } from '../../state/load-state.js';
+import { parsePort } from '../args/parse-port.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * Test-suite files for `netfence test` (like `kyverno-test.yaml` or gator's suites): a state, the

@@ -1,17 +1,17 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
-import { adoptionOf } from '../guardrails/adoption.js';
-import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../guardrails/config.js';
-import { policyId } from '../model/network-policy.js';
-import { renderProfile } from '../guardrails/baseline.js';
-import { diffReachability, hasChanges } from '../engine/reachability-diff.js';
-import { loadState } from '../state/load-state.js';
-import type { Command } from './command.js';
-import { adoptNamespace, applyManifests, readManifestSteps } from './diff-change.js';
-import { diffJson, formatDiff } from './format-diff.js';
-import type { DiffSource } from './format-diff.js';
-import { UsageError } from './usage-error.js';
+import { loadConfig } from '../../config/load-config.js';
+import { adoptionOf } from '../../guardrails/adoption.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import type { Config } from '../../guardrails/config.js';
+import { policyId } from '../../model/network-policy.js';
+import { renderProfile } from '../../guardrails/baseline.js';
+import { diffReachability, hasChanges } from '../../engine/reachability-diff.js';
+import { loadState } from '../../state/load-state.js';
+import type { Command } from '../command.js';
+import { adoptNamespace, applyManifests, readManifestSteps } from '../input/diff-change.js';
+import { diffJson, formatDiff } from '../format/diff.js';
+import type { DiffSource } from '../format/diff.js';
+import { UsageError } from '../usage-error.js';
 
 /** EXIT_CHANGED is diff's exit code when the change opens or closes some connection (0: nothing changes). */
 export const EXIT_CHANGED = 1;

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { loadConfig } from '../config/load-config.js';
-import { OPT_OUT_PROFILE, renderProfile } from '../guardrails/baseline.js';
-import type { Config } from '../guardrails/config.js';
-import { networkPolicyManifest } from '../model/manifest.js';
-import { isNamespaceName } from '../k8s/names.js';
-import type { Command } from './command.js';
-import { UsageError } from './usage-error.js';
+import { loadConfig } from '../../config/load-config.js';
+import { OPT_OUT_PROFILE, renderProfile } from '../../guardrails/baseline.js';
+import type { Config } from '../../guardrails/config.js';
+import { networkPolicyManifest } from '../../model/manifest.js';
+import { isNamespaceName } from '../../k8s/names.js';
+import type { Command } from '../command.js';
+import { UsageError } from '../usage-error.js';
 
 /** exemption says why netfence never provisions a namespace (the config exempts it), if it does not. */
 function exemption(namespace: string, config: Config): string | undefined {

@@ -1,23 +1,23 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/load-config.js';
-import { evaluateConnection } from '../engine/connection.js';
-import { samePod } from '../engine/reachability.js';
-import type { Endpoint } from '../engine/connection.js';
-import type { Finding, RuleId } from '../guardrails/finding.js';
-import { RULE_IDS } from '../guardrails/finding.js';
-import { EditableState } from '../state/editable-state.js';
-import { StateError, loadObjects, loadState } from '../state/load-state.js';
-import type { LoadedObject } from '../state/load-state.js';
+import { loadConfig } from '../../config/load-config.js';
+import { evaluateConnection } from '../../engine/connection.js';
+import { samePod } from '../../engine/reachability.js';
+import type { Endpoint } from '../../engine/connection.js';
+import type { Finding, RuleId } from '../../guardrails/finding.js';
+import { RULE_IDS } from '../../guardrails/finding.js';
+import { EditableState } from '../../state/editable-state.js';
+import { StateError, loadObjects, loadState } from '../../state/load-state.js';
+import type { LoadedObject } from '../../state/load-state.js';
 import { checkManifests } from './check.js';
 import type { CheckedObject } from './check.js';
-import type { Command, Io } from './command.js';
-import { formatConnection } from './format-connection.js';
-import { junitXml, outputFormat } from './report.js';
-import type { ReportEntry } from './report.js';
-import { resolveEndpoint } from './resolve-endpoint.js';
-import { findSuiteFiles, readSuite } from './test-suite-file.js';
-import type { ConnectivityExpectation, ObjectExpectation, ObjectResult, TestSuite } from './test-suite-file.js';
-import { UsageError } from './usage-error.js';
+import type { Command, Io } from '../command.js';
+import { formatConnection } from '../format/connection.js';
+import { junitXml, outputFormat } from '../format/ci-report.js';
+import type { ReportEntry } from '../format/ci-report.js';
+import { resolveEndpoint } from '../args/resolve-endpoint.js';
+import { findSuiteFiles, readSuite } from '../input/test-suite-file.js';
+import type { ConnectivityExpectation, ObjectExpectation, ObjectResult, TestSuite } from '../input/test-suite-file.js';
+import { UsageError } from '../usage-error.js';
 
 /**
  * `netfence test`: runs test suites (see test-suite-file.ts) as `kyverno test` and `gator verify`

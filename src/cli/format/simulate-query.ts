@@ -1,6 +1,6 @@
-import type { JsonObject } from '../model/manifest.js';
-import type { PortQuery } from '../engine/port-query.js';
-import type { Selection } from './resolve-endpoint.js';
+import type { JsonObject } from '../../model/manifest.js';
+import type { PortQuery } from '../../engine/port-query.js';
+import type { Selection } from '../args/resolve-endpoint.js';
 
 /**
  * The query `simulate --json` echoes, as it was read: each side's text, the form it was taken for

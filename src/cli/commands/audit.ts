@@ -1,21 +1,21 @@
 import { parseArgs } from 'node:util';
-import { writePolicyReports } from '../cluster/policy-reports.js';
-import { loadConfig } from '../config/load-config.js';
-import { adoptionOf } from '../guardrails/adoption.js';
-import { auditCluster, auditedNamespaces } from '../guardrails/audit.js';
-import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../guardrails/config.js';
-import type { Namespace } from '../model/namespace.js';
-import type { Finding } from '../guardrails/finding.js';
-import { findingJson } from '../guardrails/finding-json.js';
-import { formatLabels } from '../model/labels.js';
-import { resolveEssentialServices } from '../guardrails/resolve-essential-services.js';
-import { loadState } from '../state/load-state.js';
-import type { Command } from './command.js';
-import { readLiveCluster } from './live-cluster-state.js';
-import { junitXml, outputFormat, sarifLog } from './report.js';
-import type { ReportEntry } from './report.js';
-import { UsageError } from './usage-error.js';
+import { writePolicyReports } from '../../cluster/policy-reports.js';
+import { loadConfig } from '../../config/load-config.js';
+import { adoptionOf } from '../../guardrails/adoption.js';
+import { auditCluster, auditedNamespaces } from '../../guardrails/audit.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import type { Config } from '../../guardrails/config.js';
+import type { Namespace } from '../../model/namespace.js';
+import type { Finding } from '../../guardrails/finding.js';
+import { findingJson } from '../../guardrails/finding-json.js';
+import { formatLabels } from '../../model/labels.js';
+import { resolveEssentialServices } from '../../guardrails/resolve-essential-services.js';
+import { loadState } from '../../state/load-state.js';
+import type { Command } from '../command.js';
+import { readLiveCluster } from '../input/live-cluster-state.js';
+import { junitXml, outputFormat, sarifLog } from '../format/ci-report.js';
+import type { ReportEntry } from '../format/ci-report.js';
+import { UsageError } from '../usage-error.js';
 
 /** EXIT_FINDINGS is audit's exit code when a guardrail is broken (a deny-severity finding). */
 export const EXIT_FINDINGS = 1;

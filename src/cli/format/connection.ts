@@ -1,13 +1,13 @@
-import { endpointName } from '../engine/connection.js';
-import type { ConnectionVerdict, DirectionVerdict, Endpoint } from '../engine/connection.js';
-import { isHostNetworkPod } from '../model/pod.js';
-import { formatPortQuery, outcomeOf } from '../engine/port-query.js';
-import type { Outcome, PortQuery } from '../engine/port-query.js';
-import { formatRange } from '../model/port-set.js';
-import type { PortSet } from '../model/port-set.js';
-import { formatPort } from '../model/protocol.js';
-import type { Port } from '../model/protocol.js';
-import type { Reachability, SideAccess } from '../engine/reachability.js';
+import { endpointName } from '../../engine/connection.js';
+import type { ConnectionVerdict, DirectionVerdict, Endpoint } from '../../engine/connection.js';
+import { isHostNetworkPod } from '../../model/pod.js';
+import { formatPortQuery, outcomeOf } from '../../engine/port-query.js';
+import type { Outcome, PortQuery } from '../../engine/port-query.js';
+import { formatRange } from '../../model/port-set.js';
+import type { PortSet } from '../../model/port-set.js';
+import { formatPort } from '../../model/protocol.js';
+import type { Port } from '../../model/protocol.js';
+import type { Reachability, SideAccess } from '../../engine/reachability.js';
 
 /** VerdictJson is one side of `simulate --json`, as DESIGN.md fixes it. */
 export interface VerdictJson {

@@ -1,12 +1,12 @@
-import { endpointName } from '../engine/connection.js';
-import type { Endpoint } from '../engine/connection.js';
-import type { AnswerGroup, GroupedAnswer, SideAnswer } from '../engine/grouped-reachability.js';
-import type { JsonObject } from '../model/manifest.js';
-import { formatPortQuery } from '../engine/port-query.js';
-import type { Outcome, PortQuery } from '../engine/port-query.js';
-import { isTemplatePod } from '../model/pod.js';
-import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson, hostNetworkNames, outcomeWord, portsJson } from './format-connection.js';
-import type { Selection } from './resolve-endpoint.js';
+import { endpointName } from '../../engine/connection.js';
+import type { Endpoint } from '../../engine/connection.js';
+import type { AnswerGroup, GroupedAnswer, SideAnswer } from '../../engine/grouped-reachability.js';
+import type { JsonObject } from '../../model/manifest.js';
+import { formatPortQuery } from '../../engine/port-query.js';
+import type { Outcome, PortQuery } from '../../engine/port-query.js';
+import { isTemplatePod } from '../../model/pod.js';
+import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson, hostNetworkNames, outcomeWord, portsJson } from './connection.js';
+import type { Selection } from '../args/resolve-endpoint.js';
 
 /**
  * How `simulate` prints a question about many pods: one line per group of connections answered

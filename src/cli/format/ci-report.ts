@@ -1,10 +1,10 @@
-import { DEFAULT_SEVERITY, RULE_IDS } from '../guardrails/finding.js';
-import type { Finding, RuleId } from '../guardrails/finding.js';
-import { findingJson } from '../guardrails/finding-json.js';
-import type { JsonObject } from '../model/manifest.js';
-import type { Source } from '../state/load-state.js';
-import { UsageError } from './usage-error.js';
-import { packageVersion } from './version.js';
+import { DEFAULT_SEVERITY, RULE_IDS } from '../../guardrails/finding.js';
+import type { Finding, RuleId } from '../../guardrails/finding.js';
+import { findingJson } from '../../guardrails/finding-json.js';
+import type { JsonObject } from '../../model/manifest.js';
+import type { Source } from '../../state/load-state.js';
+import { UsageError } from '../usage-error.js';
+import { packageVersion } from '../version.js';
 
 /**
  * Reports for CI systems: what `check`, `audit` and `test` found, as JSON, SARIF 2.1.0 (code

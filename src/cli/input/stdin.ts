@@ -1,5 +1,5 @@
 import { text } from 'node:stream/consumers';
-import type { Io } from './command.js';
+import type { Io } from '../command.js';
 
 /** readStdin reads all of standard input (a FILE of `-`): the Io's, or the process's. */
 export function readStdin(io: Io): Promise<string> {

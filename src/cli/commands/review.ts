@@ -1,19 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { completeReview } from '../admission/admission-response.js';
-import { parseAdmissionReview } from '../admission/admission-request.js';
-import type { AdmissionRequest } from '../admission/admission-request.js';
-import { WEBHOOKS, runHandler } from '../admission/run-handler.js';
-import type { WebhookName } from '../admission/run-handler.js';
-import { loadConfig } from '../config/load-config.js';
-import { DecodeError } from '../k8s/decode.js';
-import { StandaloneContext } from '../server/standalone-context.js';
-import { EditableState } from '../state/editable-state.js';
-import { STDIN_NAME, StateError, lineOf, loadState } from '../state/load-state.js';
-import type { Command, Io } from './command.js';
-import { readStdin } from './stdin.js';
-import { UsageError } from './usage-error.js';
+import { completeReview } from '../../admission/admission-response.js';
+import { parseAdmissionReview } from '../../admission/admission-request.js';
+import type { AdmissionRequest } from '../../admission/admission-request.js';
+import { WEBHOOKS, runHandler } from '../../admission/run-handler.js';
+import type { WebhookName } from '../../admission/run-handler.js';
+import { loadConfig } from '../../config/load-config.js';
+import { DecodeError } from '../../k8s/decode.js';
+import { StandaloneContext } from '../../server/standalone-context.js';
+import { EditableState } from '../../state/editable-state.js';
+import { STDIN_NAME, StateError, lineOf, loadState } from '../../state/load-state.js';
+import type { Command, Io } from '../command.js';
+import { readStdin } from '../input/stdin.js';
+import { UsageError } from '../usage-error.js';
 
 /** EXIT_DENIED is review's exit code when the webhook's answer is `allowed: false`. */
 export const EXIT_DENIED = 1;

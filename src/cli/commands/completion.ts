@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { Command } from './command.js';
-import { COMMAND_HELP } from './help.js';
-import type { CommandHelp, Completion, FlagHelp } from './help.js';
-import { UsageError } from './usage-error.js';
+import type { Command } from '../command.js';
+import { COMMAND_HELP } from '../help.js';
+import type { CommandHelp, Completion, FlagHelp } from '../help.js';
+import { UsageError } from '../usage-error.js';
 
 /** SHELLS are the shells `netfence completion` writes a script for. */
 export const SHELLS = ['bash', 'zsh'] as const;

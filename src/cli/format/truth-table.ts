@@ -1,9 +1,9 @@
-import { endpointName } from '../engine/connection.js';
-import type { Endpoint } from '../engine/connection.js';
-import { isHostNetworkPod, isTemplatePod } from '../model/pod.js';
-import { formatPort } from '../model/protocol.js';
-import type { TruthTable } from '../engine/truth-table.js';
-import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson } from './format-connection.js';
+import { endpointName } from '../../engine/connection.js';
+import type { Endpoint } from '../../engine/connection.js';
+import { isHostNetworkPod, isTemplatePod } from '../../model/pod.js';
+import { formatPort } from '../../model/protocol.js';
+import type { TruthTable } from '../../engine/truth-table.js';
+import { HOST_NETWORK_NOTE, SELF_REASON, hostNetworkJson } from './connection.js';
 
 /**
  * truthTableJson is the `simulate --json` object for a truth table: `allowed[from][to]`. A pod's

@@ -1,13 +1,13 @@
-import { ClusterCache } from '../cluster/cluster-cache.js';
-import { findCredentials } from '../cluster/credentials.js';
-import { KubeClient } from '../cluster/kube-client.js';
-import { listPods } from '../cluster/list-pods.js';
-import type { ClusterState } from '../model/cluster-state.js';
-import type { Config } from '../guardrails/config.js';
-import type { Namespace } from '../model/namespace.js';
-import { MemoryState } from '../state/memory-state.js';
-import type { Io } from './command.js';
-import { UsageError } from './usage-error.js';
+import { ClusterCache } from '../../cluster/cluster-cache.js';
+import { findCredentials } from '../../cluster/credentials.js';
+import { KubeClient } from '../../cluster/kube-client.js';
+import { listPods } from '../../cluster/list-pods.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import type { Config } from '../../guardrails/config.js';
+import type { Namespace } from '../../model/namespace.js';
+import { MemoryState } from '../../state/memory-state.js';
+import type { Io } from '../command.js';
+import { UsageError } from '../usage-error.js';
 
 const SYNC_TIMEOUT_MS = 30_000;
 

@@ -1,11 +1,11 @@
-import type { Adoption } from '../guardrails/adoption.js';
-import { labelsToRecord } from '../model/labels.js';
-import type { JsonObject, JsonValue } from '../model/manifest.js';
-import { formatRange } from '../model/port-set.js';
-import type { PortSet } from '../model/port-set.js';
-import { hasChanges } from '../engine/reachability-diff.js';
-import type { ChangedNamespace, ChangedPolicy, ConnectionChange, EndpointGroup, PodPair, ReachabilityDiff } from '../engine/reachability-diff.js';
-import type { AppliedManifests, AppliedStep } from './diff-change.js';
+import type { Adoption } from '../../guardrails/adoption.js';
+import { labelsToRecord } from '../../model/labels.js';
+import type { JsonObject, JsonValue } from '../../model/manifest.js';
+import { formatRange } from '../../model/port-set.js';
+import type { PortSet } from '../../model/port-set.js';
+import { hasChanges } from '../../engine/reachability-diff.js';
+import type { ChangedNamespace, ChangedPolicy, ConnectionChange, EndpointGroup, PodPair, ReachabilityDiff } from '../../engine/reachability-diff.js';
+import type { AppliedManifests, AppliedStep } from '../input/diff-change.js';
 
 /**
  * How `netfence diff` prints its answer: text for people (namespace pair by namespace pair, one

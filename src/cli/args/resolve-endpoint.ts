@@ -1,13 +1,13 @@
-import type { ClusterState } from '../model/cluster-state.js';
-import type { Endpoint } from '../engine/connection.js';
-import { parseIp } from '../model/ip.js';
-import type { Pod } from '../model/pod.js';
-import { formatSelector, isSelectAll, matchesSelector } from '../model/selector.js';
-import { templatePodName } from '../model/workload.js';
-import { WORKLOAD_KINDS } from '../model/workload-kind.js';
-import type { WorkloadKind } from '../model/workload-kind.js';
+import type { ClusterState } from '../../model/cluster-state.js';
+import type { Endpoint } from '../../engine/connection.js';
+import { parseIp } from '../../model/ip.js';
+import type { Pod } from '../../model/pod.js';
+import { formatSelector, isSelectAll, matchesSelector } from '../../model/selector.js';
+import { templatePodName } from '../../model/workload.js';
+import { WORKLOAD_KINDS } from '../../model/workload-kind.js';
+import type { WorkloadKind } from '../../model/workload-kind.js';
 import { parseLabelSelector } from './parse-selector.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../usage-error.js';
 
 /** KIND_NAMES are the spellings `--from`/`--to` take for a workload kind: kubectl's (any case, plural, short names). */
 const KIND_NAMES: ReadonlyMap<string, WorkloadKind> = new Map(
