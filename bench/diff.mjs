@@ -6,8 +6,8 @@
 // every destination) and is scaled up; its answer on those sources is checked against the diff's.
 // Two changes: one policy edited (a port widened to an endPort range), and one namespace relabelled
 // so that a namespaceSelector of every namespace's policies reads it differently.
-import { evaluateConnection } from '../dist/core/connection.js';
-import { diffReachability } from '../dist/core/reachability-diff.js';
+import { evaluateConnection } from '../dist/engine/connection.js';
+import { diffReachability } from '../dist/engine/reachability-diff.js';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
 import { MemoryState } from '../dist/state/memory-state.js';
 import { formatMs, measure, printTable } from './measure.mjs';

@@ -6,10 +6,10 @@
 //  - review: one /validate request's own work in-process (JSON.parse, parseAdmissionReview,
 //    validate, the response and its JSON), by namespace size and shape (tenant.mjs), against the
 //    same request in the 10-policy namespace of the same shape.
-import { evaluateConnection } from '../dist/core/connection.js';
-import { coversSelector } from '../dist/core/coverage.js';
-import { matchesSelector } from '../dist/core/selector.js';
-import { computeTruthTable } from '../dist/core/truth-table.js';
+import { evaluateConnection } from '../dist/engine/connection.js';
+import { coversSelector } from '../dist/engine/coverage.js';
+import { matchesSelector } from '../dist/model/selector.js';
+import { computeTruthTable } from '../dist/engine/truth-table.js';
 import { completeReview } from '../dist/admission/admission-response.js';
 import { parseAdmissionReview } from '../dist/admission/admission-request.js';
 import { validate } from '../dist/admission/validate.js';

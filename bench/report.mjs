@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../dist/config/defaults.js';
-import { evaluateConnection } from '../dist/core/connection.js';
+import { evaluateConnection } from '../dist/engine/connection.js';
 import { PAGE_MODEL_SCRIPT } from '../dist/report/page-model-script.js';
 import { renderReportPage } from '../dist/report/render-page.js';
 import { buildReportModel, reportPodClasses } from '../dist/report/report-model.js';

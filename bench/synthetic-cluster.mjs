@@ -1,7 +1,7 @@
 // A synthetic multi-tenant cluster for benchmarks: NAMESPACES tenants with PODS_PER_NAMESPACE pods
 // each and POLICIES_PER_NAMESPACE policies each, shaped like real tenants' policies (default-deny,
 // DNS egress, app-to-app ingress, namespaceSelector-based ingress, ipBlock egress). Deterministic.
-import { parseIp } from '../dist/core/ip.js';
+import { parseIp } from '../dist/model/ip.js';
 import { decodeNetworkPolicy } from '../dist/k8s/network-policy.js';
 
 const APPS = ['web', 'api', 'db', 'cache', 'worker', 'queue', 'auth', 'search', 'report', 'mail'];
