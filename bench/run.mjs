@@ -1,7 +1,8 @@
 // npm run bench: every benchmark, each against its same-run baseline.
-// `npm run bench -- engine`, `-- diff`, `-- report`, `-- webhook` or `-- memory` runs one of them; `-- cost` runs the
+// `npm run bench -- cli`, `-- engine`, `-- diff`, `-- report`, `-- webhook` or `-- memory` runs one of them; `-- cost` runs the
 // cost ladder (webhook.mjs), which is not part of the full run.
 import { spawnSync } from 'node:child_process';
+import { runCliStartBenchmarks } from './cli-start.mjs';
 import { runDiffBenchmarks } from './diff.mjs';
 import { runEngineBenchmarks } from './engine.mjs';
 import { IMAGE_RUNTIME } from './measure.mjs';
@@ -10,6 +11,7 @@ import { runCostLadder, runWebhookBenchmarks } from './webhook.mjs';
 
 const only = process.argv[2];
 console.log(`# netfence benchmarks (node ${process.version}, ${process.platform}/${process.arch})`);
+if (only === undefined || only === 'cli') await runCliStartBenchmarks();
 if (only === undefined || only === 'engine') await runEngineBenchmarks();
 if (only === undefined || only === 'diff') await runDiffBenchmarks();
 if (only === undefined || only === 'report') await runReportBenchmarks();

@@ -6,12 +6,9 @@ export interface Io {
   readonly stdin?: () => Promise<string>;
 }
 
-/** Command is one `netfence` subcommand. `run` returns the exit code. */
+/** Command is one `netfence` subcommand (its summary and help are in help.ts). `run` returns the exit code. */
 export interface Command {
   readonly name: string;
-  readonly summary: string;
   readonly usage: string;
-  /** options explains the flags, one a line: `netfence COMMAND --help` prints them only for a command without help in help.ts (COMMAND_HELP). */
-  readonly options?: readonly string[];
   run(args: readonly string[], io: Io): Promise<number>;
 }

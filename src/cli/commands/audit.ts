@@ -12,7 +12,6 @@ import { formatLabels } from '../../model/labels.js';
 import { resolveEssentialServices } from '../../guardrails/resolve-essential-services.js';
 import { loadState } from '../../state/load-state.js';
 import type { Command } from '../command.js';
-import { readLiveCluster } from '../input/live-cluster-state.js';
 import { junitXml, outputFormat, sarifLog } from '../format/ci-report.js';
 import type { ReportEntry } from '../format/ci-report.js';
 import { UsageError } from '../usage-error.js';
@@ -68,7 +67,6 @@ function adoptionNotes(findings: readonly Finding[]): string {
  */
 export const auditCommand: Command = {
   name: 'audit',
-  summary: 'scan a live cluster (or a state directory) and report every broken guardrail',
   usage: 'netfence audit [--output text|json|sarif|junit] [--json] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
   async run(args, io) {
     const { values } = parseArgs({
@@ -87,7 +85,8 @@ export const auditCommand: Command = {
     if (values.state !== undefined && values.kubeconfig !== undefined) throw new UsageError('--kubeconfig and --state exclude each other');
     const format = outputFormat(values.output, values.json);
     const config = await loadConfig(values.config);
-    const live = values.state === undefined ? await readLiveCluster(values.kubeconfig, config, io, 'audit', notAdopted(config)) : undefined;
+    // The Kubernetes client is loaded only for a live cluster: an audit of files never loads it.
+    const live = values.state === undefined ? await (await import('../input/live-cluster-state.js')).readLiveCluster(values.kubeconfig, config, io, 'audit', notAdopted(config)) : undefined;
     const state = live?.state ?? (await loadState(values.state ?? '')).state;
     const findings = auditCluster({ state, config, essentials: resolveEssentialServices(state, config) });
     if (live !== undefined && !values['dry-run']) {

@@ -22,7 +22,6 @@ function exemption(namespace: string, config: Config): string | undefined {
 /** baselineCommand prints the baseline policies a namespace would get, as YAML (kubectl apply -f - takes it). */
 export const baselineCommand: Command = {
   name: 'baseline',
-  summary: 'print the baseline policies that would be provisioned in a namespace, as YAML',
   usage: 'netfence baseline NAMESPACE [--profile P] [--config F]',
   async run(args, io) {
     const { values, positionals } = parseArgs({

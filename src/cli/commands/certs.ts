@@ -48,7 +48,6 @@ async function exists(path: string): Promise<boolean> {
  */
 export const certsCommand: Command = {
   name: 'certs',
-  summary: 'write a CA and a serving certificate (ca.crt, tls.crt, tls.key) for the webhook',
   usage: 'netfence certs --out DIR (--dns NAME... | --service NAME.NAMESPACE) [--ip IP...] [--days 365] [--force]',
   async run(args, io) {
     const { values, positionals } = parseArgs({

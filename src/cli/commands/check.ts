@@ -208,7 +208,6 @@ async function readManifests(paths: readonly string[], options: LoadOptions, io:
  */
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'apply manifests on top of a state offline, as admission would, and print every finding',
   usage: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--json] [--config F] [--user NAME] [--group G...]',
   async run(args, io) {
     const { values, positionals } = parseArgs({

@@ -182,7 +182,6 @@ function isShell(name: string): name is Shell {
 export function completionCommand(registered: () => readonly string[]): Command {
   return {
     name: 'completion',
-    summary: 'print a shell completion script for bash or zsh',
     usage: 'netfence completion bash|zsh',
     async run(args, io) {
       const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });

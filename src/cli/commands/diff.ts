@@ -38,7 +38,6 @@ function adoptionChange(state: ClusterState, namespace: string, profileFlag: str
  */
 export const diffCommand: Command = {
   name: 'diff',
-  summary: 'every connection a change opens or closes, with exact ports (manifests, a second state, an adoption)',
   usage: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...]',
   async run(args, io) {
     const { values, positionals } = parseArgs({

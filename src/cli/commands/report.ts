@@ -6,7 +6,6 @@ import { renderReportPage } from '../../report/render-page.js';
 import { buildReportModel } from '../../report/report-model.js';
 import { loadState } from '../../state/load-state.js';
 import type { Command } from '../command.js';
-import { readLiveCluster } from '../input/live-cluster-state.js';
 import { UsageError } from '../usage-error.js';
 
 /**
@@ -17,7 +16,6 @@ import { UsageError } from '../usage-error.js';
  */
 export const reportCommand: Command = {
   name: 'report',
-  summary: "one self-contained HTML page of the cluster's reachability: heatmap, drill-down, explanations, findings",
   usage: 'netfence report --html OUT [--state PATH | --kubeconfig F] [--config F]',
   async run(args, io) {
     const { values } = parseArgs({
@@ -42,6 +40,8 @@ export const reportCommand: Command = {
       state = loaded.state;
       source = values.state;
     } else {
+      // Loaded only here: a report from files never loads the Kubernetes client.
+      const { readLiveCluster } = await import('../input/live-cluster-state.js');
       const live = await readLiveCluster(values.kubeconfig, config, io, 'report', (snapshot) => snapshot.namespaces());
       state = live.state;
       source = live.client.server();

@@ -84,7 +84,6 @@ async function readRequest(path: string, io: Io): Promise<{ request: AdmissionRe
  */
 export const reviewCommand: Command = {
   name: 'review',
-  summary: 'evaluate one AdmissionReview offline and print the response the webhook would send',
   usage: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F]',
   async run(args, io) {
     const { values } = parseArgs({

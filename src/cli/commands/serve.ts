@@ -322,7 +322,6 @@ export function clusterContext(
  */
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
   usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
   async run(args, io) {
     tuneRuntime();

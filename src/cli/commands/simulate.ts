@@ -32,7 +32,6 @@ const ENDPOINT_FORMS = 'NS|NS/POD|NS/KIND/NAME|NS:LABELS|IP';
  */
 export const simulateCommand: Command = {
   name: 'simulate',
-  summary: 'may these pods reach those, on which ports, by which policies? (or a truth table for a port)',
   usage: `netfence simulate --state PATH [--from ${ENDPOINT_FORMS}] [--to ${ENDPOINT_FORMS}] --port PORT|FROM-TO|NAME|any[/PROTO] [--json]`,
   async run(args, io) {
     const { values } = parseArgs({

@@ -229,12 +229,7 @@ export function reportEntries(results: readonly SuiteResult[]): ReportEntry[] {
  */
 export const testCommand: Command = {
   name: 'test',
-  summary: 'run test suites: a state, manifests, the admission results and connections expected',
   usage: 'netfence test (DIR | FILE)... [--output text|junit]',
-  options: [
-    'DIR | FILE       a directory (every netfence-test.yaml or NAME.netfence-test.yaml below it) or a suite file',
-    '-o, --output F   text (a table of cases, default) or junit (one test case per expectation)',
-  ],
   async run(args, io) {
     const { values, positionals } = parseArgs({ args: [...args], options: { output: { type: 'string', short: 'o' } }, strict: true, allowPositionals: true });
     const format = outputFormat(values.output, false, ['text', 'junit']);
