@@ -194,6 +194,13 @@ class BudgetExceeded extends Error {}
 export interface CoverageOptions {
   /** budget is the most cubes the search may visit before answering too-complex. */
   readonly budget?: number;
+  /**
+   * monotone (the default) promises that `enough` accepts every superset of a set it accepts, which
+   * lets the search stop early. With false, `enough` may be any condition on the exact set of
+   * selectors a label set matches ("cut off now, and not before"): the search then decides only
+   * cubes that every selector matches wholly or not at all.
+   */
+  readonly monotone?: boolean;
 }
 
 /** containsSelector says exactly whether every label set `inner` matches is matched by `outer`. */
@@ -218,8 +225,9 @@ export function coversSelector(
 
 /**
  * coversWith generalises coversSelector: every label set matched by `selector` must be matched by a
- * set of `covering` selectors (given by index) that `enough` accepts. `enough` must be monotone
- * (a superset of an accepted set is accepted), like "one of them" or "one allowing each DNS port".
+ * set of `covering` selectors (given by index) that `enough` accepts. `enough` is monotone (a
+ * superset of an accepted set is accepted), like "one of them" or "one allowing each DNS port",
+ * unless `options.monotone` is false.
  */
 export function coversWith(
   selector: LabelSelector,
@@ -236,6 +244,7 @@ export function coversWith(
   const cubes: Candidate[] = [];
   // Selectors that contain the whole of S are met on the way: once they are enough, the answer is
   // known without looking at the rest.
+  const monotone = options.monotone ?? true;
   const inside = new Set<number>();
   for (let index = 0; index < covering.length; index++) {
     const t = covering[index];
@@ -244,7 +253,7 @@ export function coversWith(
     cubes.push({ index, cube });
     if (!cubeWithin(start, cube)) continue;
     inside.add(index);
-    if (enough(inside)) return { kind: 'covered' };
+    if (monotone && enough(inside)) return { kind: 'covered' };
   }
   const budget = options.budget ?? DEFAULT_COVERAGE_BUDGET;
   let steps = 0;
@@ -254,14 +263,16 @@ export function coversWith(
   const search = (cube: Cube, inside: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
     const within = new Set(inside);
     for (const candidate of candidates) if (cubeWithin(cube, candidate.cube)) within.add(candidate.index);
-    return enough(within) ? null : split(cube, within, candidates);
+    return monotone && enough(within) ? null : split(cube, within, candidates);
   };
   // split looks at the selectors that match part of a cube whose containing ones (`within`) are not enough.
   const split = (cube: Cube, within: ReadonlySet<number>, candidates: readonly Candidate[]): Labels | null => {
     const partial = candidates.filter((candidate) => !within.has(candidate.index) && cubeIntersects(cube, candidate.cube));
+    // Every label set of a cube no selector splits is matched by exactly `within`.
+    if (partial.length === 0) return enough(within) ? null : sampleOf(cube);
     // Every label set of the cube is matched by at most within + partial; if even that is not
-    // enough, any of them is a counterexample (enough is monotone).
-    if (!enough(new Set([...within, ...partial.map((candidate) => candidate.index)]))) return sampleOf(cube);
+    // enough, any of them is a counterexample (when enough is monotone).
+    if (monotone && !enough(new Set([...within, ...partial.map((candidate) => candidate.index)]))) return sampleOf(cube);
     const memoKey = canonicalKey(cube);
     if (coveredCubes.has(memoKey)) return null;
     if (++steps > budget) throw new BudgetExceeded();

@@ -74,4 +74,34 @@ describe('coversSelector against a brute-force oracle', () => {
       { numRuns: 20_000 },
     );
   });
+
+  it('coversWith with monotone: false agrees for any condition on the exact matching set ("cut now, and not before")', () => {
+    let covered = 0;
+    fc.assert(
+      fc.property(
+        selectorArb,
+        fc.array(selectorArb, { minLength: 1, maxLength: 6 }),
+        fc.uniqueArray(fc.nat({ max: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.uniqueArray(fc.nat({ max: 5 }), { maxLength: 3 }),
+        (selector, covering, required, forbidden) => {
+          // Accepted: matched by every `required` selector or by some `forbidden` one is false,
+          // i.e. bad = (matches all of required) and not (matches any of forbidden): not monotone.
+          const enough = (matching: ReadonlySet<number>): boolean => !(required.every((i) => matching.has(i)) && !forbidden.some((i) => matching.has(i)));
+          const matchingOf = (labels: Labels): Set<number> =>
+            new Set(covering.flatMap((t, i) => (matchesSelector(t, labels) ? [i] : [])));
+          const expected = UNIVERSE.every((labels) => !matchesSelector(selector, labels) || enough(matchingOf(labels)));
+          if (expected) covered++;
+          const answer = coversWith(selector, covering, enough, { monotone: false });
+          expect(answer.kind === 'covered').toBe(expected);
+          if (answer.kind === 'uncovered') {
+            expect(matchesSelector(selector, answer.counterexample)).toBe(true);
+            expect(enough(matchingOf(answer.counterexample))).toBe(false);
+          }
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+    expect(covered).toBeGreaterThan(1_000);
+    expect(covered).toBeLessThan(19_000);
+  });
 });
