@@ -230,7 +230,7 @@ describe('the Helm chart', () => {
 
   it('the by-hand registration (examples/webhook-configuration.yaml), its optional blocks included, registers what the chart does', () => {
     const text = readFileSync(join(ROOT, 'examples', 'webhook-configuration.yaml'), 'utf8');
-    // The optional blocks uncommented (remediation, the provisioning gate), HOST and CA_BUNDLE filled in as the README says.
+    // The optional blocks uncommented (remediation, the provisioning gate), HOST and CA_BUNDLE filled in as docs/install.md says.
     const withOptional = ['networkpolicies.mutate.netfence.io', 'pods.netfence.io'].reduce(uncomment, text);
     const example = parseObjects(withOptional.replaceAll('HOST', '192.0.2.10').replaceAll('CA_BUNDLE', 'Q0E='));
     // Each webhook must have its counterpart, of the same kind and name, in the chart with both options on.

@@ -318,9 +318,9 @@ describe('netfence diff: bad input is exit 2', () => {
   });
 });
 
-describe('the README section', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### `netfence diff`'), readme.indexOf('\n## ', readme.indexOf('### `netfence diff`')));
+describe('the docs/commands.md section', () => {
+  const readme = readFileSync(join(ROOT, 'docs', 'commands.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## `netfence diff`'), readme.indexOf('\n## ', readme.indexOf('## `netfence diff`')));
   const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((match) => ({ language: match[1] ?? '', body: match[2] ?? '' }));
 
   it('shows what adopting team-b prints: every line shown, in order (... stands for lines left out)', async () => {

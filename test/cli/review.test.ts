@@ -121,7 +121,7 @@ spec:
     expect(JSON.parse(out).response.warnings).toEqual([expect.stringMatching(/^\[peer-split\] team-a\/api-from-backend ingress\[0\]: from\[0\] \(namespaces\) OR from\[1\] \(pods\)/)]);
   });
 
-  it('runs the README example: exit 1, the denial printed', async () => {
+  it('runs the docs/commands.md example: exit 1, the denial printed', async () => {
     const { code, out } = await run('review', '--state', 'examples/cluster', '--request', 'examples/admission-review.json');
     expect(code).toBe(1);
     expect(JSON.parse(out).response.allowed).toBe(false);

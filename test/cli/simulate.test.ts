@@ -473,10 +473,10 @@ describe('a pod\'s connection to itself', () => {
   });
 });
 
-describe('the README section', () => {
-  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
-  const start = readme.indexOf('### `netfence simulate`');
-  const section = readme.slice(start, readme.indexOf('\n### ', start + 1));
+describe('the docs/commands.md section', () => {
+  const readme = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'commands.md'), 'utf8');
+  const start = readme.indexOf('## `netfence simulate`');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
   const blocks = [...section.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((match) => match[2] ?? '');
 
   /** shellWords splits a command line as sh would here: at spaces, single quotes kept together, `\` line continuations joined. */

@@ -63,9 +63,9 @@ describe('netfence test on the example suites', () => {
     expect(out.split('\n').at(-1)).toBe('10 case(s) in 3 suite(s): 10 passed, 0 failed.');
   });
 
-  it('is the README example: the suite shown is the file, run by its path it prints what the README shows', async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### `netfence test`'));
+  it('is the docs/commands.md example: the suite shown is the file, run by its path it prints what the page shows', async () => {
+    const readme = readFileSync(join(ROOT, 'docs', 'commands.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## `netfence test`'));
     const [, yaml, output] = /```yaml\n([\s\S]*?)```\n\n```\n\$ netfence test examples\/tests\/netfence-test\.yaml\n([\s\S]*?)\n```/.exec(section) ?? [];
     expect(yaml).toBe(readFileSync(join(TESTS, 'netfence-test.yaml'), 'utf8'));
     const { code, out } = await run(['test', join(TESTS, 'netfence-test.yaml')]);

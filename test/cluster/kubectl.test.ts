@@ -14,7 +14,7 @@ import { watch } from '../support/raw-client.js';
 import { until } from '../support/until.js';
 
 /**
- * Real kubectl against the test API server: the commands of the README's rollout path and of a
+ * Real kubectl against the test API server: the commands of docs/rollout.md's rollout path and of a
  * snapshot, run as a user runs them (KUBECONFIG for the fake, a HOME of their own so each test
  * starts with an empty discovery cache), asserting on what kubectl prints and on what the fake
  * stored and told its watchers. gcloud's kubectl is a dispatcher that runs the kubectl of the

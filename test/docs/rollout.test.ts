@@ -15,7 +15,7 @@ import { until } from '../support/until.js';
 import { reviewFrom } from '../support/webhook.js';
 
 /**
- * The README's "Rolling out into an existing cluster", run command by command as written, against
+ * docs/rollout.md, "Rolling out into an existing cluster", run command by command as written, against
  * the test API server holding the example cluster (namespaces with history: team-b, ingress-nginx
  * and monitoring predate netfence; team-a is adopted). `helm install/upgrade` is real helm
  * rendering the chart with the same arguments, and netfence serving (the built CLI, in cluster
@@ -30,12 +30,12 @@ const EXAMPLE = join(ROOT, 'examples', 'cluster');
 const ALLOW_ALL = readFileSync(join(ROOT, 'examples', 'manifests', 'allow-all-ingress.yaml'), 'utf8');
 const run = promisify(execFile);
 
-/** rolloutCommands are the commands of the README section's shell block, comments left out. */
+/** rolloutCommands are the commands of docs/rollout.md's shell block, comments left out. */
 function rolloutCommands(): string[][] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Rolling out into an existing cluster'));
+  const readme = readFileSync(join(ROOT, 'docs', 'rollout.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('# Rolling out into an existing cluster'));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
-  if (block === undefined) throw new Error('README: no shell block under "Rolling out into an existing cluster"');
+  if (block === undefined) throw new Error('docs/rollout.md: no shell block under "Rolling out into an existing cluster"');
   return block
     .split('\n')
     .map((line) => line.trim())
@@ -131,7 +131,7 @@ async function validateAllowAll(namespace: string): Promise<{ allowed: boolean; 
 /** writesIn are the writes anyone made through the API into a namespace's policies. */
 const writesIn = (namespace: string) => fake.requests.filter((logged) => logged.method !== 'GET' && logged.path.startsWith(`/apis/networking.k8s.io/v1/namespaces/${namespace}/`));
 
-/** runCommand runs one README command the way it runs on a workstation, against the test cluster. */
+/** runCommand runs one docs/rollout.md command the way it runs on a workstation, against the test cluster. */
 async function runCommand(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const [tool = '', ...args] = argv;
   const env = { ...process.env, KUBECONFIG: kubeconfig, HOME: work };
@@ -156,12 +156,12 @@ async function runCommand(argv: readonly string[]): Promise<{ code: number; stdo
   }
 }
 
-describe('README: Rolling out into an existing cluster', { timeout: 60_000 }, () => {
+describe('docs/rollout.md: Rolling out into an existing cluster', { timeout: 60_000 }, () => {
   const commands = rolloutCommands();
   const results = new Map<string, { code: number; stdout: string; stderr: string }>();
   const step = async (prefix: string): Promise<{ code: number; stdout: string; stderr: string }> => {
     const argv = commands.find((command) => command.join(' ').startsWith(prefix));
-    if (argv === undefined) throw new Error(`README: no command starting "${prefix}" in the rollout block (${commands.map((c) => c.join(' ')).join(' | ')})`);
+    if (argv === undefined) throw new Error(`docs/rollout.md: no command starting "${prefix}" in the rollout block (${commands.map((c) => c.join(' ')).join(' | ')})`);
     const result = await runCommand(argv);
     results.set(prefix, result);
     return result;
