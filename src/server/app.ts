@@ -14,11 +14,19 @@ import type { WebhookName } from '../admission/run-handler.js';
 import { countAdoption } from '../guardrails/adoption.js';
 import { ERRORS, clientErrorResponse, errorBody } from './errors.js';
 import type { ErrorCode } from './errors.js';
+import { drainBody } from './drain-body.js';
 import { decisionWriter } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 /** BODY_LIMIT is the largest AdmissionReview accepted: an object and its old version, each up to etcd's 3 MiB. */
 export const BODY_LIMIT = 7 * 1024 * 1024;
+
+/**
+ * DRAIN_FACTOR: of a body over the limit, up to this many times the limit more is read to answer it
+ * (28 MiB with BODY_LIMIT): enough for any client that merely overshoots, and bounded for one that
+ * never stops.
+ */
+export const DRAIN_FACTOR = 4;
 
 /** AppOptions are the app's dependencies, passed in so tests can build it with their own. */
 export interface AppOptions {
@@ -35,6 +43,12 @@ export interface AppOptions {
   readonly ready: () => boolean;
   readonly now?: () => bigint;
   readonly bodyLimit?: number;
+  /**
+   * drainLimit: how much more of a body over bodyLimit is read (and discarded) before the 413, so
+   * that a client still writing it reads the answer; a body longer still is cut off at once
+   * (default DRAIN_FACTOR times bodyLimit).
+   */
+  readonly drainLimit?: number;
   /** requestTimeoutMs: a request not received in full by then is dropped (408): slow clients hold nothing. */
   readonly requestTimeoutMs?: number;
 }
@@ -62,12 +76,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   metrics.countAdoption(() => countAdoption(context.state().namespaces(), context.config));
   const writeDecision = decisionWriter(logger);
   const now = options.now ?? process.hrtime.bigint;
+  const bodyLimit = options.bodyLimit ?? BODY_LIMIT;
+  const drainLimit = options.drainLimit ?? DRAIN_FACTOR * bodyLimit;
   const app = Fastify({
     // fastify gets no logger: netfence logs one line per decision itself, and errors below. Given
     // one, fastify makes a child logger and two response listeners per request for lines that would
     // only double ours (with returning the review instead of setting its header by hand, the cost
     // ladder's mode-off step went from +20 to +8 µs per request).
-    bodyLimit: options.bodyLimit ?? BODY_LIMIT,
+    bodyLimit,
     requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
     clientErrorHandler: (error: Error & { code?: string }, socket) => {
       // A reset connection has nothing left to answer.
@@ -93,7 +109,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     switch (error.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendError(reply, 'NETFENCE_BODY_TOO_LARGE', `the body is larger than ${options.bodyLimit ?? BODY_LIMIT} bytes`);
+        // fastify stops reading at the limit (or reads nothing, when Content-Length says so) and
+        // closes the connection after the answer: the rest of the body is read first (up to
+        // drainLimit), or a client still writing it is reset (EPIPE) before it reads the 413.
+        // Only this error path waits; admissions never do.
+        return drainBody(request.raw, drainLimit).then(() => sendError(reply, 'NETFENCE_BODY_TOO_LARGE', `the body is larger than ${bodyLimit} bytes`));
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return sendError(reply, 'NETFENCE_UNSUPPORTED_MEDIA_TYPE', `content-type must be application/json (got ${request.headers['content-type'] ?? 'none'})`);
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':

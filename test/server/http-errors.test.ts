@@ -1,16 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { generateCertificates } from '../../src/certs/generate-certificates.js';
+import { staticTls } from '../../src/certs/tls-source.js';
 import { defaultConfig } from '../../src/config/defaults.js';
-import { buildApp } from '../../src/server/app.js';
+import { BODY_LIMIT, buildApp } from '../../src/server/app.js';
 import { ERRORS } from '../../src/server/errors.js';
 import { Metrics } from '../../src/server/metrics.js';
 import { StandaloneContext } from '../../src/server/standalone-context.js';
 import { EditableState } from '../../src/state/editable-state.js';
 import { LogLines, fixture, stateOf } from '../support/webhook.js';
 
-/** Bad bodies, health endpoints and metrics, driven with inject() (no socket needed). */
+/** Bad bodies, health endpoints and metrics, driven with inject() (no socket needed), but for an oversized body over TLS. */
 
 function app(options: { ready?: boolean; onError?: 'deny' | 'allow'; brokenEssentials?: boolean; bodyLimit?: number } = {}) {
   const context = new StandaloneContext(new EditableState(stateOf('')), { ...defaultConfig(), onError: options.onError ?? 'deny' });
@@ -142,5 +145,95 @@ describe('the error catalogue', () => {
   it('documents every error code in docs/errors.md', () => {
     const doc = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
     for (const [code, { status }] of Object.entries(ERRORS)) expect(doc).toContain(`| \`${code}\` | ${status} |`);
+  });
+});
+
+describe('a body over the limit, over a real TLS socket', () => {
+  // The socket is what is tested here: inject() always gets its answer, a client on a socket that
+  // is closed under it while it still writes does not (EPIPE, and the 413 lost).
+  const certs = generateCertificates({ dnsNames: ['localhost'], ips: ['127.0.0.1'], days: 1 });
+
+  async function serve(limits: { bodyLimit?: number; drainLimit?: number } = {}) {
+    const context = new StandaloneContext(new EditableState(stateOf('')), defaultConfig());
+    const logs = new LogLines();
+    const instance = buildApp({ context, metrics: new Metrics({ processMetrics: false }), logger: pino(logs.stream), tls: staticTls(certs), ready: () => true, ...limits });
+    await instance.listen({ port: 0, host: '127.0.0.1' });
+    const address = instance.server.address();
+    return { instance, logs, port: typeof address === 'object' && address !== null ? address.port : 0 };
+  }
+
+  /** request is a POST /validate head and body, framed by Content-Length or chunked, of `size` bytes. */
+  function request(size: number, framing: 'content-length' | 'chunked'): { head: string; body: Buffer } {
+    const payload = Buffer.alloc(size, 'x');
+    const head = `POST /validate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${size}`}\r\n\r\n`;
+    const body = framing === 'chunked' ? Buffer.concat([Buffer.from(`${size.toString(16)}\r\n`), payload, Buffer.from('\r\n0\r\n\r\n')]) : payload;
+    return { head, body };
+  }
+
+  /**
+   * sendWhole writes a request and its whole body before it reads anything, as a simple client
+   * does; returns what it read and the socket's error, if any.
+   */
+  function sendWhole(port: number, head: string, body: Buffer): Promise<{ received: string; error: string | undefined }> {
+    return new Promise((resolve) => {
+      let received = '';
+      let error: string | undefined;
+      const socket = connect({ host: '127.0.0.1', port, ca: certs.caCert, servername: 'localhost' }, () => {
+        socket.write(head);
+        socket.write(body, () => {
+          socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+          socket.resume();
+        });
+      });
+      socket.pause();
+      socket.on('error', (cause: Error & { code?: string }) => (error = cause.code ?? cause.message));
+      socket.on('close', () => resolve({ received, error }));
+    });
+  }
+
+  it.each(['content-length', 'chunked'] as const)('lets a client that writes it all first read the 413 and its JSON error, every time (%s)', async (framing) => {
+    const { instance, logs, port } = await serve();
+    const { head, body } = request(2 * BODY_LIMIT, framing);
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const { received, error } = await sendWhole(port, head, body);
+        expect({ attempt, error, status: received.slice(0, received.indexOf('\r\n')) }).toEqual({ attempt, error: undefined, status: 'HTTP/1.1 413 Payload Too Large' });
+        expect(received).toMatch(/\r\nconnection: close\r\n/i);
+        expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toEqual({ error: { code: 'NETFENCE_BODY_TOO_LARGE', message: `the body is larger than ${BODY_LIMIT} bytes` } });
+      }
+      expect(logs.lines).toEqual([]);
+    } finally {
+      await instance.close();
+    }
+  });
+
+  it.each(['content-length', 'chunked'] as const)('cuts off a body longer than the drain bound instead of reading it (%s)', async (framing) => {
+    const { instance, port } = await serve({ bodyLimit: 64 * 1024, drainLimit: 256 * 1024 });
+    // 64 MiB: far more than the bound plus what the kernels' socket buffers hold.
+    const { head, body } = request(64 * 1024 * 1024, framing);
+    try {
+      const { error } = await sendWhole(port, head, body);
+      expect(error).toMatch(/^(EPIPE|ECONNRESET)$/);
+      expect((await instance.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await instance.close();
+    }
+  });
+
+  it('forgets a client that leaves in the middle of its oversized body', async () => {
+    const { instance, logs, port } = await serve({ bodyLimit: 64 * 1024, drainLimit: 4 * 1024 * 1024 });
+    const { head, body } = request(1024 * 1024, 'content-length');
+    try {
+      await new Promise<void>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port, ca: certs.caCert, servername: 'localhost' }, () => socket.write(head + body.subarray(0, 100 * 1024).toString(), () => socket.destroy()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+      });
+      const health = await instance.inject({ method: 'GET', url: '/healthz' });
+      expect(health.statusCode).toBe(200);
+      expect(logs.lines).toEqual([]);
+    } finally {
+      await instance.close();
+    }
   });
 });
