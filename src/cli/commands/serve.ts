@@ -38,7 +38,7 @@ import { httpsUrl, isWildcard, listenError, listeningUrls } from '../args/listen
 import { UsageError } from '../usage-error.js';
 
 /** BUNDLED_STATE is the example cluster shipped with netfence, for standalone runs. */
-export const BUNDLED_STATE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'cluster');
+export const BUNDLED_STATE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'cluster');
 
 interface ServeFlags {
   readonly config: string | undefined;
@@ -48,6 +48,8 @@ interface ServeFlags {
   readonly tlsKey: string | undefined;
   readonly kubeconfig: string | undefined;
   readonly state: string | undefined;
+  /** verbose: a log line for each object of the state skipped for its kind, not one that counts them. */
+  readonly verbose: boolean;
   readonly certsDir: string;
   readonly san: readonly string[];
   readonly clientCa: string | undefined;
@@ -77,6 +79,7 @@ function parseFlags(args: readonly string[], stdoutIsTTY: boolean): ServeFlags {
       service: { type: 'string', default: 'netfence' },
       'shutdown-delay': { type: 'string', default: '5' },
       'log-format': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -107,6 +110,7 @@ function parseFlags(args: readonly string[], stdoutIsTTY: boolean): ServeFlags {
     tlsKey: values['tls-key'],
     kubeconfig: values.kubeconfig,
     state: values.state,
+    verbose: values.verbose,
     certsDir: values['certs-dir'],
     san: values.san,
     clientCa: values['client-ca'],
@@ -223,7 +227,7 @@ async function clusterCredentials(flags: ServeFlags, logger: Logger): Promise<Cr
 
 async function standaloneContext(flags: ServeFlags, config: Config, logger: Logger): Promise<{ context: AdmissionContext; ready: () => boolean; stop: () => Promise<void> }> {
   const statePath = flags.state ?? BUNDLED_STATE;
-  const loaded = await loadState(statePath);
+  const loaded = await loadState(statePath, { listSkipped: flags.verbose });
   for (const notice of loaded.notices) logger.warn({ notice }, 'state');
   const context = new StandaloneContext(new EditableState(loaded.state), config);
   logger.info({ state: statePath, essentialServices: context.essentials().services.map((s) => `${s.name}: ${s.describe}`) }, 'standalone: serving a state from files');
@@ -322,7 +326,7 @@ export function clusterContext(
  */
 export const serveCommand: Command = {
   name: 'serve',
-  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
+  usage: 'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR [--verbose]] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5]',
   async run(args, io) {
     tuneRuntime();
     const flags = parseFlags(args, process.stdout.isTTY === true);
