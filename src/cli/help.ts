@@ -103,11 +103,17 @@ const KUBECONFIG: ValueHelp = {
 
 const JSON_SWITCH: SwitchHelp = { name: '--json', kind: 'switch', description: 'print JSON (the same as --output json)' };
 
+const VERBOSE: SwitchHelp = {
+  name: '--verbose',
+  kind: 'switch',
+  description: 'on stderr, name each object skipped for its kind (a ConfigMap, a Secret: netfence does not read it), not one line a file or directory that counts them by kind',
+};
+
 const SERVE: CommandHelp = {
   name: 'serve',
   summary: 'run the admission webhook (HTTPS): on a live cluster, or standalone on a state directory',
   synopsis:
-    'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5] [--log-format text|json]',
+    'netfence serve [--config F] [--port 8443] [--host 0.0.0.0] [--tls-cert F --tls-key F | --tls-secret NAME [--webhook-configuration NAME] [--service NAME]] [--client-ca F] [--kubeconfig F | --state DIR [--verbose]] [--certs-dir DIR] [--san NAME|IP...] [--shutdown-delay 5] [--log-format text|json]',
   description:
     'With cluster credentials (--kubeconfig, KUBECONFIG, in-cluster, or a ~/.kube/config whose cluster answers) it watches the cluster, and the replica holding the Lease provisions and repairs baselines. With none it serves a state from files (--state, default: the bundled example cluster). Without --tls-cert or --tls-secret it serves a self-signed certificate from --certs-dir and prints its CA for a caBundle. Logs go to stdout, one line per admission decision.',
   arguments: [],
@@ -124,6 +130,7 @@ const SERVE: CommandHelp = {
     CONFIG,
     { ...KUBECONFIG, default: 'KUBECONFIG, in-cluster credentials, or a reachable ~/.kube/config; else standalone', description: 'watch the cluster of this kubeconfig' },
     { name: '--state', kind: 'value', value: 'DIR', complete: 'path', default: 'the bundled example cluster', description: 'serve a state from files instead of a cluster' },
+    { ...VERBOSE, description: 'log a line for each object of the state skipped for its kind (netfence does not read it), not one line that counts them by kind' },
     { name: '--tls-cert', kind: 'value', value: 'F', complete: 'file', default: 'none: self-signed, see --certs-dir', description: 'serve this certificate (PEM), reloaded when the file changes; goes with --tls-key' },
     { name: '--tls-key', kind: 'value', value: 'F', complete: 'file', default: 'none', description: 'the private key (PEM) of --tls-cert' },
     {
@@ -170,7 +177,7 @@ const SERVE: CommandHelp = {
 const CHECK: CommandHelp = {
   name: 'check',
   summary: 'apply manifests on top of a state offline, as admission would, and print every finding',
-  synopsis: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--config F] [--user NAME] [--group G...]',
+  synopsis: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--config F] [--user NAME] [--group G...] [--verbose]',
   description:
     'Each object of the manifests is judged in order as the webhook would judge it (CREATE, or UPDATE when the state has it) and, when admitted, applied to the state, so later documents see it. For CI pipelines and GitOps repositories: `kustomize build | netfence check --state S -`.',
   arguments: [{ name: 'FILE...', description: 'YAML or JSON manifests, or directories of them; - reads standard input', complete: 'path' }],
@@ -190,6 +197,7 @@ const CHECK: CommandHelp = {
     CONFIG,
     { name: '--user', kind: 'value', value: 'NAME', complete: 'none', default: 'netfence-check', description: 'the user the changes are made as (rules such as baseline-opt-out depend on who asks)' },
     { name: '--group', kind: 'value', value: 'G', complete: 'none', repeatable: true, default: 'none', description: 'a group of that user, e.g. system:masters' },
+    VERBOSE,
   ],
   exitCodes: [
     { code: 0, meaning: 'every object would be admitted in enforce mode (warnings allowed)' },
@@ -206,7 +214,7 @@ const CHECK: CommandHelp = {
 const DIFF: CommandHelp = {
   name: 'diff',
   summary: 'every connection a change opens or closes, with exact ports (manifests, a second state, an adoption)',
-  synopsis: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...]',
+  synopsis: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...] [--verbose]',
   description:
     'Compares the state with the state after a change, and prints every connection whose allowed ports change, grouped by namespace pair: the ports opened and closed as ranges, and the changed policies that decide it. The change is manifests applied on top of the state as check applies them (a denied object is not applied; a manifest annotated netfence.io/delete: "true" deletes the NetworkPolicy or Namespace it names), a second state (an object missing from it is deleted), or a namespace adopted with its baseline profile.',
   arguments: [{ name: 'FILE...', description: 'YAML or JSON manifests, or directories of them; - reads standard input', complete: 'path' }],
@@ -220,6 +228,7 @@ const DIFF: CommandHelp = {
     CONFIG,
     { name: '--user', kind: 'value', value: 'NAME', complete: 'none', default: 'netfence-diff', description: 'the user the changes are made as (rules such as managed-policy-change depend on who asks)' },
     { name: '--group', kind: 'value', value: 'G', complete: 'none', repeatable: true, default: 'none', description: 'a group of that user, e.g. system:masters' },
+    VERBOSE,
   ],
   exitCodes: [{ code: 0, meaning: 'no connection opens or closes' }, { code: 1, meaning: 'some connection opens or closes (a review is due)' }, USAGE, INTERNAL],
   examples: [
@@ -231,7 +240,7 @@ const DIFF: CommandHelp = {
 const SIMULATE: CommandHelp = {
   name: 'simulate',
   summary: 'may these pods reach those, on which ports, by which policies? (or a truth table for a port)',
-  synopsis: 'netfence simulate --state PATH [--from ENDPOINT] [--to ENDPOINT] --port PORT|FROM-TO|NAME|any[/PROTO] [--json]',
+  synopsis: 'netfence simulate --state PATH [--from ENDPOINT] [--to ENDPOINT] --port PORT|FROM-TO|NAME|any[/PROTO] [--json] [--verbose]',
   description:
     'Answers with the policies and rules that decide, egress of the source and ingress of the destination. An ENDPOINT is a namespace (team-a, meaning all its pods; team-a: says the same), a pod (team-a/web-0), a workload (team-a/Deployment/web, kubectl\'s kind names too: its pods, or the pod template standing for them), a label query in a namespace (team-a:app=web; kubectl\'s syntax: k=v,k!=v,k in (a,b),k notin (a,b),k,!k; *:app=web in every namespace), * (every pod) or an IP address (a host outside the cluster). One pod to one pod is explained rule by rule; more pods are answered as groups of connections answered alike (same ports, same rules), with totals. With a range or any, the answer is the exact set of ports allowed, as ranges. A pod may always reach itself ("a pod cannot block access to itself"): such pairs are said apart, never denied. Leave out --from or --to with one port and it prints the truth table for the port: every pod of the state against every pod (or the endpoint given); leave one out with a range, a name or any and the missing side is every pod.',
   arguments: [],
@@ -249,6 +258,7 @@ const SIMULATE: CommandHelp = {
         'a port (80, 53/UDP), a range (8080-8090/TCP), a named container port resolved on each destination pod (http; pods without it are not asked), or any (any/UDP: one protocol) for the set of ports allowed. A number or range without /PROTO is TCP',
     },
     { name: '--json', kind: 'switch', description: 'print JSON: the query as read, then the answer (one connection, a truth table, or groups with totals)' },
+    VERBOSE,
   ],
   exitCodes: [
     { code: 0, meaning: 'everything asked is allowed: every port asked, for every connection between different pods (for any: some port for each); or a truth table was printed' },
@@ -266,7 +276,7 @@ const SIMULATE: CommandHelp = {
 const REPORT: CommandHelp = {
   name: 'report',
   summary: "one self-contained HTML page of the cluster's reachability: heatmap, drill-down, explanations, findings",
-  synopsis: 'netfence report --html OUT [--state PATH | --kubeconfig F] [--config F]',
+  synopsis: 'netfence report --html OUT [--state PATH [--verbose] | --kubeconfig F] [--config F]',
   description:
     'Writes one HTML file that loads nothing (no network, no fonts; it works from file://): a namespace by namespace heatmap coloured by the share of pod pairs that may connect on some port, the workload by workload matrix of the pair you select, and for a workload pair the exact allowed ports with the policies and rules that allow them, or the policies that isolate the pods and that no rule of theirs allows it. The audit\'s findings are listed per namespace, the pods serving essential services (cluster DNS) are marked, and so are the pods that cannot use them. Without --state it reads the live cluster, every namespace\'s pods included.',
   arguments: [],
@@ -275,6 +285,7 @@ const REPORT: CommandHelp = {
     { name: '--state', kind: 'value', value: 'PATH', complete: 'path', default: 'none: the live cluster', description: 'report on a state from files (a directory of YAML files or one file) instead of a cluster' },
     { ...KUBECONFIG, description: 'the cluster to read' },
     CONFIG,
+    { ...VERBOSE, description: `with --state: ${VERBOSE.description}` },
   ],
   exitCodes: [{ code: 0, meaning: 'the page was written' }, { ...USAGE, meaning: 'bad command line or bad input, or OUT cannot be written' }, INTERNAL],
   examples: [
@@ -318,7 +329,7 @@ const CERTS: CommandHelp = {
 const AUDIT: CommandHelp = {
   name: 'audit',
   summary: 'scan a live cluster (or a state directory) and report every broken guardrail',
-  synopsis: 'netfence audit [--output text|json|sarif|junit] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
+  synopsis: 'netfence audit [--output text|json|sarif|junit] [--config F] [--kubeconfig F | --state PATH [--verbose]] [--dry-run]',
   description:
     'Reports every namespace and policy that breaks a guardrail today, and the namespaces not adopted yet with the pods adopting them would isolate. On a live cluster it also writes PolicyReports (wgpolicyk8s.io) where that CRD is installed.',
   arguments: [],
@@ -337,6 +348,7 @@ const AUDIT: CommandHelp = {
     { ...KUBECONFIG, default: 'KUBECONFIG, in-cluster credentials, or ~/.kube/config', description: 'the cluster to scan' },
     { name: '--state', kind: 'value', value: 'PATH', complete: 'path', default: 'none: the live cluster', description: 'scan a state from files instead of a cluster' },
     { name: '--dry-run', kind: 'switch', description: 'write no PolicyReport' },
+    { ...VERBOSE, description: `with --state: ${VERBOSE.description}` },
   ],
   exitCodes: [{ code: 0, meaning: 'no finding of deny severity (warnings allowed)' }, { code: 1, meaning: 'some guardrail is broken (a finding of deny severity)' }, USAGE, INTERNAL],
   examples: [
@@ -348,7 +360,7 @@ const AUDIT: CommandHelp = {
 const REVIEW: CommandHelp = {
   name: 'review',
   summary: 'evaluate one AdmissionReview offline and print the response the webhook would send',
-  synopsis: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F]',
+  synopsis: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F] [--verbose]',
   description: 'Like kwctl run --request-path: the AdmissionReview (admission.k8s.io/v1, as the API server sends it) is answered against the state as the webhook would answer it.',
   arguments: [],
   flags: [
@@ -356,6 +368,7 @@ const REVIEW: CommandHelp = {
     { name: '--request', kind: 'value', value: 'FILE', complete: 'file', required: true, description: 'the AdmissionReview request, JSON or YAML; - reads standard input' },
     CONFIG,
     { name: '--webhook', kind: 'value', value: 'WEBHOOK', complete: ['validate', 'mutate'], default: 'validate', description: 'which webhook answers: validate (POST /validate) or mutate (POST /mutate)' },
+    VERBOSE,
   ],
   exitCodes: [{ code: 0, meaning: 'allowed' }, { code: 1, meaning: 'denied' }, USAGE, INTERNAL],
   examples: [{ comment: 'a captured request against the example cluster', command: 'netfence review --state examples/cluster --request examples/admission-review.json' }],
@@ -364,10 +377,13 @@ const REVIEW: CommandHelp = {
 const TEST: CommandHelp = {
   name: 'test',
   summary: 'run test suites: a state, manifests, and the admission results and connections expected',
-  synopsis: 'netfence test (DIR | FILE)... [--output text|junit]',
+  synopsis: 'netfence test (DIR | FILE)... [--output text|junit] [--verbose]',
   description: 'A suite (netfence-test.yaml) names a state, manifests, the admission result expected for each object (allowed or denied, with the rules) and connections expected open or closed once the admitted manifests are applied. Runs every suite given or found under each DIR and prints a table of its cases.',
   arguments: [{ name: 'PATH...', description: 'suite files, or directories searched for netfence-test.yaml and NAME.netfence-test.yaml files', complete: 'path' }],
-  flags: [{ name: '--output', short: '-o', kind: 'value', value: 'FORMAT', complete: ['text', 'junit'], default: 'text', description: 'the report\'s format: text for people or junit (JUnit XML, a test case per expectation)' }],
+  flags: [
+    { name: '--output', short: '-o', kind: 'value', value: 'FORMAT', complete: ['text', 'junit'], default: 'text', description: 'the report\'s format: text for people or junit (JUnit XML, a test case per expectation)' },
+    { ...VERBOSE, description: "on stderr, name each object of a suite's state or manifests skipped for its kind (netfence does not read it), not one line a path that counts them by kind" },
+  ],
   exitCodes: [{ code: 0, meaning: 'every expectation holds' }, { code: 1, meaning: 'some expectation does not hold' }, { ...USAGE, meaning: 'bad command line, a bad suite, or no suite found' }, INTERNAL],
   examples: [
     { comment: 'the suite shipped with the example cluster', command: 'netfence test examples/tests/' },

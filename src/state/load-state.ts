@@ -20,7 +20,7 @@ export class StateError extends Error {
   override readonly name = 'StateError';
 }
 
-/** LoadedState is a state and the notices about what was skipped. */
+/** LoadedState is a state and the notices about what was skipped (see skippedNotices). */
 export interface LoadedState {
   readonly state: ClusterState;
   readonly notices: readonly string[];
@@ -52,8 +52,33 @@ export interface LoadOptions {
   readonly strict?: boolean;
 }
 
+/** SkippedObject is an object of a kind netfence does not read, left out of what was loaded: where it was, and its kind. */
+export interface SkippedObject {
+  readonly label: string;
+  /** kind is as a person names it: `ConfigMap`; with its apiVersion when netfence reads a kind of that name in another group (`crd.projectcalico.org/v1 NetworkPolicy`). */
+  readonly kind: string;
+}
+
 /** SKIPPED_REASON says which kinds netfence reads, in the notice about an object it skips. */
 const SKIPPED_REASON = `netfence reads ${READ_KINDS.slice(0, -1).join(', ')} and ${READ_KINDS.at(-1) ?? ''}`;
+
+/**
+ * skippedNotices are the notices about the objects one load skipped (a state, or one FILE argument,
+ * named `source`): one line that counts them by kind, most first (`examples/x: skipped 3 objects of
+ * kinds netfence does not read: ConfigMap (2), Secret (1); --verbose lists them`), or, with
+ * `listEach` (--verbose), a line for each object, naming its file, line and name. None when nothing
+ * was skipped.
+ */
+export function skippedNotices(source: string, skipped: readonly SkippedObject[], listEach: boolean): string[] {
+  if (listEach) return skipped.map(({ label }) => `${label}: skipped (${SKIPPED_REASON})`);
+  if (skipped.length === 0) return [];
+  const counts = new Map<string, number>();
+  for (const { kind } of skipped) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  // Most first; a stable sort keeps kinds counted alike in the order they were met.
+  const kinds = [...counts].sort(([, a], [, b]) => b - a).map(([kind, count]) => `${kind} (${count})`);
+  const objects = skipped.length === 1 ? '1 object' : `${skipped.length} objects`;
+  return [`${source}: skipped ${objects} of ${counts.size === 1 ? 'a kind' : 'kinds'} netfence does not read: ${kinds.join(', ')}; --verbose lists them`];
+}
 
 /** STDIN_NAME is how objects read from standard input are named in messages. */
 export const STDIN_NAME = '<stdin>';
@@ -61,32 +86,32 @@ export const STDIN_NAME = '<stdin>';
 /**
  * loadObjects reads every object from a directory (every .yaml, .yml and .json file below it, in
  * name order) or from one file, in file order: multi-document YAML, `kind: List` and `*List`
- * kinds, the shape `kubectl get -o yaml` prints. Kinds netfence does not read are skipped with a
- * notice.
+ * kinds, the shape `kubectl get -o yaml` prints. Kinds netfence does not read are skipped, and
+ * listed in `skipped` for a notice (see skippedNotices).
  */
-export async function loadObjects(path: string, options: LoadOptions = {}): Promise<{ objects: LoadedObject[]; notices: string[]; files: number }> {
+export async function loadObjects(path: string, options: LoadOptions = {}): Promise<{ objects: LoadedObject[]; skipped: SkippedObject[]; files: number }> {
   const objects: LoadedObject[] = [];
-  const notices: string[] = [];
+  const skipped: SkippedObject[] = [];
   const files = await manifestFiles(path);
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
     const text = await readFile(file, 'utf8').catch((error: unknown) => {
       throw new StateError(`${shown}: cannot read: ${error instanceof Error ? error.message : String(error)}`);
     });
-    decodeDocuments(text, shown, options, objects, notices);
+    decodeDocuments(text, shown, options, objects, skipped);
   }
-  return { objects, notices, files: files.length };
+  return { objects, skipped, files: files.length };
 }
 
 /** loadObjectsFromText reads the objects of one YAML or JSON text, e.g. standard input (`-`), named `shown` in messages. */
-export function loadObjectsFromText(text: string, shown: string, options: LoadOptions = {}): { objects: LoadedObject[]; notices: string[] } {
+export function loadObjectsFromText(text: string, shown: string, options: LoadOptions = {}): { objects: LoadedObject[]; skipped: SkippedObject[] } {
   const objects: LoadedObject[] = [];
-  const notices: string[] = [];
-  decodeDocuments(text, shown, options, objects, notices);
-  return { objects, notices };
+  const skipped: SkippedObject[] = [];
+  decodeDocuments(text, shown, options, objects, skipped);
+  return { objects, skipped };
 }
 
-function decodeDocuments(text: string, shown: string, options: LoadOptions, objects: LoadedObject[], notices: string[]): void {
+function decodeDocuments(text: string, shown: string, options: LoadOptions, objects: LoadedObject[], skipped: SkippedObject[]): void {
   for (const { value, where, line, document } of documentsOf(text, shown)) {
     for (const { item, label } of itemsOf(value, where)) {
       if (options.strict === true) {
@@ -95,7 +120,7 @@ function decodeDocuments(text: string, shown: string, options: LoadOptions, obje
         if (unknown.length > 0) throw new StateError(`${label}: ${strictDecodingError(unknown)}`);
       }
       const object = wrap(() => decodeObject(withNamespace(item, options.namespace)), label);
-      if (object.kind === 'Other') notices.push(`${label}: skipped (${SKIPPED_REASON})`);
+      if (object.kind === 'Other') skipped.push({ label, kind: READ_KINDS.includes(object.otherKind) ? `${object.apiVersion} ${object.otherKind}` : object.otherKind });
       else objects.push({ object, label, source: { file: shown, line, document } });
     }
   }
@@ -114,10 +139,12 @@ function withNamespace(item: unknown, namespace: string | undefined): unknown {
 /**
  * loadState reads a state (see loadObjects); the same object twice is an error. Workloads stand for
  * the pods they make, each as its pod template, unless their real pods are in the state too (see
- * podsOf): `kubectl get all -o yaml` counts each pod once.
+ * podsOf): `kubectl get all -o yaml` counts each pod once. Its notices name `path` in one line
+ * about the objects skipped for their kind, or with `listSkipped` (--verbose) each of them.
  */
-export async function loadState(path: string): Promise<LoadedState> {
-  const { objects, notices } = await loadObjects(path);
+export async function loadState(path: string, options: { readonly listSkipped?: boolean } = {}): Promise<LoadedState> {
+  const { objects, skipped } = await loadObjects(path);
+  const notices = skippedNotices(path, skipped, options.listSkipped === true);
   const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[], endpointSlices: [] as EndpointSlice[] };
   const workloads: Workload[] = [];
   const seen = new Map<string, string>();

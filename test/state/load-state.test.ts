@@ -62,11 +62,45 @@ items:
     expect(state.namespace('x')?.name).toBe('x');
   });
 
-  it('skips other kinds with a notice that names the file and the object', async () => {
-    const { notices } = await loadState(stateDir({ 'c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: team-a}\n' }));
-    expect(notices).toHaveLength(1);
+  /** SKIPPING is a state with seven objects of kinds netfence does not read, in two files, a CRD's NetworkPolicy among them. */
+  const SKIPPING = {
+    'a.yaml': [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: team-a}',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: team-a}',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: api, namespace: team-a}',
+      'apiVersion: crd.projectcalico.org/v1\nkind: NetworkPolicy\nmetadata: {name: calico, namespace: team-a}',
+      POLICY,
+    ].join('\n---\n'),
+    'b.yaml': [
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: team-a}',
+      'apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: team-a}',
+      'apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: extra, namespace: team-a}}',
+    ].join('\n---\n'),
+  };
+
+  it('skips other kinds with one notice that names the state and counts them by kind, most first', async () => {
+    const dir = stateDir(SKIPPING);
+    const { state, notices } = await loadState(dir);
+    expect(notices).toEqual([`${dir}: skipped 7 objects of kinds netfence does not read: ConfigMap (3), ServiceAccount (2), crd.projectcalico.org/v1 NetworkPolicy (1), Secret (1); --verbose lists them`]);
+    expect(state.policiesIn('team-a').map((policy) => policy.name)).toEqual(['deny']);
+    const one = stateDir({ 'c.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web, namespace: team-a}\n' });
+    expect((await loadState(join(one, 'c.yaml'))).notices).toEqual([`${join(one, 'c.yaml')}: skipped 1 object of a kind netfence does not read: ConfigMap (1); --verbose lists them`]);
+  });
+
+  it('lists each skipped object, naming its file, line and name, when asked to (--verbose)', async () => {
+    const { notices } = await loadState(stateDir(SKIPPING), { listSkipped: true });
+    expect(notices).toHaveLength(7);
+    expect(notices.map((notice) => notice.replace(/^.*?([ab]\.yaml)/, '$1').replace(/: skipped \(netfence reads [^)]*\)$/, ''))).toEqual([
+      'a.yaml:1 (document 1) ConfigMap team-a/web',
+      'a.yaml:5 (document 2) ServiceAccount team-a/web',
+      'a.yaml:9 (document 3) ConfigMap team-a/api',
+      'a.yaml:13 (document 4) NetworkPolicy team-a/calico',
+      'b.yaml:1 (document 1) Secret team-a/db',
+      'b.yaml:5 (document 2) ServiceAccount team-a/api',
+      'b.yaml:9 (document 3) items[0] ConfigMap team-a/extra',
+    ]);
     expect(notices[0]).toMatch(
-      /c\.yaml:1 \(document 1\) ConfigMap team-a\/web: skipped \(netfence reads Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Service, EndpointSlice and NetworkPolicy\)$/,
+      /a\.yaml:1 \(document 1\) ConfigMap team-a\/web: skipped \(netfence reads Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Service, EndpointSlice and NetworkPolicy\)$/,
     );
   });
 

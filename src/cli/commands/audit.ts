@@ -67,7 +67,7 @@ function adoptionNotes(findings: readonly Finding[]): string {
  */
 export const auditCommand: Command = {
   name: 'audit',
-  usage: 'netfence audit [--output text|json|sarif|junit] [--json] [--config F] [--kubeconfig F | --state PATH] [--dry-run]',
+  usage: 'netfence audit [--output text|json|sarif|junit] [--json] [--config F] [--kubeconfig F | --state PATH [--verbose]] [--dry-run]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -78,6 +78,7 @@ export const auditCommand: Command = {
         kubeconfig: { type: 'string' },
         state: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -87,7 +88,13 @@ export const auditCommand: Command = {
     const config = await loadConfig(values.config);
     // The Kubernetes client is loaded only for a live cluster: an audit of files never loads it.
     const live = values.state === undefined ? await (await import('../input/live-cluster-state.js')).readLiveCluster(values.kubeconfig, config, io, 'audit', notAdopted(config)) : undefined;
-    const state = live?.state ?? (await loadState(values.state ?? '')).state;
+    let state: ClusterState;
+    if (live !== undefined) state = live.state;
+    else {
+      const loaded = await loadState(values.state ?? '', { listSkipped: values.verbose });
+      for (const notice of loaded.notices) io.stderr(notice);
+      state = loaded.state;
+    }
     const findings = auditCluster({ state, config, essentials: resolveEssentialServices(state, config) });
     if (live !== undefined && !values['dry-run']) {
       const written = await writePolicyReports(live.client, auditedNamespaces(state, config), findings);

@@ -13,7 +13,7 @@ import { resolveEssentialServices } from '../../guardrails/resolve-essential-ser
 import { reviewChange } from '../../guardrails/review.js';
 import type { Change, Requester } from '../../guardrails/rules/change.js';
 import { EditableState } from '../../state/editable-state.js';
-import { STDIN_NAME, StateError, loadObjects, loadObjectsFromText, loadState } from '../../state/load-state.js';
+import { STDIN_NAME, StateError, loadObjects, loadObjectsFromText, loadState, skippedNotices } from '../../state/load-state.js';
 import type { LoadOptions, LoadedObject, Source } from '../../state/load-state.js';
 import type { Command, Io } from '../command.js';
 import { junitXml, outputFormat, reportFindingJson, sarifLog } from '../format/ci-report.js';
@@ -183,19 +183,23 @@ function checkJson(checked: readonly CheckedObject[]): JsonObject {
   return { denied: checked.some(wouldDeny), findings, ...(remediated.length === 0 ? {} : { remediated }), ...(refused.length === 0 ? {} : { refused }) };
 }
 
-/** readManifests reads every FILE (a file, a directory, or `-` for standard input), strictly, as kubectl apply sends them. */
-async function readManifests(paths: readonly string[], options: LoadOptions, io: Io): Promise<{ objects: LoadedObject[]; notices: string[] }> {
+/**
+ * readManifests reads every FILE (a file, a directory, or `-` for standard input), strictly, as
+ * kubectl apply sends them. Its notices say what each FILE skipped (skippedNotices).
+ */
+async function readManifests(paths: readonly string[], options: LoadOptions & { readonly listSkipped?: boolean }, io: Io): Promise<{ objects: LoadedObject[]; notices: string[] }> {
   if (paths.length === 0) throw new UsageError('no manifests to check: give FILE..., a directory, or - for standard input');
   const reads = [];
   for (const path of paths) {
     if (path === '-') {
-      reads.push(loadObjectsFromText(await readStdin(io), STDIN_NAME, options));
+      const read = loadObjectsFromText(await readStdin(io), STDIN_NAME, options);
+      reads.push({ objects: read.objects, notices: skippedNotices(STDIN_NAME, read.skipped, options.listSkipped === true) });
       continue;
     }
     const read = await loadObjects(path, options);
     // A shell glob that matched nothing arrives as the pattern itself, and is no such file.
     if (read.files === 0) throw new StateError(`${path}: no .yaml, .yml or .json file in this directory`);
-    reads.push(read);
+    reads.push({ objects: read.objects, notices: skippedNotices(path, read.skipped, options.listSkipped === true) });
   }
   // flatMap, not push(...): some 150,000 objects spread as arguments overflow the stack.
   return { objects: reads.flatMap((read) => read.objects), notices: reads.flatMap((read) => read.notices) };
@@ -208,7 +212,7 @@ async function readManifests(paths: readonly string[], options: LoadOptions, io:
  */
 export const checkCommand: Command = {
   name: 'check',
-  usage: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--json] [--config F] [--user NAME] [--group G...]',
+  usage: 'netfence check --state PATH (FILE... | -) [-n NS] [--output text|json|sarif|junit] [--json] [--config F] [--user NAME] [--group G...] [--verbose]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args: [...args],
@@ -220,6 +224,7 @@ export const checkCommand: Command = {
         config: { type: 'string' },
         user: { type: 'string', default: 'netfence-check' },
         group: { type: 'string', multiple: true, default: [] },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: true,
@@ -227,8 +232,8 @@ export const checkCommand: Command = {
     if (values.state === undefined) throw new UsageError('--state PATH is required (a directory or a YAML file)');
     const format = outputFormat(values.output, values.json);
     const config = await loadConfig(values.config);
-    const loaded = await loadState(values.state);
-    const manifests = await readManifests(positionals, { strict: true, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
+    const loaded = await loadState(values.state, { listSkipped: values.verbose });
+    const manifests = await readManifests(positionals, { strict: true, listSkipped: values.verbose, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
     for (const notice of [...loaded.notices, ...manifests.notices]) io.stderr(notice);
     const checked = checkManifests(new EditableState(loaded.state), manifests.objects, config, { username: values.user, groups: values.group });
     switch (format) {

@@ -38,7 +38,7 @@ function adoptionChange(state: ClusterState, namespace: string, profileFlag: str
  */
 export const diffCommand: Command = {
   name: 'diff',
-  usage: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...]',
+  usage: 'netfence diff --state PATH (FILE... | - | --after PATH | --adopt NS [--profile P]) [-n NS] [--json] [--config F] [--user NAME] [--group G...] [--verbose]',
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args: [...args],
@@ -52,6 +52,7 @@ export const diffCommand: Command = {
         config: { type: 'string' },
         user: { type: 'string', default: 'netfence-diff' },
         group: { type: 'string', multiple: true, default: [] },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: true,
@@ -61,21 +62,21 @@ export const diffCommand: Command = {
     if (forms !== 1) throw new UsageError('give exactly one change: FILE... (manifests, - for standard input), --after PATH (a second state) or --adopt NS');
     if (values.profile !== undefined && values.adopt === undefined) throw new UsageError('--profile goes with --adopt NS');
     const config = await loadConfig(values.config);
-    const loaded = await loadState(values.state);
+    const loaded = await loadState(values.state, { listSkipped: values.verbose });
     for (const notice of loaded.notices) io.stderr(notice);
     const before = loaded.state;
 
     let after: ClusterState;
     let source: DiffSource;
     if (values.after !== undefined) {
-      const second = await loadState(values.after);
+      const second = await loadState(values.after, { listSkipped: values.verbose });
       for (const notice of second.notices) io.stderr(notice);
       after = second.state;
       source = { kind: 'after', path: values.after };
     } else if (values.adopt !== undefined) {
       ({ after, source } = adoptionChange(before, values.adopt, values.profile, config));
     } else {
-      const manifests = await readManifestSteps(positionals, { strict: true, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
+      const manifests = await readManifestSteps(positionals, { strict: true, listSkipped: values.verbose, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
       for (const notice of manifests.notices) io.stderr(notice);
       const applied = applyManifests(before, manifests.steps, config, { username: values.user, groups: values.group });
       after = applied.after;

@@ -16,7 +16,7 @@ import { UsageError } from '../usage-error.js';
  */
 export const reportCommand: Command = {
   name: 'report',
-  usage: 'netfence report --html OUT [--state PATH | --kubeconfig F] [--config F]',
+  usage: 'netfence report --html OUT [--state PATH [--verbose] | --kubeconfig F] [--config F]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -25,6 +25,7 @@ export const reportCommand: Command = {
         state: { type: 'string' },
         kubeconfig: { type: 'string' },
         config: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -35,7 +36,7 @@ export const reportCommand: Command = {
     let state: ClusterState;
     let source: string;
     if (values.state !== undefined) {
-      const loaded = await loadState(values.state);
+      const loaded = await loadState(values.state, { listSkipped: values.verbose });
       for (const notice of loaded.notices) io.stderr(notice);
       state = loaded.state;
       source = values.state;

@@ -84,7 +84,7 @@ async function readRequest(path: string, io: Io): Promise<{ request: AdmissionRe
  */
 export const reviewCommand: Command = {
   name: 'review',
-  usage: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F]',
+  usage: 'netfence review --state PATH --request FILE|- [--webhook validate|mutate] [--config F] [--verbose]',
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -93,6 +93,7 @@ export const reviewCommand: Command = {
         request: { type: 'string' },
         webhook: { type: 'string', default: 'validate' },
         config: { type: 'string' },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -103,7 +104,7 @@ export const reviewCommand: Command = {
     if (!isWebhookName(webhook)) throw new UsageError(`--webhook must be ${WEBHOOK_NAMES.join(' or ')} (got ${JSON.stringify(webhook)})`);
     const config = await loadConfig(values.config);
     const { request, shown } = await readRequest(values.request, io);
-    const loaded = await loadState(values.state);
+    const loaded = await loadState(values.state, { listSkipped: values.verbose });
     for (const notice of loaded.notices) io.stderr(notice);
 
     const context = new StandaloneContext(new EditableState(loaded.state), config);

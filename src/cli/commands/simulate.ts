@@ -32,7 +32,7 @@ const ENDPOINT_FORMS = 'NS|NS/POD|NS/KIND/NAME|NS:LABELS|IP';
  */
 export const simulateCommand: Command = {
   name: 'simulate',
-  usage: `netfence simulate --state PATH [--from ${ENDPOINT_FORMS}] [--to ${ENDPOINT_FORMS}] --port PORT|FROM-TO|NAME|any[/PROTO] [--json]`,
+  usage: `netfence simulate --state PATH [--from ${ENDPOINT_FORMS}] [--to ${ENDPOINT_FORMS}] --port PORT|FROM-TO|NAME|any[/PROTO] [--json] [--verbose]`,
   async run(args, io) {
     const { values } = parseArgs({
       args: [...args],
@@ -42,6 +42,7 @@ export const simulateCommand: Command = {
         to: { type: 'string' },
         port: { type: 'string' },
         json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
       },
       strict: true,
       allowPositionals: false,
@@ -50,7 +51,7 @@ export const simulateCommand: Command = {
     if (values.port === undefined) throw new UsageError('--port is required: a port (53/UDP), a range (8080-8090), a named port (http) or any');
     const portText = values.port;
     const query = parsePortQuery(portText);
-    const { state, notices } = await loadState(values.state);
+    const { state, notices } = await loadState(values.state, { listSkipped: values.verbose });
     for (const notice of notices) io.stderr(notice);
 
     const from = values.from === undefined ? everyPod(state) : resolveSelection(state, '--from', values.from);

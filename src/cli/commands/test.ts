@@ -6,7 +6,7 @@ import type { Endpoint } from '../../engine/connection.js';
 import type { Finding, RuleId } from '../../guardrails/finding.js';
 import { RULE_IDS } from '../../guardrails/finding.js';
 import { EditableState } from '../../state/editable-state.js';
-import { StateError, loadObjects, loadState } from '../../state/load-state.js';
+import { StateError, loadObjects, loadState, skippedNotices } from '../../state/load-state.js';
 import type { LoadedObject } from '../../state/load-state.js';
 import { checkManifests } from './check.js';
 import type { CheckedObject } from './check.js';
@@ -61,10 +61,10 @@ export interface SuiteResult {
  * against the result: objects against what admission said of them, connections against the state
  * with the admitted manifests applied.
  */
-export async function runSuite(suite: TestSuite, io: Io): Promise<SuiteResult> {
+export async function runSuite(suite: TestSuite, io: Io, options: { readonly listSkipped?: boolean } = {}): Promise<SuiteResult> {
   const config = await loadConfig(suite.config);
-  const loaded = await loadState(suite.state);
-  const manifests = await readSuiteManifests(suite);
+  const loaded = await loadState(suite.state, options);
+  const manifests = await readSuiteManifests(suite, options.listSkipped === true);
   for (const notice of [...loaded.notices, ...manifests.notices]) io.stderr(notice);
   const state = new EditableState(loaded.state);
   const checked = checkManifests(state, manifests.objects, config, suite.requester);
@@ -75,15 +75,15 @@ export async function runSuite(suite: TestSuite, io: Io): Promise<SuiteResult> {
   return { suite, cases, notAsserted };
 }
 
-/** readSuiteManifests reads a suite's manifests strictly, as `check` reads its FILEs. */
-async function readSuiteManifests(suite: TestSuite): Promise<{ objects: LoadedObject[]; notices: string[] }> {
+/** readSuiteManifests reads a suite's manifests strictly, as `check` reads its FILEs; a notice for each path that skips objects (or for each object skipped, `listSkipped`). */
+async function readSuiteManifests(suite: TestSuite, listSkipped: boolean): Promise<{ objects: LoadedObject[]; notices: string[] }> {
   const objects: LoadedObject[] = [];
   const notices: string[] = [];
   for (const [index, path] of suite.manifests.entries()) {
     const read = await loadObjects(path, { strict: true, ...(suite.namespace === undefined ? {} : { namespace: suite.namespace }) });
     if (read.files === 0) throw new StateError(`${suite.file}: manifests[${index}]: ${path}: no .yaml, .yml or .json file in this directory`);
     objects.push(...read.objects);
-    notices.push(...read.notices);
+    notices.push(...skippedNotices(path, read.skipped, listSkipped));
   }
   return { objects, notices };
 }
@@ -229,16 +229,16 @@ export function reportEntries(results: readonly SuiteResult[]): ReportEntry[] {
  */
 export const testCommand: Command = {
   name: 'test',
-  usage: 'netfence test (DIR | FILE)... [--output text|junit]',
+  usage: 'netfence test (DIR | FILE)... [--output text|junit] [--verbose]',
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args: [...args], options: { output: { type: 'string', short: 'o' } }, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args: [...args], options: { output: { type: 'string', short: 'o' }, verbose: { type: 'boolean', default: false } }, strict: true, allowPositionals: true });
     const format = outputFormat(values.output, false, ['text', 'junit']);
     const files = await findSuiteFiles(positionals);
     // Every suite is read before any runs: a bad one stops the command before it prints half a report.
     const suites: TestSuite[] = [];
     for (const file of files) suites.push(await readSuite(file));
     const results: SuiteResult[] = [];
-    for (const suite of suites) results.push(await runSuite(suite, io));
+    for (const suite of suites) results.push(await runSuite(suite, io, { listSkipped: values.verbose }));
     io.stdout(format === 'junit' ? junitXml('netfence test', reportEntries(results)) : formatResults(results));
     return results.some((result) => result.cases.some((each) => !each.passed)) ? EXIT_MISMATCH : 0;
   },

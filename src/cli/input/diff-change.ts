@@ -9,8 +9,8 @@ import { resolveEssentialServices } from '../../guardrails/resolve-essential-ser
 import { reviewChange } from '../../guardrails/review.js';
 import type { Change, Requester } from '../../guardrails/rules/change.js';
 import { EditableState } from '../../state/editable-state.js';
-import { STDIN_NAME, StateError, lineOf, loadObjectsFromText, manifestFiles } from '../../state/load-state.js';
-import type { LoadOptions, LoadedObject, Source } from '../../state/load-state.js';
+import { STDIN_NAME, StateError, lineOf, loadObjectsFromText, manifestFiles, skippedNotices } from '../../state/load-state.js';
+import type { LoadOptions, LoadedObject, SkippedObject, Source } from '../../state/load-state.js';
 import { MemoryState } from '../../state/memory-state.js';
 import { checkManifests } from '../commands/check.js';
 import type { CheckedObject } from '../commands/check.js';
@@ -115,21 +115,21 @@ function splitDeletions(text: string, shown: string, options: LoadOptions): { te
   return { text: blanked, deletions };
 }
 
-function stepsOfText(text: string, shown: string, options: LoadOptions): { steps: ManifestStep[]; notices: string[] } {
+function stepsOfText(text: string, shown: string, options: LoadOptions): { steps: ManifestStep[]; skipped: SkippedObject[] } {
   const { text: rest, deletions } = splitDeletions(text, shown, options);
-  const { objects, notices } = loadObjectsFromText(rest, shown, options);
+  const { objects, skipped } = loadObjectsFromText(rest, shown, options);
   const steps: ManifestStep[] = [...objects.map((loaded): ManifestStep => ({ kind: 'apply', loaded })), ...deletions.map((deletion): ManifestStep => ({ kind: 'delete', deletion }))];
   const documentOf = (step: ManifestStep): number => (step.kind === 'apply' ? step.loaded.source.document : step.deletion.source.document);
   // Stable: the items of a List keep their order.
-  return { steps: steps.sort((a, b) => documentOf(a) - documentOf(b)), notices };
+  return { steps: steps.sort((a, b) => documentOf(a) - documentOf(b)), skipped };
 }
 
 /**
  * readManifestSteps reads every FILE (a file, a directory of them, or `-` for standard input) in
  * order, strictly as kubectl apply sends them; documents annotated `netfence.io/delete: "true"`
- * are deletions of the object they name.
+ * are deletions of the object they name. Its notices say what each FILE skipped (skippedNotices).
  */
-export async function readManifestSteps(paths: readonly string[], options: LoadOptions, io: Io): Promise<{ steps: ManifestStep[]; notices: string[] }> {
+export async function readManifestSteps(paths: readonly string[], options: LoadOptions & { readonly listSkipped?: boolean }, io: Io): Promise<{ steps: ManifestStep[]; notices: string[] }> {
   if (paths.length === 0) throw new UsageError('no manifests: give FILE..., a directory, or - for standard input');
   const steps: ManifestStep[] = [];
   const notices: string[] = [];
@@ -145,12 +145,14 @@ export async function readManifestSteps(paths: readonly string[], options: LoadO
         texts.push({ text, shown });
       }
     }
+    const skipped: SkippedObject[] = [];
     for (const { text, shown } of texts) {
       const read = stepsOfText(text, shown, options);
       // Loops, not push(...): some 150,000 objects spread as arguments overflow the stack.
       for (const step of read.steps) steps.push(step);
-      for (const notice of read.notices) notices.push(notice);
+      for (const object of read.skipped) skipped.push(object);
     }
+    for (const notice of skippedNotices(path === '-' ? STDIN_NAME : path, skipped, options.listSkipped === true)) notices.push(notice);
   }
   return { steps, notices };
 }
