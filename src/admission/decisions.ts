@@ -23,12 +23,13 @@ export function decisionOf(review: Review): Decision {
   if (review.skipped !== undefined) {
     return { response: allowed(), decision: 'skip', mode: review.mode, findings: [] };
   }
+  const notes = review.notes ?? [];
   // The common answer, allowed without findings: one shared response per mode.
-  if (review.findings.length === 0) return { response: CLEAN_ALLOW[review.mode], decision: 'allow', mode: review.mode, findings: review.findings };
+  if (review.findings.length === 0 && notes.length === 0) return { response: CLEAN_ALLOW[review.mode], decision: 'allow', mode: review.mode, findings: review.findings };
   const denying = review.findings.filter((finding) => finding.severity === 'deny');
   const isDenied = !review.allowed;
   const base = isDenied ? denied(denialMessage(denying)) : allowed();
-  const warnings = review.findings.filter((finding) => !isDenied || finding.severity === 'warn').map((finding) => finding.summary);
+  const warnings = [...review.findings.filter((finding) => !isDenied || finding.severity === 'warn').map((finding) => finding.summary), ...notes];
   const annotations: Record<string, string> = { mode: review.mode, decision: isDenied ? 'deny' : 'allow' };
   if (review.findings.length > 0) annotations['findings'] = JSON.stringify(review.findings.map(findingJson));
   return {

@@ -1,3 +1,4 @@
+import { isExempt, profileForNewNamespace } from '../guardrails/adoption.js';
 import { BASELINE_LABEL } from '../guardrails/baseline.js';
 import { ruleManifest } from '../model/manifest.js';
 import { remediateEssentialEgress } from '../guardrails/remediation.js';
@@ -32,16 +33,17 @@ export function mutate(request: AdmissionRequest, context: AdmissionContext): De
   if (!isNamespaceCreate || request.object === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
   const metadata = Fields.of(request.object, 'object').object('metadata');
   const name = request.name ?? metadata?.string('name');
-  if (name !== undefined && (name === config.namespace || config.exempt.namespaces.includes(name))) {
+  if (name !== undefined && isExempt(name, config)) {
     return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
   }
   const labels = metadata?.stringMap('labels');
-  if (labels?.has(BASELINE_LABEL)) return { response: allowed(), decision: 'allow', mode: undefined, findings: [] };
+  const profile = profileForNewNamespace(name ?? '', labels, config);
+  if (profile === undefined) return { response: allowed(), decision: 'allow', mode: undefined, findings: [] };
   const patch: JsonPatchOperation[] =
     labels === undefined
-      ? [{ op: 'add', path: '/metadata/labels', value: { [BASELINE_LABEL]: config.defaultProfile } }]
-      : [{ op: 'add', path: `/metadata/labels/${escapeJsonPointer(BASELINE_LABEL)}`, value: config.defaultProfile }];
-  const response = withWarnings(patched(patch), [`netfence: namespace gets baseline profile "${config.defaultProfile}" (${BASELINE_LABEL})`]);
+      ? [{ op: 'add', path: '/metadata/labels', value: { [BASELINE_LABEL]: profile } }]
+      : [{ op: 'add', path: `/metadata/labels/${escapeJsonPointer(BASELINE_LABEL)}`, value: profile }];
+  const response = withWarnings(patched(patch), [`netfence: namespace gets baseline profile "${profile}" (${BASELINE_LABEL})`]);
   return { response, decision: 'allow', mode: undefined, findings: [] };
 }
 

@@ -63,5 +63,6 @@ export function defaultConfig(): Config {
     remediateEssentialEgress: false,
     provisioningGate: false,
     adoptExisting: false,
+    preexisting: 'warn',
   };
 }

@@ -31,6 +31,7 @@ const TOP_LEVEL = [
   'remediation',
   'provisioningGate',
   'adoptExisting',
+  'preexisting',
 ];
 
 /**
@@ -80,6 +81,7 @@ export function parseConfig(value: unknown): Config {
     remediateEssentialEgress: remediation?.boolean('essentialEgress') ?? defaults.remediateEssentialEgress,
     provisioningGate: root.boolean('provisioningGate') ?? defaults.provisioningGate,
     adoptExisting: root.boolean('adoptExisting') ?? defaults.adoptExisting,
+    preexisting: oneOf(root.string('preexisting') ?? defaults.preexisting, ['warn', 'deny'] as const, 'preexisting'),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Config } from './config.js';
 import { selectsPod } from '../engine/connection.js';
 import { DIRECTIONS } from '../model/network-policy.js';
 import type { Direction, NetworkPolicy } from '../model/network-policy.js';
+import type { Labels } from '../model/labels.js';
 import type { Namespace } from '../model/namespace.js';
 import type { Pod } from '../model/pod.js';
 
@@ -27,6 +28,16 @@ export const ADOPTION_KINDS: readonly Adoption['kind'][] = ['adopted', 'not-adop
 /** isExempt says whether netfence leaves a namespace alone entirely: its own, and the configured exemptions. */
 export function isExempt(name: string, config: Pick<Config, 'namespace' | 'exempt'>): boolean {
   return name === config.namespace || config.exempt.namespaces.includes(name);
+}
+
+/**
+ * profileForNewNamespace is the baseline label the mutating webhook adds to a namespace being
+ * created (the default profile), or undefined when it adds none: the namespace is exempt, or says
+ * its profile (or `none`) itself. `check` gives a Namespace its manifests create the same label.
+ */
+export function profileForNewNamespace(name: string, labels: Labels | undefined, config: Pick<Config, 'namespace' | 'exempt' | 'defaultProfile'>): string | undefined {
+  if (isExempt(name, config) || labels?.has(BASELINE_LABEL) === true) return undefined;
+  return config.defaultProfile;
 }
 
 /** adoptionOf reads a namespace's adoption from its labels and the config. */

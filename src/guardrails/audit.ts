@@ -1,9 +1,11 @@
 import { adoptionOf, previewAdoption } from './adoption.js';
+import { affectedPod, describePod, podName } from './affected-pods.js';
 import { BASELINE_LABEL, essentialsPolicy } from './baseline.js';
 import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from './config.js';
 import type { Finding, RuleId } from './finding.js';
 import { NO_LABELS, formatLabels } from '../model/labels.js';
+import type { Labels } from '../model/labels.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import type { Namespace } from '../model/namespace.js';
 import { policyId } from '../model/network-policy.js';
@@ -15,7 +17,9 @@ import { dnsTcpMissingFinding, findCutOff, policySetOf } from './rules/essential
 import { peerSplitFindings } from './rules/peer-split.js';
 import { allowAllFindings, namespaceSelectorAllFindings } from './rules/policy-shape.js';
 import { summaryLine } from './rules/summary.js';
-import { SELECT_ALL } from '../model/selector.js';
+import { SELECT_ALL, matchesSelector } from '../model/selector.js';
+import { servedBy } from './essential-service.js';
+import type { EssentialService } from './essential-service.js';
 
 /**
  * Audit: the same guardrails applied to a cluster as it is, not to a change. For each namespace
@@ -39,19 +43,24 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
   const findings: Finding[] = [];
   const gaps = [...config.requiredDirections].flatMap((direction) => {
     const missing = podNotIsolated(policies, direction);
-    return missing === undefined ? [] : [{ direction, labels: missing === 'too-complex' ? NO_LABELS : missing }];
+    if (missing === undefined) return [];
+    const labels = missing === 'too-complex' ? NO_LABELS : missing;
+    const isolating = policies.filter((policy) => policy.policyTypes.has(direction));
+    const pod = affectedPod(state, namespace.name, (podLabels) => !isolating.some((policy) => matchesSelector(policy.podSelector, podLabels)));
+    return [{ direction, labels, pod }];
   });
   const first = gaps[0];
   if (first !== undefined) {
     const directions = gaps.map((gap) => gap.direction).join(' and ');
+    const examples = gaps.map((gap) => `${describePod(gap.pod, gap.labels)} is not isolated for ${gap.direction}`).join('; ');
     findings.push({
       rule: 'default-deny-missing',
       severity: 'deny',
       object: namespace.name,
-      counterexample: { namespace: namespace.name, labels: first.labels },
+      counterexample: { namespace: namespace.name, labels: first.pod?.labels ?? first.labels },
       fix,
-      summary: summaryLine('default-deny-missing', `pods ${formatLabels(first.labels)} in ${namespace.name} are not isolated for ${directions}`),
-      message: `Pods in ${namespace.name} (for example with labels ${formatLabels(first.labels)}) are not selected by any policy with policyTypes ${directions}: that traffic of theirs is not restricted at all.`,
+      summary: summaryLine('default-deny-missing', `${first.pod === undefined ? `pods ${labelsText(first.labels)} in ${namespace.name}` : podName(first.pod)} not isolated for ${directions}`),
+      message: `In ${namespace.name}, ${examples}: no policy with that policyType selects it, so that traffic of theirs is not restricted at all.`,
     });
   }
   const set = policySetOf(policies, state);
@@ -62,7 +71,9 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
     if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
     const rule: RuleId = service.direction === 'Egress' ? 'essential-egress' : 'essential-ingress';
     const verb = service.direction === 'Egress' ? 'reach' : 'be reached by';
-    const labels = cut.kind === 'cut' ? cut.labels : new Map<string, string>();
+    const cutLabels = cut.kind === 'cut' ? cut.labels : new Map<string, string>();
+    const pod = cut.kind === 'cut' ? affectedPod(state, namespace.name, (podLabels) => isCutOffNow(service, podLabels, policies, state)) : undefined;
+    const labels = pod?.labels ?? cutLabels;
     const isolatedBy = cut.kind === 'cut' ? cut.isolatedBy.map(policyId).join(', ') : 'its policies';
     findings.push({
       rule,
@@ -71,10 +82,10 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
       service: service.name,
       counterexample: { namespace: namespace.name, labels },
       fix,
-      summary: summaryLine(rule, `pods ${formatLabels(labels)} in ${namespace.name} cannot ${verb} ${service.name}`),
+      summary: summaryLine(rule, `${pod === undefined ? `pods ${labelsText(labels)} in ${namespace.name}` : podName(pod)} cannot ${verb} ${service.name}`),
       message:
         cut.kind === 'cut'
-          ? `Pods in ${namespace.name} with labels ${formatLabels(labels)} cannot ${verb} ${service.name} (${service.describe}): isolated for ${service.direction} by ${isolatedBy}, and no rule allows it.`
+          ? `In ${namespace.name}, ${describePod(pod, labels)} cannot ${verb} ${service.name} (${service.describe}): isolated for ${service.direction} by ${isolatedBy}, and no rule allows it.`
           : `netfence could not prove within its search budget that every pod in ${namespace.name} can ${verb} ${service.name}.`,
     });
   }
@@ -84,16 +95,27 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
     const cut = findCutOff(tcp, SELECT_ALL, set);
     if (cut.kind === 'cut') findings.push(dnsTcpMissingFinding(namespace.name, namespace.name, tcp, cut));
   }
-  for (const policy of policies) findings.push(...shapeFindings(policy));
+  for (const policy of policies) findings.push(...shapeFindings(policy, context));
   return findings.flatMap((finding): Finding[] => {
     const severity = config.severity[finding.rule];
     return severity === 'off' ? [] : [{ ...finding, severity }];
   });
 }
 
-function shapeFindings(policy: NetworkPolicy): Finding[] {
+function shapeFindings(policy: NetworkPolicy, context: AuditContext): Finding[] {
   const change = { kind: 'NetworkPolicy' as const, operation: 'CREATE' as const, namespace: policy.namespace, name: policy.name, policy, oldPolicy: undefined, requester: { username: '', groups: [] } };
-  return [...allowAllFindings(change), ...namespaceSelectorAllFindings(change), ...peerSplitFindings(change)];
+  return [...allowAllFindings(change, context), ...namespaceSelectorAllFindings(change), ...peerSplitFindings(change)];
+}
+
+/** labelsText is a label set as a headline says it: `app=web`, or `with no labels`. */
+function labelsText(labels: Labels): string {
+  return labels.size === 0 ? 'with no labels' : formatLabels(labels);
+}
+
+/** isCutOffNow says whether a pod with these labels is isolated in the service's direction and not served by the policies that isolate it. */
+function isCutOffNow(service: EssentialService, labels: Labels, policies: readonly NetworkPolicy[], state: ClusterState): boolean {
+  const isolating = policies.filter((policy) => policy.policyTypes.has(service.direction) && matchesSelector(policy.podSelector, labels));
+  return isolating.length > 0 && !servedBy(service, isolating, state);
 }
 
 /** auditedNamespaces are the namespaces netfence guards: not its own, not exempt, not in mode off. */

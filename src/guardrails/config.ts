@@ -97,6 +97,12 @@ export interface Config {
    * provisioned only once an admin labels it, so installing netfence never cuts running traffic.
    */
   readonly adoptExisting: boolean;
+  /**
+   * preexisting: what a finding that already held before the change does. `warn` (the default): a
+   * change is denied only for what it makes worse, and a finding it did not cause is a warning that
+   * says so. `deny`: every deny finding denies, so every change waits until the namespace is whole.
+   */
+  readonly preexisting: 'warn' | 'deny';
 }
 
 /** isLowerMode says whether `to` is more lenient than `from` (enforce → audit → off). */

@@ -8,6 +8,7 @@ export const RULE_IDS = [
   'essential-ingress',
   'default-deny-missing',
   'allow-all',
+  'unrestricted-peers',
   'managed-policy-change',
   'baseline-opt-out',
   'dns-tcp-missing',
@@ -34,6 +35,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<RuleId, Severity>> = {
   'essential-ingress': 'deny',
   'default-deny-missing': 'deny',
   'allow-all': 'deny',
+  'unrestricted-peers': 'warn',
   'managed-policy-change': 'deny',
   'baseline-opt-out': 'deny',
   'dns-tcp-missing': 'warn',
@@ -64,6 +66,11 @@ export interface Finding {
   readonly counterexample?: Counterexample;
   /** fix is the NetworkPolicy to add or apply; it passes every rule by itself. */
   readonly fix?: JsonObject;
+  /**
+   * predates: the finding already held before the change, for the same pods or more; the change
+   * does not make it worse. It denies only with the config's `preexisting: deny`, else it warns.
+   */
+  readonly predates?: true;
   /** adoption (namespace-not-adopted only): the profile adopting would apply, and the pods it would isolate. */
   readonly adoption?: AdoptionSummary;
 }

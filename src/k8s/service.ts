@@ -1,10 +1,11 @@
 import { PROTOCOLS } from '../model/protocol.js';
+import { SERVICE_TYPES } from '../model/service.js';
 import type { Service, ServicePort } from '../model/service.js';
 import { DecodeError, Fields, decodeString, integerIn, oneOf } from './decode.js';
 import type { Path } from './decode.js';
 import { decodeMetadata } from './metadata.js';
 
-/** decodeService reads a v1 Service: selector, cluster IPs and ports (targetPort defaults to port). */
+/** decodeService reads a v1 Service: selector, cluster IPs, ports (targetPort defaults to port) and type. */
 export function decodeService(value: unknown): Service {
   const object = Fields.of(value, '');
   const { name, namespace } = decodeMetadata(object, true);
@@ -14,7 +15,8 @@ export function decodeService(value: unknown): Service {
     (ip) => ip !== '' && ip !== 'None',
   );
   const ports = spec.array('ports', decodeServicePort) ?? [];
-  return { namespace, name, selector, clusterIPs, ports };
+  const type = oneOf(spec.string('type') ?? 'ClusterIP', SERVICE_TYPES, spec.child('type'));
+  return { namespace, name, selector, clusterIPs, ports, ...(type === 'ClusterIP' ? {} : { type }) };
 }
 
 function decodeServicePort(value: unknown, path: Path): ServicePort {

@@ -119,7 +119,9 @@ describe('netfence audit --state', () => {
         egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }], ports: [{ protocol: 'UDP', port: 53 }] }],
       },
     });
-    const base = [...clusterDns(), namespace('team-c', ADOPTED)].map((object) => stringify(object)).join('---\n');
+    // Opted out of its baseline: check judges an adopted namespace with its baseline in place (which
+    // allows DNS over TCP), audit reads what is there; opted out, both see the same policies.
+    const base = [...clusterDns(), namespace('team-c', { 'netfence.io/baseline': 'none' })].map((object) => stringify(object)).join('---\n');
     const before = mkdtempSync(join(tmpdir(), 'netfence-audit-'));
     writeFileSync(join(before, 'cluster.yaml'), base);
     const manifest = join(before, '..', `${before.split('/').pop() ?? 'x'}-policy.yaml`);

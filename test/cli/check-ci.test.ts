@@ -20,7 +20,7 @@ import { escapeXml } from '../../src/cli/format/ci-report.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'cluster');
-const NO_DNS = join(ROOT, 'examples', 'manifests', 'reports-egress-no-dns.yaml');
+const NO_DNS = join(ROOT, 'examples', 'manifests', 'db-egress-no-dns.yaml');
 const ALLOW_ALL = join(ROOT, 'examples', 'manifests', 'allow-all-ingress.yaml');
 
 function tempFile(name: string, text: string): string {
@@ -46,7 +46,7 @@ describe('check reads what a pipeline gives it', () => {
     const { code, out } = await run(['check', '--state', EXAMPLE, '-', '--json'], readFileSync(NO_DNS, 'utf8'));
     expect(code).toBe(1);
     const findings = (JSON.parse(out) as { findings: FindingJson[] }).findings;
-    expect(findings[0]).toMatchObject({ rule: 'essential-egress', file: '<stdin>', line: 2, document: 1, operation: 'CREATE' });
+    expect(findings[0]).toMatchObject({ rule: 'essential-egress', file: '<stdin>', line: 3, document: 1, operation: 'CREATE' });
   });
 
   it('refuses no input at all (exit 2) instead of calling it all admitted', async () => {
@@ -64,7 +64,7 @@ describe('check reads what a pipeline gives it', () => {
   it('gives manifests without a namespace the one of -n, as kubectl does', async () => {
     const { code, out } = await run(['check', '--state', EXAMPLE, '-n', 'team-a', ALLOW_ALL, '--json']);
     expect(code).toBe(1);
-    expect((JSON.parse(out) as { findings: FindingJson[] }).findings.map((finding) => `${finding.object} ${finding.rule}`)).toEqual(['team-a/web-open-to-all allow-all']);
+    expect((JSON.parse(out) as { findings: FindingJson[] }).findings.map((finding) => `${finding.object} ${finding.rule}`)).toEqual(['team-a/allow-all-ingress allow-all']);
   });
 
   it('refuses an object whose namespace is in neither the state nor the manifests', async () => {
@@ -111,7 +111,7 @@ describe('reports for CI systems', () => {
   const validateSarif = ajv.compile(sarifSchema);
 
   it('writes SARIF 2.1.0 that the official schema accepts, with rule metadata and each finding where it was found', async () => {
-    const manifests = tempFile('pr.yaml', `${readFileSync(NO_DNS, 'utf8')}---\n${readFileSync(ALLOW_ALL, 'utf8').replace('name: web-open-to-all', 'name: web-open-to-all\n  namespace: team-a')}`);
+    const manifests = tempFile('pr.yaml', `${readFileSync(NO_DNS, 'utf8')}---\n${readFileSync(ALLOW_ALL, 'utf8').replace('name: allow-all-ingress', 'name: allow-all-ingress\n  namespace: team-a')}`);
     const { code, out } = await run(['check', '--state', EXAMPLE, manifests, '--output', 'sarif']);
     expect(code).toBe(1);
     const log = JSON.parse(out) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string; defaultConfiguration: { level: string } }> } }; results: Array<Record<string, any>> }> };
@@ -120,10 +120,10 @@ describe('reports for CI systems', () => {
     expect(runLog?.tool.driver.rules.find((rule) => rule.id === 'essential-egress')?.defaultConfiguration.level).toBe('error');
     expect(runLog?.tool.driver.rules.find((rule) => rule.id === 'dns-tcp-missing')?.defaultConfiguration.level).toBe('warning');
     const results = runLog?.results ?? [];
-    expect(results.map((result) => result['ruleId'])).toEqual(['essential-egress', 'default-deny-missing', 'allow-all']);
-    expect(results[0]?.['locations'][0].physicalLocation).toEqual({ artifactLocation: { uri: expect.stringMatching(/pr\.yaml$/) }, region: { startLine: 2 } });
+    expect(results.map((result) => `${String(result['ruleId'])} ${String(result['level'])}`)).toEqual(['essential-egress error', 'default-deny-missing warning', 'allow-all error']);
+    expect(results[0]?.['locations'][0].physicalLocation).toEqual({ artifactLocation: { uri: expect.stringMatching(/pr\.yaml$/) }, region: { startLine: 3 } });
     expect(results[2]?.['locations'][0].physicalLocation.region).toEqual({ startLine: expect.any(Number) });
-    expect(results[2]?.['properties']).toMatchObject({ object: 'team-a/web-open-to-all', operation: 'CREATE', document: 2 });
+    expect(results[2]?.['properties']).toMatchObject({ object: 'team-a/allow-all-ingress', operation: 'CREATE', document: 2 });
     // A log that breaks the schema is refused: the validation is not vacuous.
     expect(validateSarif({ ...log, version: '2.0.0' })).toBe(false);
   });
@@ -138,7 +138,7 @@ describe('reports for CI systems', () => {
     expect(parsed).toMatchObject({ total: 2, passed: 1, failed: 1 });
     const cases = parsed.suites.flatMap((suite) => suite.cases);
     expect(cases.map((testCase) => [testCase.name, testCase.status])).toEqual([
-      ['NetworkPolicy team-b/reports-to-db', 'FAIL'],
+      ['NetworkPolicy team-b/db-to-backup', 'FAIL'],
       ['NetworkPolicy team-a/web-to-api-9090', 'PASS'],
     ]);
     expect(cases[0]?.failure).toContain('[essential-egress]');

@@ -81,8 +81,10 @@ describe('netfence review prints what the webhook answers', () => {
     },
   );
 
-  it('exits 1 on a denial (005: a default-deny that cuts team-a off DNS) and 0 when allowed (007)', async () => {
-    const denied = await sameAsWebhook(join(FIXTURES, '005-validate-create-networkpolicies-default-deny.json'), 'validate');
+  it('exits 1 on a denial (005 in monitoring: a default-deny that cuts Prometheus off DNS) and 0 when allowed (007)', async () => {
+    // In team-a, adopted, the baseline keeps DNS; monitoring is not adopted and its pods reach DNS today.
+    const inMonitoring = readFileSync(join(FIXTURES, '005-validate-create-networkpolicies-default-deny.json'), 'utf8').replaceAll('team-a', 'monitoring');
+    const denied = await sameAsWebhook(tempFile('005-monitoring.json', inMonitoring), 'validate');
     expect(denied.code).toBe(1);
     expect(JSON.parse(denied.out).response).toMatchObject({ allowed: false, status: { code: 403, reason: 'Forbidden' } });
     const allowed = await sameAsWebhook(join(FIXTURES, '007-validate-create-networkpolicies-allow-dns.json'), 'validate');

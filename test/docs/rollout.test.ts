@@ -128,6 +128,15 @@ async function validateAllowAll(namespace: string): Promise<{ allowed: boolean; 
   return response.body.response;
 }
 
+/** validateEgressLockdown asks /validate about an egress default-deny without DNS in a namespace: its pods lose cluster DNS. */
+async function validateEgressLockdown(namespace: string): Promise<{ allowed: boolean; warnings?: string[]; status?: { message?: string } }> {
+  if (served === undefined) throw new Error('netfence is not serving');
+  const object = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'lockdown', namespace }, spec: { podSelector: {}, policyTypes: ['Egress'] } };
+  const review = reviewFrom('005', { operation: 'CREATE', namespace, name: 'lockdown', object, user: { username: 'jane', groups: ['tenants', 'system:authenticated'] } });
+  const response = await request(`https://127.0.0.1:${served.port}`).post('/validate?timeout=10s').ca(served.ca).send(review).expect(200);
+  return response.body.response;
+}
+
 /** writesIn are the writes anyone made through the API into a namespace's policies. */
 const writesIn = (namespace: string) => fake.requests.filter((logged) => logged.method !== 'GET' && logged.path.startsWith(`/apis/networking.k8s.io/v1/namespaces/${namespace}/`));
 
@@ -184,9 +193,10 @@ describe('docs/rollout.md: Rolling out into an existing cluster', { timeout: 60_
     // team-a was adopted before (labelled): its baseline is put in place, which proves a pass ran.
     await until(() => fake.get('NetworkPolicy', 'team-a', 'netfence-default-deny') !== undefined, 'the leader to provision the adopted namespace', 20_000);
     for (const namespace of ['team-b', 'ingress-nginx', 'monitoring']) expect(writesIn(namespace)).toEqual([]);
-    const answer = await validateAllowAll('ingress-nginx');
+    // In audit mode a change that would cut monitoring's Prometheus off DNS goes through, with the warning.
+    const answer = await validateEgressLockdown('monitoring');
     expect(answer.allowed).toBe(true);
-    expect(answer.warnings?.join('\n')).toContain('[allow-all]');
+    expect(answer.warnings?.join('\n')).toContain('[essential-egress]');
   });
 
   it('2. audit lists the namespaces not adopted yet, with the pods adopting each would isolate', async () => {
@@ -218,10 +228,11 @@ describe('docs/rollout.md: Rolling out into an existing cluster', { timeout: 60_
     expect(labelled.code).toBe(0);
     await until(async () => !(await validateAllowAll('team-b')).allowed, 'team-b to be enforced', 20_000);
     expect((await validateAllowAll('team-b')).status?.message).toContain('[allow-all]');
-    expect((await validateAllowAll('ingress-nginx')).allowed).toBe(true); // still audit by default
+    expect((await validateEgressLockdown('monitoring')).allowed).toBe(true); // still audit by default
 
     await step('helm upgrade');
-    await until(async () => !(await validateAllowAll('ingress-nginx')).allowed, 'the default mode to be enforce', 20_000);
+    await until(async () => !(await validateEgressLockdown('monitoring')).allowed, 'the default mode to be enforce', 20_000);
+    expect((await validateEgressLockdown('monitoring')).status?.message).toContain('[essential-egress]');
     for (const namespace of ['ingress-nginx', 'monitoring']) expect(writesIn(namespace)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import { parseIp } from '../../src/model/ip.js';
 import { withNameLabel } from '../../src/model/namespace.js';
 import type { NetworkPolicy, PolicyRule } from '../../src/model/network-policy.js';
 import { resolveEssentialServices } from '../../src/guardrails/resolve-essential-services.js';
-import { findCutOff, policySetAfter, policySetOf } from '../../src/guardrails/rules/essential-access.js';
+import { findCutOff, findRegression, policySetAfter, policySetOf } from '../../src/guardrails/rules/essential-access.js';
 import { policiesAfter } from '../../src/guardrails/rules/namespace-policies.js';
 import type { PolicyChange } from '../../src/guardrails/rules/change.js';
 import { matchesSelector } from '../../src/model/selector.js';
@@ -148,5 +148,44 @@ describe('findCutOff against a brute-force oracle', () => {
       }),
       { numRuns: 5_000 },
     );
+  });
+});
+
+/** oracleCut says whether a pod with these labels is isolated for Egress by `policies` and not served DNS by them. */
+function oracleCut(labels: ReturnType<typeof allLabelSets>[number], policies: readonly NetworkPolicy[]): boolean {
+  const isolating = policies.filter((policy) => policy.policyTypes.has('Egress') && matchesSelector(policy.podSelector, labels));
+  return isolating.length > 0 && !servedBy(DNS, isolating, STATE);
+}
+
+describe('findRegression (judge the change, not the namespace) against a brute-force oracle', () => {
+  it('finds a pod the change cuts off that was not cut off before exactly when one exists, and names one', () => {
+    let worse = 0;
+    let predating = 0;
+    fc.assert(
+      fc.property(policiesArb, policyArb(0), fc.nat(), fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), (before, created, pick, operation) => {
+        const target = before[pick % Math.max(1, before.length)];
+        const name = operation === 'CREATE' || target === undefined ? 'new-policy' : target.name;
+        const policy = operation === 'DELETE' ? undefined : { ...created, name };
+        const change: PolicyChange = { kind: 'NetworkPolicy', operation, namespace: 'tenant', name, policy, oldPolicy: operation === 'CREATE' ? undefined : target, requester: { username: 'u', groups: [] } };
+        const subject = policy?.podSelector ?? target?.podSelector ?? SELECT({});
+        const after = policiesAfter(before, change);
+        const answer = findRegression(DNS, subject, policySetOf(before, STATE), policySetAfter(before, change, STATE));
+        expect(answer.kind).not.toBe('too-complex');
+        const loses = (labels: ReturnType<typeof allLabelSets>[number]): boolean => matchesSelector(subject, labels) && oracleCut(labels, after) && !oracleCut(labels, before);
+        const expected = UNIVERSE.some(loses);
+        if (expected) worse++;
+        else if (UNIVERSE.some((labels) => matchesSelector(subject, labels) && oracleCut(labels, after))) predating++;
+        expect(answer.kind === 'worse').toBe(expected);
+        if (answer.kind === 'worse') {
+          expect(loses(answer.labels)).toBe(true);
+          // Its test for real pods agrees with the oracle on every label set.
+          for (const labels of UNIVERSE) expect(answer.loses(labels)).toBe(loses(labels));
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+    // Both kinds of answer, and cuts that predate the change, are exercised.
+    expect(worse).toBeGreaterThan(500);
+    expect(predating).toBeGreaterThan(100);
   });
 });

@@ -17,9 +17,14 @@ import { LogLines, reviewFrom, soundNamespace, stateOf } from '../support/webhoo
 const JANE = { username: 'jane', groups: ['tenants', 'system:authenticated'] };
 const DNS_TO = `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}]`;
 
-/** namespaceState is one namespace in a mode with a sound baseline, split in parts the cases change. */
+/**
+ * namespaceState is one namespace in a mode, adopted with the `marker` profile (its policy
+ * `baseline` in place, `baseline-pending-marker` not yet: the provisioning gate's case), and sound
+ * by its own policies, split in parts the cases change. The marker profile isolates nothing the
+ * cases touch, so judging with the baseline in place leaves each case to one rule.
+ */
 function namespaceState(namespace: string, mode: string): string {
-  return `${soundNamespace(namespace, { 'netfence.io/mode': mode, 'netfence.io/baseline': 'default' })}---
+  return `${soundNamespace(namespace, { 'netfence.io/mode': mode, 'netfence.io/baseline': 'marker' })}---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: allow-prometheus, namespace: ${namespace}}
@@ -60,6 +65,11 @@ const CASES: Case[] = [
   {
     rule: 'allow-all',
     severity: 'deny',
+    review: (ns) => reviewFrom('009', { operation: 'CREATE', namespace: ns, name: 'open-all', object: policy(ns, 'open-all', '{podSelector: {}, policyTypes: [Ingress], ingress: [{}]}') }),
+  },
+  {
+    rule: 'unrestricted-peers',
+    severity: 'warn',
     review: (ns) => reviewFrom('009', { operation: 'CREATE', namespace: ns, name: 'open-web', object: policy(ns, 'open-web', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Ingress], ingress: [{}]}') }),
   },
   {
@@ -114,6 +124,10 @@ const MODES = ['enforce', 'audit', 'off'] as const;
 const config = parseConfig(
   parse(`
 provisioningGate: true
+profiles:
+  marker:
+  - {name: baseline, spec: {podSelector: {matchLabels: {netfence: marker}}, policyTypes: [Ingress]}}
+  - {name: baseline-pending-marker, spec: {podSelector: {matchLabels: {netfence: pending}}, policyTypes: [Ingress]}}
 essentialServices:
 - name: prometheus
   direction: Ingress

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load-config.js';
 import type { Config } from '../../guardrails/config.js';
+import { profileForNewNamespace } from '../../guardrails/adoption.js';
+import { BASELINE_LABEL } from '../../guardrails/baseline.js';
 import type { Finding } from '../../guardrails/finding.js';
 import { formatLabels } from '../../model/labels.js';
 import { networkPolicyManifest } from '../../model/manifest.js';
@@ -39,7 +41,7 @@ export interface CheckedObject {
   readonly applied: boolean;
 }
 
-function changeFor(loaded: LoadedObject, state: EditableState, requester: Requester): Change | undefined {
+function changeFor(loaded: LoadedObject, state: EditableState, config: Config, requester: Requester): Change | undefined {
   const { object } = loaded;
   if (object.kind === 'NetworkPolicy') {
     const { policy } = object;
@@ -47,8 +49,13 @@ function changeFor(loaded: LoadedObject, state: EditableState, requester: Reques
     return { kind: 'NetworkPolicy', operation: oldPolicy === undefined ? 'CREATE' : 'UPDATE', namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester };
   }
   if (object.kind === 'Namespace') {
-    const old = state.namespace(object.namespace.name);
-    return { kind: 'Namespace', operation: old === undefined ? 'CREATE' : 'UPDATE', name: object.namespace.name, labels: object.namespace.labels, oldLabels: old?.labels, requester };
+    const { name, labels } = object.namespace;
+    const old = state.namespace(name);
+    if (old !== undefined) return { kind: 'Namespace', operation: 'UPDATE', name, labels, oldLabels: old.labels, requester };
+    // Created: with the label the mutating webhook would add, so its baseline is judged in place.
+    const profile = profileForNewNamespace(name, labels, config);
+    const created = profile === undefined ? labels : new Map([...labels, [BASELINE_LABEL, profile]]);
+    return { kind: 'Namespace', operation: 'CREATE', name, labels: created, oldLabels: undefined, requester };
   }
   return undefined;
 }
@@ -81,7 +88,7 @@ function apply(change: Change, state: EditableState): void {
 export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
   const checked: CheckedObject[] = [];
   for (const loaded of objects) {
-    const submitted = changeFor(loaded, state, requester);
+    const submitted = changeFor(loaded, state, config, requester);
     if (submitted === undefined) {
       applyUnjudged(loaded, state);
       continue;

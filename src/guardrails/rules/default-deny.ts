@@ -12,20 +12,10 @@ import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
+import { affectedPod, describePod, podName } from '../affected-pods.js';
 
 function selectorsIsolating(policies: readonly NetworkPolicy[], direction: Direction): NetworkPolicy[] {
   return policies.filter((policy) => policy.policyTypes.has(direction));
-}
-
-/**
- * notIsolatedAfter finds a pod that the change leaves without isolation in `direction`. On CREATE
- * and UPDATE every pod of the namespace must be isolated afterwards; on DELETE only pods the
- * deletion un-isolates count, so that a broken namespace can still be cleaned up.
- */
-function notIsolatedAfter(change: PolicyChange, before: readonly NetworkPolicy[], after: () => readonly NetworkPolicy[], direction: Direction): Labels | 'too-complex' | undefined {
-  if (defaultDenyRemains(before, change, direction)) return undefined; // the common case, at once
-  const scopes = change.operation === 'DELETE' ? selectorsIsolating(before, direction).map((policy) => policy.podSelector) : [SELECT_ALL];
-  return podNotIsolated(after(), direction, scopes);
 }
 
 /**
@@ -68,53 +58,85 @@ function defaultDenyRemains(before: readonly NetworkPolicy[], change: PolicyChan
   return added || names.some((name) => name !== change.name);
 }
 
-/** defaultDenyFindings reports `default-deny-missing`: after the change, a pod not isolated in a required direction. */
+/** Gap is a required direction in which some pod is not isolated after the change, and one such pod's labels. */
+interface Gap {
+  readonly direction: Direction;
+  readonly labels: Labels;
+}
+
+/**
+ * defaultDenyFindings reports `default-deny-missing`, comparing the namespace before and after the
+ * change. The change makes it worse when it leaves some pod unisolated in a required direction that
+ * was isolated before (deleting the default-deny, narrowing its selector): that denies. A namespace
+ * that already had pods unisolated gets a finding that predates the change (a warning, unless
+ * `preexisting: deny`). `context.state` is the namespace as the guardrails judge it (its baseline
+ * in place).
+ */
 export function defaultDenyFindings(change: PolicyChange, context: RuleContext): Finding[] {
   const { state, config, essentials } = context;
   const before = state.policiesIn(change.namespace);
   let afterList: readonly NetworkPolicy[] | undefined;
   const after = (): readonly NetworkPolicy[] => (afterList ??= policiesAfter(before, change));
   const object = `${change.namespace}/${change.name}`;
-  const gaps: { readonly direction: Direction; readonly missing: Labels | 'too-complex' }[] = [];
+  const worse: Gap[] = [];
+  const predating: Gap[] = [];
+  let tooComplex: Direction | undefined;
   for (const direction of config.requiredDirections) {
-    const missing = notIsolatedAfter(change, before, after, direction);
-    if (missing !== undefined) gaps.push({ direction, missing });
+    if (defaultDenyRemains(before, change, direction)) continue; // the common case, at once
+    // Pods isolated before (by some policy of this direction) that no policy isolates after.
+    const lost = podNotIsolated(after(), direction, selectorsIsolating(before, direction).map((policy) => policy.podSelector));
+    const open = lost === undefined ? podNotIsolated(after(), direction) : lost;
+    if (lost === 'too-complex' || open === 'too-complex') tooComplex ??= direction;
+    else if (lost !== undefined) worse.push({ direction, labels: lost });
+    else if (open !== undefined) predating.push({ direction, labels: open });
   }
-  const first = gaps[0];
-  if (first === undefined) return [];
-  const directions = gaps.map((gap) => gap.direction).join(' and ');
-  const fix = essentialsPolicy(change.namespace, config, essentials.services, new Set(after().map((policy) => policy.name)));
-  const fixText = `Fix: apply ${policyId(fix)} (below), a default-deny that carries every essential allow.`;
-  if (first.missing === 'too-complex') {
+  const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after().map((policy) => policy.name)));
+  const fixText = (policy: NetworkPolicy): string => `Fix: apply ${policyId(policy)} (below), a default-deny that carries every essential allow.`;
+  if (tooComplex !== undefined) {
+    const policy = fix();
     return [
       {
         rule: 'default-deny-missing',
         severity: 'deny',
         object,
-        fix: networkPolicyManifest(fix),
-        summary: summaryLine('default-deny-missing', `too complex to prove every pod in ${change.namespace} is isolated for ${directions}`),
-        message: `netfence could not prove within its search budget that every pod in ${change.namespace} stays isolated for ${directions}. ${fixText}`,
+        fix: networkPolicyManifest(policy),
+        summary: summaryLine('default-deny-missing', `too complex to prove every pod in ${change.namespace} stays isolated for ${tooComplex}`),
+        message: `netfence could not prove within its search budget that every pod in ${change.namespace} stays isolated for ${tooComplex}. ${fixText(policy)}`,
       },
     ];
   }
-  const labels = formatLabels(first.missing);
-  const example = first.missing;
-  const predates =
-    change.operation !== 'DELETE' && !selectorsIsolating(before, first.direction).some((policy) => matchesSelector(policy.podSelector, example));
-  const cause = change.operation === 'DELETE' ? `Deleting ${object} leaves` : 'After this change,';
-  return [
-    {
-      rule: 'default-deny-missing',
-      severity: 'deny',
-      object,
-      counterexample: { namespace: change.namespace, labels: example },
-      fix: networkPolicyManifest(fix),
-      summary: summaryLine('default-deny-missing', `pods ${labels} in ${change.namespace} are not isolated for ${directions}`),
-      message:
-        `${cause} pods in ${change.namespace} (for example with labels ${labels}) are not selected by any policy with policyTypes ${first.direction}` +
-        `${gaps.length > 1 ? ` (nor ${gaps.slice(1).map((gap) => gap.direction).join(', ')})` : ''}, so all their ${first.direction === 'Ingress' ? 'incoming' : 'outgoing'} traffic is allowed. ` +
-        (predates ? 'The namespace already lacked this default-deny before the change. ' : '') +
-        fixText,
-    },
-  ];
+  const findings: Finding[] = [];
+  if (worse.length > 0) findings.push(gapFinding(change, object, worse, false, before, context, fix()));
+  if (predating.length > 0) findings.push(gapFinding(change, object, predating, true, before, context, fix()));
+  return findings;
+}
+
+function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], predates: boolean, before: readonly NetworkPolicy[], context: RuleContext, fix: NetworkPolicy): Finding {
+  const directions = gaps.map((gap) => gap.direction).join(' and ');
+  const examples = gaps.map((gap) => {
+    const isolating = selectorsIsolating(before, gap.direction);
+    const afterIsolating = selectorsIsolating(policiesAfter(before, change), gap.direction);
+    const unisolated = (labels: Labels): boolean => !afterIsolating.some((policy) => matchesSelector(policy.podSelector, labels));
+    const pod = affectedPod(context.state, change.namespace, (labels) => unisolated(labels) && (predates || isolating.some((policy) => matchesSelector(policy.podSelector, labels))));
+    const traffic = gap.direction === 'Ingress' ? 'incoming' : 'outgoing';
+    return { gap, pod, text: `${describePod(pod, gap.labels)} is not isolated for ${gap.direction} (no policy with policyTypes ${gap.direction} selects it), so all its ${traffic} traffic is allowed` };
+  });
+  const first = examples[0];
+  const headline = first?.pod === undefined ? `pods ${formatLabels(first?.gap.labels ?? new Map())} in ${change.namespace}` : podName(first.pod);
+  const cause = change.operation === 'DELETE' ? `After deleting ${object}` : 'After this change';
+  return {
+    rule: 'default-deny-missing',
+    severity: 'deny',
+    object,
+    ...(predates ? { predates: true as const } : {}),
+    counterexample: { namespace: change.namespace, labels: first?.pod?.labels ?? first?.gap.labels ?? new Map() },
+    fix: networkPolicyManifest(fix),
+    summary: summaryLine('default-deny-missing', `${headline} not isolated for ${directions}${predates ? ' (predates this change)' : ''}`),
+    message:
+      `${cause}, in ${change.namespace}: ${examples.map((example) => example.text).join('; ')}. ` +
+      (predates
+        ? `The namespace lacked this default-deny before the change too, which does not make it worse. `
+        : `${gaps.length > 1 ? 'These pods were' : 'This pod was'} isolated before the change. `) +
+      `Fix: apply ${policyId(fix)} (below), a default-deny that carries every essential allow.`,
+  };
 }

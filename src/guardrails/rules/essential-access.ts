@@ -3,7 +3,7 @@ import type { ClusterState } from '../../model/cluster-state.js';
 import type { Config } from '../config.js';
 import { containsSelector, coversWith } from '../../engine/coverage.js';
 import type { EssentialService } from '../essential-service.js';
-import { policyAllowsRequirement, servedBy } from '../essential-service.js';
+import { policyAllowsRequirement } from '../essential-service.js';
 import type { Finding, RuleId } from '../finding.js';
 import { formatLabels } from '../../model/labels.js';
 import type { Labels } from '../../model/labels.js';
@@ -17,6 +17,7 @@ import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
+import { affectedPod, describePod, podName } from '../affected-pods.js';
 import { WeakPairCache } from '../../engine/weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
@@ -176,6 +177,43 @@ export function findCutOff(service: EssentialService, subject: LabelSelector, se
   return { kind: 'served' };
 }
 
+/**
+ * Regression is whether a change makes some pod lose a service it had: `worse` names one (labels,
+ * and a test that tells whether any label set is such a pod, to find a real one), `none` says every
+ * pod the change leaves cut off was cut off before it too.
+ */
+export type Regression = { readonly kind: 'none' } | { readonly kind: 'worse'; readonly labels: Labels; readonly loses: (labels: Labels) => boolean } | { readonly kind: 'too-complex' };
+
+/**
+ * findRegression looks, among the pods of `subject`, for one that the change cuts off from the
+ * service and that was not cut off before it: isolated and unserved after, and before either not
+ * isolated or served. Exact over every label set (coversWith with a condition that is not monotone).
+ */
+export function findRegression(service: EssentialService, subject: LabelSelector, before: PolicySet, after: PolicySet): Regression {
+  const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
+  const helpersAfter = after.helpers(service, scope);
+  const helpersBefore = before.helpers(service, scope);
+  const isolatorsAfter = after.isolating(service.direction, scope);
+  const isolatorsBefore = before.isolating(service.direction, scope);
+  const groups = [helpersAfter.map((h) => h.policy.podSelector), helpersBefore.map((h) => h.policy.podSelector), isolatorsAfter.map((p) => p.podSelector), isolatorsBefore.map((p) => p.podSelector)];
+  const offsets = groups.reduce<number[]>((at, group, index) => [...at, (at[index] ?? 0) + group.length], [0]);
+  const selectors = groups.flat();
+  const pick = <T>(items: readonly T[], group: number, matching: ReadonlySet<number>): T[] => items.filter((_, index) => matching.has((offsets[group] ?? 0) + index));
+  const any = (group: number, matching: ReadonlySet<number>): boolean => {
+    for (let index = offsets[group] ?? 0; index < (offsets[group + 1] ?? 0); index++) if (matching.has(index)) return true;
+    return false;
+  };
+  const loses = (matching: ReadonlySet<number>): boolean => {
+    if (!any(2, matching) || servedByAll(service, pick(helpersAfter, 0, matching))) return false;
+    return !any(3, matching) || servedByAll(service, pick(helpersBefore, 1, matching));
+  };
+  const answer = coversWith(scope, selectors, (matching) => !loses(matching), { monotone: false });
+  if (answer.kind === 'covered') return { kind: 'none' };
+  if (answer.kind === 'too-complex') return { kind: 'too-complex' };
+  const matchingOf = (labels: Labels): Set<number> => new Set(selectors.flatMap((selector, index) => (matchesSelector(selector, labels) ? [index] : [])));
+  return { kind: 'worse', labels: answer.counterexample, loses: (labels) => matchesSelector(scope, labels) && loses(matchingOf(labels)) };
+}
+
 /** servedByAll says whether `helpers` together allow every requirement of one of the service's alternatives. */
 function servedByAll(service: EssentialService, helpers: readonly Helper[]): boolean {
   return service.alternatives.some((alternative, a) => alternative.every((_, r) => allowedByOne(helpers, a, r)));
@@ -186,12 +224,6 @@ function allowedByOne(helpers: readonly Helper[], alternative: number, requireme
   return false;
 }
 
-/** wasCutBefore says whether a pod with these labels was already cut off from the service before the change. */
-function wasCutBefore(service: EssentialService, labels: Labels, before: readonly NetworkPolicy[], state: Pick<ClusterState, 'namespaceLabels'>): boolean {
-  const isolating = before.filter((policy) => policy.policyTypes.has(service.direction) && matchesSelector(policy.podSelector, labels));
-  return isolating.length > 0 && !servedBy(service, isolating, state);
-}
-
 function subjectsOf(change: PolicyChange): LabelSelector[] {
   const subjects = [change.policy?.podSelector, change.oldPolicy?.podSelector].filter((s): s is LabelSelector => s !== undefined);
   return subjects.length > 0 ? subjects : [SELECT_ALL];
@@ -199,16 +231,18 @@ function subjectsOf(change: PolicyChange): LabelSelector[] {
 
 /**
  * essentialAccessFindings checks every essential service against the pods the changed (or
- * deleted) policy selects, with the namespace as it would be after the change: `essential-egress`
- * and `essential-ingress`, then `dns-tcp-missing` where DNS over UDP is fine.
+ * deleted) policy selects, comparing the namespace before and after the change: `essential-egress`
+ * and `essential-ingress` for pods cut off afterwards (a finding that predates the change when
+ * every such pod was cut off before it too), then `dns-tcp-missing` where DNS over UDP is fine.
+ * `context.state` is the namespace as the guardrails judge it (its baseline in place).
  */
 export function essentialAccessFindings(change: PolicyChange, context: RuleContext): Finding[] {
   const { state, config, essentials } = context;
-  const before = state.policiesIn(change.namespace);
-  const after = policySetAfter(before, change, state);
+  const beforeList = state.policiesIn(change.namespace);
+  const after = policySetAfter(beforeList, change, state);
+  const before = policySetOf(beforeList, state);
   const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after.policies().map((policy) => policy.name)));
   const findings: Finding[] = [];
-  const object = `${change.namespace}/${change.name}`;
   const subjects = subjectsOf(change);
   let dnsUdpCut = false;
   for (const service of essentials.services) {
@@ -217,7 +251,8 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
       const cut = findCutOff(service, subject, after);
       if (cut.kind === 'served') continue;
       if (service.name === essentials.dnsOverTcp?.name) dnsUdpCut = true;
-      findings.push(cutFinding(rule, object, change, service, cut, before, state, fix));
+      const regression = cut.kind === 'cut' ? findRegression(service, subject, before, after) : ({ kind: 'too-complex' } as const);
+      findings.push(cutFinding(rule, change, subject, service, cut, regression, context, after, fix));
       break;
     }
   }
@@ -226,7 +261,7 @@ export function essentialAccessFindings(change: PolicyChange, context: RuleConte
     for (const subject of subjects) {
       const cut = findCutOff(tcp, subject, after);
       if (cut.kind !== 'cut') continue;
-      findings.push(dnsTcpMissingFinding(change.namespace, object, tcp, cut));
+      findings.push(dnsTcpMissingFinding(change.namespace, `${change.namespace}/${change.name}`, tcp, cut));
       break;
     }
   }
@@ -254,47 +289,70 @@ export function dnsTcpMissingFinding(namespace: string, object: string, tcp: Ess
 
 function cutFinding(
   rule: RuleId,
-  object: string,
   change: PolicyChange,
+  subject: LabelSelector,
   service: EssentialService,
   cut: Exclude<CutOff, { kind: 'served' }>,
-  before: readonly NetworkPolicy[],
-  state: Pick<ClusterState, 'namespaceLabels'>,
+  regression: Regression,
+  context: RuleContext,
+  after: PolicySet,
   fix: () => NetworkPolicy,
 ): Finding {
+  const object = `${change.namespace}/${change.name}`;
   const verb = service.direction === 'Egress' ? 'reach' : 'be reached by';
   const fixPolicy = fix();
   const fixManifest = networkPolicyManifest(fixPolicy);
-  if (cut.kind === 'too-complex') {
+  const ports = servicePorts(service);
+  if (cut.kind === 'too-complex' || regression.kind === 'too-complex') {
     return {
       rule,
       severity: 'deny',
       object,
       service: service.name,
-      summary: summaryLine(rule, `too complex to prove pods can still ${verb} ${service.name}`),
+      summary: summaryLine(rule, `too complex to prove pods of ${object} can still ${verb} ${service.name} on ${ports}`),
       message: `netfence could not prove within its search budget that every pod ${object} selects can still ${verb} ${service.name} (${service.describe}) after this change. Simplify the selectors, or apply ${policyId(fixPolicy)} (below).`,
       fix: fixManifest,
     };
   }
-  const labels = formatLabels(cut.labels);
-  const predates = wasCutBefore(service, cut.labels, before, state);
+  const predates = regression.kind === 'none';
+  // A pod this change cuts off (or, when nothing is worse, one that stays cut off), real where one is.
+  const labels = regression.kind === 'worse' ? regression.labels : cut.labels;
+  const pod = affectedPod(context.state, change.namespace, regression.kind === 'worse' ? regression.loses : (podLabels) => isCutOff(service, subject, after, podLabels));
+  const who = describePod(pod, labels);
+  const isolatedBy = (pod === undefined ? cut.isolatedBy : cut.isolatedBy.filter((policy) => matchesSelector(policy.podSelector, pod.labels))).map(policyId);
+  const isolators = (isolatedBy.length > 0 ? isolatedBy : cut.isolatedBy.map(policyId)).join(', ');
   const side = service.direction === 'Egress' ? 'egress' : 'ingress';
   const peerSide = service.direction === 'Egress' ? 'to' : 'from';
-  const isolatedBy = cut.isolatedBy.map(policyId).join(', ');
   const deleted = change.operation === 'DELETE' ? `deleting ${object}` : 'this change';
+  const headlinePod = pod === undefined ? (labels.size === 0 ? 'pods with no labels' : `pods ${formatLabels(labels)}`) : podName(pod);
   return {
     rule,
     severity: 'deny',
     object,
     service: service.name,
-    counterexample: { namespace: change.namespace, labels: cut.labels },
+    ...(predates ? { predates: true as const } : {}),
+    counterexample: { namespace: change.namespace, labels: pod?.labels ?? labels },
     fix: fixManifest,
-    summary: summaryLine(rule, `pods ${labels} in ${change.namespace} cannot ${verb} ${service.name}`),
+    summary: summaryLine(rule, `${headlinePod}${pod === undefined ? ` in ${change.namespace}` : ''} cannot ${verb} ${service.name} on ${ports}${predates ? ' (predates this change)' : ''}`),
     message:
-      `After ${deleted}, a pod in ${change.namespace} with labels ${labels} cannot ${verb} ${service.name} (${service.describe}): ` +
-      `it is isolated for ${service.direction} by ${isolatedBy}, and no ${side} rule of the namespace's policies allows it. ` +
-      (predates ? 'Such pods were already cut off before this change; a change must not build on a broken namespace. ' : '') +
-      `Fix: add the ${side} rule ${JSON.stringify(ruleManifest(service.fixRule, peerSide))} to ${isolatedBy.split(', ')[0] ?? object}, ` +
+      `After ${deleted}, ${who} in ${change.namespace} cannot ${verb} ${service.name} (${service.describe}): ` +
+      `it is isolated for ${service.direction} by ${isolators}, and no ${side} rule of the namespace's policies allows it. ` +
+      (predates ? 'Such pods were already cut off before this change, which does not make it worse. ' : '') +
+      `Fix: add the ${side} rule ${JSON.stringify(ruleManifest(service.fixRule, peerSide))} to ${isolators.split(', ')[0] ?? object}, ` +
       `or apply ${policyId(fixPolicy)} (below), a default-deny that carries every essential allow.`,
   };
+}
+
+/** isCutOff says whether a pod with these labels, selected by `subject`, is isolated and cannot use the service with `set`. */
+function isCutOff(service: EssentialService, subject: LabelSelector, set: PolicySet, labels: Labels): boolean {
+  const scope = service.targets === undefined ? subject : intersectSelectors(subject, service.targets);
+  if (!matchesSelector(scope, labels)) return false;
+  if (!set.isolating(service.direction, scope).some((policy) => matchesSelector(policy.podSelector, labels))) return false;
+  return !servedByAll(service, set.helpers(service, scope).filter((helper) => matchesSelector(helper.policy.podSelector, labels)));
+}
+
+/** servicePorts lists the ports a service's fix rule allows: `53/UDP and 53/TCP`. */
+function servicePorts(service: EssentialService): string {
+  const ports = (service.fixRule.ports ?? []).map((port) => `${port.range.kind === 'numbers' ? (port.range.from === port.range.to ? port.range.from : `${port.range.from}-${port.range.to}`) : port.range.kind === 'named' ? port.range.name : 'any port'}/${port.protocol}`);
+  return ports.length === 0 ? 'any port' : ports.length === 1 ? (ports[0] ?? '') : `${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1] ?? ''}`;
 }

@@ -1,45 +1,114 @@
+import { coversSelector } from '../../engine/coverage.js';
+import { ruleAllowsEverything } from '../../engine/allows-everything.js';
+import { affectedPod, describePod } from '../affected-pods.js';
 import type { Finding } from '../finding.js';
-import { DIRECTIONS, rulesFor } from '../../model/network-policy.js';
-import type { NetworkPolicy, PolicyRule } from '../../model/network-policy.js';
-import { PROTOCOLS } from '../../model/protocol.js';
-import { formatSelector, isSelectAll } from '../../model/selector.js';
+import { labelsOf } from '../../model/labels.js';
+import { networkPolicyManifest } from '../../model/manifest.js';
+import { DIRECTIONS, policyId, rulesFor } from '../../model/network-policy.js';
+import type { Direction, NetworkPolicy, PolicyRule } from '../../model/network-policy.js';
+import { SELECT_ALL, formatSelector, isSelectAll, matchesSelector } from '../../model/selector.js';
+import type { LabelSelector } from '../../model/selector.js';
+import { isPublicService } from '../../model/service.js';
 import type { PolicyChange } from './change.js';
+import type { RuleContext } from './essential-access.js';
 import { summaryLine } from './summary.js';
 
-/** admitsEveryPeer: no `from`/`to`, or an ipBlock of a whole address family (`0.0.0.0/0`, `::/0`) without exceptions. */
-function admitsEveryPeer(rule: PolicyRule): boolean {
-  if (rule.peers === null) return true;
-  return rule.peers.some((peer) => peer.kind === 'ipBlock' && peer.block.cidr.prefix === 0 && peer.block.except.length === 0);
-}
-
-/** admitsEveryPort: no `ports`, or every protocol with no port given. */
-function admitsEveryPort(rule: PolicyRule): boolean {
-  if (rule.ports === null) return true;
-  return PROTOCOLS.every((protocol) => rule.ports?.some((port) => port.protocol === protocol && port.range.kind === 'any'));
-}
-
-/** allowAllFindings reports `allow-all`: a rule allowing every peer on every port, undoing default-deny. */
-export function allowAllFindings(change: PolicyChange): Finding[] {
+/**
+ * allowAllFindings reports a rule that allows everything (ruleAllowsEverything: every address, pod
+ * and namespace on every port and protocol, however written). On a policy that selects every pod of
+ * the namespace it is `allow-all` (deny): it voids the namespace's default-deny in that direction,
+ * unless every pod was already open that way before the change (then it predates the change). On a
+ * policy that selects only some pods it is `unrestricted-peers` (warn), except for ingress to pods
+ * a NodePort or LoadBalancer Service exposes: reachable from anywhere is what exposing them means.
+ * `context.state` is the namespace as the guardrails judge it (its baseline in place).
+ */
+export function allowAllFindings(change: PolicyChange, context: RuleContext): Finding[] {
   const policy = change.policy;
   if (policy === undefined) return [];
   const findings: Finding[] = [];
   for (const direction of DIRECTIONS) {
     if (!policy.policyTypes.has(direction)) continue;
-    const index = rulesFor(policy, direction).findIndex((rule) => admitsEveryPeer(rule) && admitsEveryPort(rule));
+    const rules = rulesFor(policy, direction);
+    const index = rules.findIndex(ruleAllowsEverything);
     if (index < 0) continue;
-    const object = `${change.namespace}/${change.name}`;
-    const field = `${direction === 'Ingress' ? 'ingress' : 'egress'}[${index}]`;
-    findings.push({
-      rule: 'allow-all',
-      severity: 'deny',
-      object,
-      summary: summaryLine('allow-all', `${object} ${field} allows all ${direction.toLowerCase()} to pods ${formatSelector(policy.podSelector)}`),
-      message:
-        `${object} ${field} allows every peer on every port for ${direction} of the pods it selects (${formatSelector(policy.podSelector)}), ` +
-        `which undoes the namespace's default-deny for them. Name the peers (podSelector, namespaceSelector, ipBlock) and ports they need.`,
-    });
+    if (coversSelector(SELECT_ALL, [policy.podSelector]).kind === 'covered') findings.push(allowAllFinding(change, policy, direction, index, context));
+    else if (direction === 'Egress' || !exposedPublicly(policy, context)) findings.push(unrestrictedPeersFinding(change, policy, direction, index, context));
   }
   return findings;
+}
+
+/** traffic says what an allow-everything rule lets through, in the direction's own words. */
+function traffic(direction: Direction, pods: string): string {
+  return direction === 'Egress' ? `lets ${pods} send to any address on any port` : `lets any address reach ${pods} on any port`;
+}
+
+function allowAllFinding(change: PolicyChange, policy: NetworkPolicy, direction: Direction, index: number, context: RuleContext): Finding {
+  const field = `${direction === 'Ingress' ? 'ingress' : 'egress'}[${index}]`;
+  const object = `${change.namespace}/${change.name}`;
+  // The namespace before the change (audit asks as if each policy were being created: without itself).
+  const before = context.state.policiesIn(change.namespace).filter((other) => change.operation !== 'CREATE' || other.name !== change.name);
+  const isolating = before.filter((other) => other.policyTypes.has(direction));
+  const openers = isolating.filter((other) => rulesFor(other, direction).some(ruleAllowsEverything)).map((other) => other.podSelector);
+  // Every pod some policy isolated before must already have been open: then nothing is worse.
+  const predates = isolating.every((other) => coversSelector(other.podSelector, openers).kind === 'covered');
+  // The namespace's default-deny: the isolating policies that select every pod, else all of them.
+  const defaultDenies = isolating.filter((other) => isSelectAll(other.podSelector));
+  const isolatedBefore = (defaultDenies.length > 0 ? defaultDenies : isolating).map(policyId).join(', ');
+  const fix = withoutRule(policy, direction, index, context);
+  return {
+    rule: 'allow-all',
+    severity: 'deny',
+    object,
+    ...(predates ? { predates: true as const } : {}),
+    fix: networkPolicyManifest(fix),
+    summary: summaryLine('allow-all', `${object} ${field} ${traffic(direction, `every pod in ${change.namespace}`)}`),
+    message:
+      `${object} ${field} allows every address, pod and namespace on every port and protocol, and the policy selects every pod of ${change.namespace}: ` +
+      `it ${traffic(direction, 'all of them')}. ` +
+      (predates
+        ? `Every pod of ${change.namespace} was already open for ${direction} before this change, so it makes nothing worse. `
+        : `That undoes the namespace's default-deny for ${direction} (today by ${isolatedBefore}). `) +
+      `Name the peers (podSelector, namespaceSelector, ipBlock) and ports the pods need; the fix below is the policy without ${field}` +
+      `${direction === 'Egress' && fix.egress.length > 0 ? ', keeping the essential egress' : ''}.`,
+  };
+}
+
+/** withoutRule is the fix for allow-all: the policy with that rule taken out (for egress, the essential egress rules in its place). */
+function withoutRule(policy: NetworkPolicy, direction: Direction, index: number, context: RuleContext): NetworkPolicy {
+  const kept = rulesFor(policy, direction).filter((rule, at) => at !== index && !ruleAllowsEverything(rule));
+  if (direction === 'Ingress') return { ...policy, ingress: kept };
+  const essentials: PolicyRule[] = context.essentials.services.filter((service) => service.direction === 'Egress').map((service) => service.fixRule);
+  return { ...policy, egress: [...kept, ...essentials] };
+}
+
+function unrestrictedPeersFinding(change: PolicyChange, policy: NetworkPolicy, direction: Direction, index: number, context: RuleContext): Finding {
+  const field = `${direction === 'Ingress' ? 'ingress' : 'egress'}[${index}]`;
+  const object = `${change.namespace}/${change.name}`;
+  const pod = affectedPod(context.state, change.namespace, (labels) => matchesSelector(policy.podSelector, labels));
+  const pods = pod === undefined ? `pods ${formatSelector(policy.podSelector)}` : describePod(pod, pod.labels);
+  const side = direction === 'Egress' ? 'to' : 'from';
+  const example =
+    direction === 'Egress'
+      ? '{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: NAMESPACE}}, podSelector: {matchLabels: {app: SERVER}}}], ports: [{port: PORT}]}'
+      : '{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: NAMESPACE}}, podSelector: {matchLabels: {app: CLIENT}}}], ports: [{port: PORT}]}';
+  return {
+    rule: 'unrestricted-peers',
+    severity: 'warn',
+    object,
+    summary: summaryLine('unrestricted-peers', `${object} ${field} ${traffic(direction, `pods ${formatSelector(policy.podSelector)}`)}`),
+    message:
+      `${object} ${field} ${traffic(direction, pods)}: every address, pod and namespace on every port and protocol. ` +
+      `A narrower rule names the peers ${side} which the pods need traffic and their ports, e.g. ${example}.`,
+  };
+}
+
+/** exposedPublicly: every pod the policy selects is selected by a NodePort or LoadBalancer Service of its namespace. */
+function exposedPublicly(policy: NetworkPolicy, context: RuleContext): boolean {
+  const selectors: LabelSelector[] = context.state
+    .services()
+    .filter((service) => service.namespace === policy.namespace && isPublicService(service) && service.selector !== null && service.selector.size > 0)
+    .map((service) => ({ matchLabels: labelsOf([...(service.selector ?? [])]), matchExpressions: [] }));
+  return selectors.length > 0 && !isSelectAll(policy.podSelector) && coversSelector(policy.podSelector, selectors).kind === 'covered';
 }
 
 /** namespaceSelectorAllFindings reports `namespace-selector-all`: a peer `namespaceSelector: {}`. */
