@@ -42,10 +42,7 @@ function skip(mode: Mode, reason: string): Review {
 function hostNetworkNote(change: PolicyChange, context: RuleContext): string | undefined {
   const selectors = [change.policy?.podSelector, change.oldPolicy?.podSelector].filter((selector) => selector !== undefined);
   if (selectors.length === 0 || !selectors.every((selector) => selectsOnlyHostNetworkPods(context.state, change.namespace, selector))) return undefined;
-  return (
-    `netfence: ${change.namespace}/${change.name} selects only pods with hostNetwork: true; NetworkPolicies do not apply to them ` +
-    '(the network plugin decides, most treat their traffic as the node\'s), so no rule about pods judges it'
-  );
+  return `netfence: ${change.namespace}/${change.name} selects only hostNetwork pods, which NetworkPolicies do not govern: no rule judges it`;
 }
 
 /** namespaceOf is the namespace a change belongs to (a Namespace belongs to itself). */

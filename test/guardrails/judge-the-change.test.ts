@@ -158,6 +158,11 @@ describe('allow-all, exact and narrow', () => {
     expect((await check(agents, [policy])).findings).toEqual([]);
     const { code, findings } = await check(agents, [lockdown]);
     expect({ code, findings }).toEqual({ code: 0, findings: [] });
+    const dir = mkdtempSync(join(tmpdir(), 'netfence-judge-'));
+    writeFileSync(join(dir, 'state.yaml'), [...clusterDns(), ...agents].map((object) => stringify(object)).join('---\n'));
+    writeFileSync(join(dir, 'policy.yaml'), stringify(lockdown));
+    const text = await run('check', '--state', join(dir, 'state.yaml'), join(dir, 'policy.yaml'));
+    expect(text.out).toContain('NetworkPolicy agents/node-agent (CREATE): ok\n  NOTE agents/node-agent selects only hostNetwork pods, which NetworkPolicies do not govern: no rule judges it');
     // The same lockdown for ordinary pods cuts them off DNS.
     expect(rules((await check([namespace('agents'), deployment('agents', 'node-agent', { app: 'node-agent' })], [lockdown])).findings)).toContain('essential-egress deny');
   });

@@ -39,6 +39,8 @@ export interface CheckedObject {
   readonly refused: string | undefined;
   /** applied: the object was admitted (in its namespace's mode) and later documents see it. */
   readonly applied: boolean;
+  /** notes say what is no finding but worth knowing (a policy for host-network pods only). */
+  readonly notes?: readonly string[];
 }
 
 function changeFor(loaded: LoadedObject, state: EditableState, config: Config, requester: Requester): Change | undefined {
@@ -103,7 +105,7 @@ export function checkManifests(state: EditableState, objects: readonly LoadedObj
     const remediation = submitted.kind === 'NetworkPolicy' ? remediateEssentialEgress(submitted, context) : undefined;
     const change: Change = remediation === undefined || submitted.kind !== 'NetworkPolicy' ? submitted : { ...submitted, policy: remediation.policy };
     const review = reviewChange(change, context);
-    checked.push({ ...base, change, findings: review.findings, skipped: review.skipped, remediation, refused: undefined, applied: review.allowed });
+    checked.push({ ...base, change, findings: review.findings, skipped: review.skipped, remediation, refused: undefined, applied: review.allowed, ...(review.notes === undefined ? {} : { notes: review.notes }) });
     if (review.allowed) apply(change, state);
   }
   return checked;
@@ -168,6 +170,7 @@ function printText(io: Io, checked: readonly CheckedObject[], objects: readonly 
     }
     const fixesShown = new Set<string>();
     for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
+    for (const note of entry.notes ?? []) io.stdout(`  NOTE ${note.replace(/^netfence: /, '')}`);
   }
   const findings = checked.reduce((count, entry) => count + entry.findings.length, 0);
   const refused = checked.filter((entry) => entry.refused !== undefined).length;
