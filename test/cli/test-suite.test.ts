@@ -17,7 +17,7 @@ const EXAMPLE = join(ROOT, 'examples', 'cluster');
 const TESTS = join(ROOT, 'examples', 'tests');
 const PAYMENTS = join(TESTS, 'manifests', 'api-to-payments.yaml');
 const ALLOW_ALL = join(ROOT, 'examples', 'manifests', 'allow-all-ingress.yaml');
-const NO_DNS = join(ROOT, 'examples', 'manifests', 'reports-egress-no-dns.yaml');
+const NO_DNS = join(ROOT, 'examples', 'manifests', 'db-egress-no-dns.yaml');
 
 const API = 'team-a/api-5b8c7d6f4-7tj2m';
 const WEB = 'team-a/web-6f7d9c8b5-2kq9x';
@@ -55,12 +55,15 @@ describe('netfence test on the example suites', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^RESULT +SUITE +CASE +EXPECTED +GOT$/);
-    expect(rowOf(out, 'NetworkPolicy team-a/web-open-to-all')).toEqual(['PASS', 'team-a', 'NetworkPolicy team-a/web-open-to-all', 'denied [allow-all]', 'denied [allow-all]']);
-    expect(rowOf(out, 'NetworkPolicy team-b/reports-to-db')?.[4]).toBe('denied [essential-egress, default-deny-missing] (admitted: audit mode)');
+    expect(rowOf(out, 'NetworkPolicy team-a/allow-all-ingress')).toEqual(['PASS', 'team-a', 'NetworkPolicy team-a/allow-all-ingress', 'denied [allow-all]', 'denied [allow-all]']);
+    expect(rowOf(out, 'NetworkPolicy team-a/web-open-to-all')).toEqual(['PASS', 'team-a', 'NetworkPolicy team-a/web-open-to-all', 'allowed, warnings [unrestricted-peers]', 'allowed, warnings [unrestricted-peers]']);
+    // A change is denied for what it makes worse: the db pods reach DNS today, the reports pods did not.
+    expect(rowOf(out, 'NetworkPolicy team-b/db-to-backup')?.[4]).toBe('denied [essential-egress], warnings [default-deny-missing] (admitted: audit mode)');
+    expect(rowOf(out, 'NetworkPolicy team-b/reports-to-db')?.[4]).toBe('allowed, warnings [essential-egress, default-deny-missing]');
     expect(out).toMatch(/^PASS +guardrails +Namespace team-a +denied \[baseline-opt-out\] +denied \[baseline-opt-out\]$/m);
     expect(out).toMatch(/^PASS +platform-admin +Namespace team-a +allowed +allowed$/m);
     expect(out).not.toContain('FAIL');
-    expect(out.split('\n').at(-1)).toBe('10 case(s) in 3 suite(s): 10 passed, 0 failed.');
+    expect(out.split('\n').at(-1)).toBe('13 case(s) in 3 suite(s): 13 passed, 0 failed.');
   });
 
   it('is the docs/commands.md example: the suite shown is the file, run by its path it prints what the page shows', async () => {
@@ -76,11 +79,14 @@ describe('netfence test on the example suites', () => {
 
 describe('netfence test reports mismatches', () => {
   it('fails (exit 1) naming the case, what was expected and what was got, with the findings', async () => {
-    const dir = suiteDir({ 'netfence-test.yaml': suite(`${manifests(NO_DNS)}expect:\n  objects:\n  - {kind: NetworkPolicy, namespace: team-b, name: reports-to-db, result: denied, rules: [essential-egress]}`) });
+    // default-deny-missing held before the change (team-b never had a default-deny): it only warns.
+    const dir = suiteDir({ 'netfence-test.yaml': suite(`${manifests(NO_DNS)}expect:\n  objects:\n  - {kind: NetworkPolicy, namespace: team-b, name: db-to-backup, result: denied, rules: [essential-egress, default-deny-missing]}`) });
     const { code, out } = await run(['test', dir]);
     expect(code).toBe(1);
-    expect(rowOf(out, 'NetworkPolicy team-b/reports-to-db')?.[0]).toBe('FAIL');
-    expect(out).toMatch(/netfence-test\.yaml:7: NetworkPolicy team-b\/reports-to-db\n {2}expected denied \[essential-egress\], got denied \[essential-egress, default-deny-missing\] \(admitted: audit mode\)\n {2}DENY \[essential-egress\] /);
+    expect(rowOf(out, 'NetworkPolicy team-b/db-to-backup')?.[0]).toBe('FAIL');
+    expect(out).toMatch(
+      /netfence-test\.yaml:7: NetworkPolicy team-b\/db-to-backup\n {2}expected denied \[essential-egress, default-deny-missing\], got denied \[essential-egress\], warnings \[default-deny-missing\] \(admitted: audit mode\)\n {2}DENY \[essential-egress\] team-b\/db-0 .*\n {2}WARN \[default-deny-missing\] .*\(predates this change\)\n/,
+    );
     expect(out.split('\n').at(-1)).toBe('1 case(s) in 1 suite(s): 0 passed, 1 failed.');
   });
 
@@ -125,7 +131,7 @@ describe('netfence test reports mismatches', () => {
         'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: ghost}\nspec: {podSelector: {}, policyTypes: [Ingress]}',
         'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: kube-system}\nspec: {podSelector: {}, policyTypes: [Ingress]}',
         'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: team-a}\nspec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Ingress], ingress: [{from: [{podSelector: {matchLabels: {app: api}}}]}]}',
-        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: team-a}\nspec: {podSelector: {matchLabels: {app: db}}, policyTypes: [Ingress], ingress: [{}]}',
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: open, namespace: team-a}\nspec: {podSelector: {}, policyTypes: [Ingress], ingress: [{}]}',
       ].join('\n---\n'),
     });
     const expectations = [
@@ -252,17 +258,17 @@ describe('netfence test refuses bad input in one line (exit 2)', () => {
 describe('netfence test --output junit', () => {
   it('writes one test case per expectation, as CI test reporters parse it', async () => {
     const failing = suiteDir({
-      'netfence-test.yaml': suite(`metadata: {name: failing}\n${manifests(NO_DNS)}expect:\n  objects:\n  - {kind: NetworkPolicy, namespace: team-b, name: reports-to-db, result: allowed}\n  connectivity:\n  - {from: ${WEB}, to: ${API}, port: 8080, result: denied}`),
+      'netfence-test.yaml': suite(`metadata: {name: failing}\n${manifests(NO_DNS)}expect:\n  objects:\n  - {kind: NetworkPolicy, namespace: team-b, name: db-to-backup, result: allowed}\n  connectivity:\n  - {from: ${WEB}, to: ${API}, port: 8080, result: denied}`),
     });
     const { code, out } = await run(['test', TESTS, failing, '--output', 'junit']);
     expect(code).toBe(1);
     expect(XMLValidator.validate(out)).toBe(true);
     const file = join(suiteDir({ 'report.xml': out }), 'report.xml');
     const parsed = parseTestResults({ type: 'junit', files: [file] });
-    expect(parsed).toMatchObject({ total: 12, passed: 10, failed: 2 });
+    expect(parsed).toMatchObject({ total: 15, passed: 13, failed: 2 });
     const cases = parsed.suites.flatMap((each) => each.cases);
-    expect(cases.filter((each) => each.status === 'FAIL').map((each) => each.name)).toEqual(['NetworkPolicy team-b/reports-to-db', `${WEB} -> ${API} on 8080/TCP`]);
-    expect(cases.find((each) => each.status === 'FAIL')?.failure).toBe('expected allowed, got denied [essential-egress, default-deny-missing] (admitted: audit mode)');
+    expect(cases.filter((each) => each.status === 'FAIL').map((each) => each.name)).toEqual(['NetworkPolicy team-b/db-to-backup', `${WEB} -> ${API} on 8080/TCP`]);
+    expect(cases.find((each) => each.status === 'FAIL')?.failure).toBe('expected allowed, got denied [essential-egress], warnings [default-deny-missing] (admitted: audit mode)');
     expect(out).toContain('classname="failing" file="');
     expect(out).toContain('type="mismatch"');
   });
