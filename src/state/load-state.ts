@@ -113,13 +113,13 @@ export function loadObjectsFromText(text: string, shown: string, options: LoadOp
 
 function decodeDocuments(text: string, shown: string, options: LoadOptions, objects: LoadedObject[], skipped: SkippedObject[]): void {
   for (const { value, where, line, document } of documentsOf(text, shown)) {
-    for (const { item, label } of itemsOf(value, where)) {
+    for (const { item, label } of itemsOf(value, where, options.namespace)) {
       if (options.strict === true) {
         const kind = isRecord(item) && typeof item['kind'] === 'string' ? item['kind'] : '';
         const unknown = unknownFields(kind, item);
         if (unknown.length > 0) throw new StateError(`${label}: ${strictDecodingError(unknown)}`);
       }
-      const object = wrap(() => decodeObject(withNamespace(item, options.namespace)), label);
+      const object = wrap(() => decodeObject(item), label);
       if (object.kind === 'Other') skipped.push({ label, kind: READ_KINDS.includes(object.otherKind) ? `${object.apiVersion} ${object.otherKind}` : object.otherKind });
       else objects.push({ object, label, source: { file: shown, line, document } });
     }
@@ -228,14 +228,21 @@ export function lineOf(text: string, offset: number): number {
   return line;
 }
 
-/** itemsOf unwraps `List` documents into their items, each labelled for error messages. */
-function itemsOf(value: unknown, where: string): Array<{ item: unknown; label: string }> {
+/**
+ * itemsOf unwraps `List` documents into their items, each given the default namespace (`-n`) when it
+ * names none and labelled for messages with the namespace it ends up in.
+ */
+function itemsOf(value: unknown, where: string, namespace: string | undefined): Array<{ item: unknown; label: string }> {
   const fields = wrap(() => Fields.of(value, ''), where);
   const kind = fields.raw('kind');
-  if (typeof kind !== 'string' || !kind.endsWith('List') || !fields.has('items')) return [{ item: value, label: `${where} ${describeObject(fields)}` }];
+  if (typeof kind !== 'string' || !kind.endsWith('List') || !fields.has('items')) {
+    const item = withNamespace(value, namespace);
+    return [{ item, label: `${where} ${describeObject(wrap(() => Fields.of(item, ''), where))}` }];
+  }
   const items = wrap(() => fields.array('items', (item) => item) ?? [], where);
-  return items.map((item, index) => {
+  return items.map((raw, index) => {
     const label = `${where} items[${index}]`;
+    const item = withNamespace(raw, namespace);
     return { item, label: `${label} ${describeObject(wrap(() => Fields.of(item, `items[${index}]`), label))}` };
   });
 }

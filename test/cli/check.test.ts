@@ -59,7 +59,7 @@ describe('netfence check', () => {
     expect(out).toContain('Namespace fresh (CREATE): ok');
     expect(out).toContain('NetworkPolicy fresh/open-ingress (CREATE): DENIED in enforce mode');
     // First the one-line what and why, then the explanation and the fix.
-    expect(out).toMatch(/\n {2}DENY \[allow-all\] fresh\/open-ingress ingress\[0\] lets any address reach every pod in fresh on any port\n {4}[^\n]*That undoes the namespace's default-deny for Ingress \(today by fresh\/netfence-default-deny\)/);
+    expect(out).toMatch(/\n {2}DENY \[allow-all\] fresh\/open-ingress ingress\[0\] lets any address reach every pod in fresh on any port\n {4}[^\n]*That undoes the namespace's default-deny for Ingress \(today by fresh\/netfence-default-deny \(netfence's baseline\)\)/);
     expect(out).toContain('fix (kubectl apply -f -):');
   });
 

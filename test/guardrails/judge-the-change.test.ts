@@ -121,7 +121,7 @@ describe('an adopted namespace is judged with its baseline in place, written yet
     const { code, findings } = await check(adopted, [open]);
     expect(code).toBe(1);
     expect(rules(findings)).toEqual(['allow-all deny']);
-    expect(findings[0]?.message).toContain("That undoes the namespace's default-deny for Egress (today by shop/netfence-default-deny)");
+    expect(findings[0]?.message).toContain("That undoes the namespace's default-deny for Egress (today by shop/netfence-default-deny (netfence's baseline))");
     // The fix is the policy without the open rule, keeping the essential egress (cluster DNS).
     expect(findings[0]?.fix).toMatchObject({ metadata: { name: 'allow-all-egress' }, spec: { egress: [{ to: expect.arrayContaining(DNS_EGRESS.to), ports: DNS_EGRESS.ports }] } });
   });
@@ -145,10 +145,19 @@ describe('allow-all, exact and narrow', () => {
     expect(findings[0]?.message).toContain('A narrower rule names the peers to which the pods need traffic');
   });
 
-  it('says nothing of ingress from anywhere to pods a LoadBalancer or NodePort Service exposes, and warns behind a ClusterIP', async () => {
-    const open = networkPolicy('shop', 'web-public', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{}] });
-    for (const type of ['LoadBalancer', 'NodePort']) expect((await check([...ADOPTED, service('shop', 'web', { app: 'web' }, type)], [open])).findings).toEqual([]);
-    expect(rules((await check([...ADOPTED, service('shop', 'web', { app: 'web' })], [open])).findings)).toEqual(['unrestricted-peers warn']);
+  it('admits ingress from anywhere to pods a LoadBalancer or NodePort Service exposes on the ports it targets; on every port it warns, naming them', async () => {
+    const onTarget = networkPolicy('shop', 'web-public', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: 8080 }] }] });
+    const everyPort = networkPolicy('shop', 'web-public', { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{}] });
+    for (const type of ['LoadBalancer', 'NodePort']) {
+      expect((await check([...ADOPTED, service('shop', 'web', { app: 'web' }, type)], [onTarget])).findings).toEqual([]);
+      const { code, findings } = await check([...ADOPTED, service('shop', 'web', { app: 'web' }, type)], [everyPort]);
+      expect(code).toBe(0);
+      expect(rules(findings)).toEqual(['unrestricted-peers warn']);
+      expect(findings[0]?.message).toContain(`The pods are exposed by ${type} Service shop/web: from anywhere is what that means on the ports it targets (8080/TCP), not on every port; name those ports, e.g. {ports: [{port: 8080, protocol: TCP}]}.`);
+    }
+    const behindClusterIp = await check([...ADOPTED, service('shop', 'web', { app: 'web' })], [everyPort]);
+    expect(rules(behindClusterIp.findings)).toEqual(['unrestricted-peers warn']);
+    expect(behindClusterIp.findings[0]?.message).toContain('A narrower rule names the peers from which the pods need traffic');
   });
 
   it('leaves a policy for host-network pods only alone: a note, no finding', async () => {

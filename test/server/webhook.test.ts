@@ -143,7 +143,7 @@ describe('validating webhook on captured requests', () => {
     expect(message).toContain('isolated for Egress by team-a/default-deny');
     // The first line says what and why, short enough for a terminal after kubectl's own prefix.
     const [firstLine = '', ...rest] = message.split('\n');
-    expect(firstLine).toBe('netfence: [essential-egress] pods with no labels in team-a cannot reach cluster-dns on 53/UDP and 53/TCP');
+    expect(firstLine).toBe('netfence: [essential-egress] pods with no labels in team-a cannot reach cluster-dns; allow 53/UDP and 53/TCP');
     expect(rest.join('\n')).toContain('Policy to apply (kubectl apply -f -):\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: netfence-essentials\n  namespace: team-a\n');
     const findings: Array<Record<string, unknown>> = JSON.parse(response.auditAnnotations?.['findings'] ?? '[]');
     expect(findings.map((finding) => finding['rule'])).toEqual(['essential-egress']);
@@ -156,7 +156,7 @@ describe('validating webhook on captured requests', () => {
     const response = await post(webhook, '/validate', fixture('005'));
     expect(response.allowed).toBe(true);
     expect(response.status).toBeUndefined();
-    expect(response.warnings).toEqual([expect.stringMatching(/^\[essential-egress\] pods with no labels in team-a cannot reach cluster-dns on 53\/UDP and 53\/TCP$/)]);
+    expect(response.warnings).toEqual([expect.stringMatching(/^\[essential-egress\] pods with no labels in team-a cannot reach cluster-dns; allow 53\/UDP and 53\/TCP$/)]);
     for (const warning of response.warnings ?? []) expect(warning.length).toBeLessThan(120);
     expect(response.auditAnnotations).toMatchObject({ mode: 'audit', decision: 'allow' });
     const metrics = await webhook.metrics.registry.getSingleMetricAsString('netfence_findings_total');

@@ -73,7 +73,7 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   'essential-ingress': 'After the change, an essential source (a scraper, an ingress controller) can no longer reach the pods it must.',
   'default-deny-missing': 'After the change, not every pod of the namespace is isolated in each required direction.',
   'allow-all': 'A rule allows everything (every address, pod and namespace on every port and protocol, however written) to or from every pod of the namespace, undoing its default-deny.',
-  'unrestricted-peers': 'A rule allows everything to or from some pods (not ingress to pods a LoadBalancer, NodePort or Ingress exposes).',
+  'unrestricted-peers': 'A rule allows everything to or from some pods of the namespace (to pods a NodePort or LoadBalancer Service exposes: more than the ports it targets).',
   'managed-policy-change': 'Someone other than netfence edits or deletes a policy netfence manages.',
   'baseline-opt-out': 'A namespace is opted out of its baseline, un-adopted or its mode lowered by someone not allowed to.',
   'dns-tcp-missing': 'DNS is allowed on UDP 53 but not TCP 53.',

@@ -91,7 +91,7 @@ export function defaultDenyFindings(change: PolicyChange, context: RuleContext):
     else if (open !== undefined) predating.push({ direction, labels: open });
   }
   const fix = (): NetworkPolicy => essentialsPolicy(change.namespace, config, essentials.services, new Set(after().map((policy) => policy.name)));
-  const fixText = (policy: NetworkPolicy): string => `Fix: apply ${policyId(policy)} (below), a default-deny that carries every essential allow.`;
+  const fixText = (policy: NetworkPolicy): string => `Fix: apply ${policyId(policy)} (the fix), a default-deny that carries every essential allow.`;
   if (tooComplex !== undefined) {
     const policy = fix();
     return [
@@ -111,6 +111,11 @@ export function defaultDenyFindings(change: PolicyChange, context: RuleContext):
   return findings;
 }
 
+/** labelsText is a label set as a headline says it: `app=web`, or `with no labels`. */
+function labelsText(labels: Labels): string {
+  return labels.size === 0 ? 'with no labels' : formatLabels(labels);
+}
+
 function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], predates: boolean, before: readonly NetworkPolicy[], context: RuleContext, fix: NetworkPolicy): Finding {
   const directions = gaps.map((gap) => gap.direction).join(' and ');
   const examples = gaps.map((gap) => {
@@ -122,7 +127,12 @@ function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], 
     return { gap, pod, text: `${describePod(pod, gap.labels)} is not isolated for ${gap.direction} (no policy with policyTypes ${gap.direction} selects it), so all its ${traffic} traffic is allowed` };
   });
   const first = examples[0];
-  const headline = first?.pod === undefined ? `pods ${formatLabels(first?.gap.labels ?? new Map())} in ${change.namespace}` : podName(first.pod);
+  // Each direction's own example: `web not isolated for Ingress and Egress`, or `web ... for Ingress, db-0 for Egress`.
+  const subjects = examples.map((example) => ({ direction: example.gap.direction, who: example.pod === undefined ? `pods ${labelsText(example.gap.labels)} in ${change.namespace}` : podName(example.pod) }));
+  const same = subjects.every((subject) => subject.who === subjects[0]?.who);
+  const headline = same
+    ? `${subjects[0]?.who ?? change.namespace} not isolated for ${directions}`
+    : subjects.map((subject, index) => (index === 0 ? `${subject.who} not isolated for ${subject.direction}` : `${subject.who} for ${subject.direction}`)).join(', ');
   const cause = change.operation === 'DELETE' ? `After deleting ${object}` : 'After this change';
   return {
     rule: 'default-deny-missing',
@@ -131,12 +141,12 @@ function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], 
     ...(predates ? { predates: true as const } : {}),
     counterexample: { namespace: change.namespace, labels: first?.pod?.labels ?? first?.gap.labels ?? new Map() },
     fix: networkPolicyManifest(fix),
-    summary: summaryLine('default-deny-missing', `${headline} not isolated for ${directions}${predates ? ' (predates this change)' : ''}`),
+    summary: summaryLine('default-deny-missing', `${predates ? 'predates this change: ' : ''}${headline}`),
     message:
       `${cause}, in ${change.namespace}: ${examples.map((example) => example.text).join('; ')}. ` +
       (predates
         ? `The namespace lacked this default-deny before the change too, which does not make it worse. `
         : `${gaps.length > 1 ? 'These pods were' : 'This pod was'} isolated before the change. `) +
-      `Fix: apply ${policyId(fix)} (below), a default-deny that carries every essential allow.`,
+      `Fix: apply ${policyId(fix)} (the fix), a default-deny that carries every essential allow.`,
   };
 }

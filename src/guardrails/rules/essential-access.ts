@@ -279,9 +279,9 @@ export function dnsTcpMissingFinding(namespace: string, object: string, tcp: Ess
     object,
     service: tcp.name,
     counterexample: { namespace, labels: cut.labels },
-    summary: summaryLine('dns-tcp-missing', `pods ${formatLabels(cut.labels)} get DNS over UDP but not TCP 53`),
+    summary: summaryLine('dns-tcp-missing', `pods ${cut.labels.size === 0 ? 'with no labels' : formatLabels(cut.labels)} in ${namespace} get DNS over UDP but not TCP 53`),
     message:
-      `Pods in ${namespace} with labels ${formatLabels(cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
+      `In ${namespace}, ${describePod(undefined, cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
       `(isolated for Egress by ${cut.isolatedBy.map(policyId).join(', ')}). Large answers and some resolvers need TCP: ` +
       `allow 53/TCP wherever 53/UDP is allowed, e.g. the rule ${JSON.stringify(ruleManifest(tcp.fixRule, 'to'))}.`,
   };
@@ -309,8 +309,8 @@ function cutFinding(
       severity: 'deny',
       object,
       service: service.name,
-      summary: summaryLine(rule, `too complex to prove pods of ${object} can still ${verb} ${service.name} on ${ports}`),
-      message: `netfence could not prove within its search budget that every pod ${object} selects can still ${verb} ${service.name} (${service.describe}) after this change. Simplify the selectors, or apply ${policyId(fixPolicy)} (below).`,
+      summary: summaryLine(rule, `too complex to prove pods of ${object} can still ${verb} ${service.name}; allow ${ports}`),
+      message: `netfence could not prove within its search budget that every pod ${object} selects can still ${verb} ${service.name} (${service.describe}) after this change. Simplify the selectors, or apply ${policyId(fixPolicy)} (the fix).`,
       fix: fixManifest,
     };
   }
@@ -333,13 +333,13 @@ function cutFinding(
     ...(predates ? { predates: true as const } : {}),
     counterexample: { namespace: change.namespace, labels: pod?.labels ?? labels },
     fix: fixManifest,
-    summary: summaryLine(rule, `${headlinePod}${pod === undefined ? ` in ${change.namespace}` : ''} cannot ${verb} ${service.name} on ${ports}${predates ? ' (predates this change)' : ''}`),
+    summary: summaryLine(rule, `${predates ? 'predates this change: ' : ''}${headlinePod}${pod === undefined ? ` in ${change.namespace}` : ''} cannot ${verb} ${service.name}; allow ${ports}`),
     message:
       `After ${deleted}, ${who} in ${change.namespace} cannot ${verb} ${service.name} (${service.describe}): ` +
       `it is isolated for ${service.direction} by ${isolators}, and no ${side} rule of the namespace's policies allows it. ` +
       (predates ? 'Such pods were already cut off before this change, which does not make it worse. ' : '') +
       `Fix: add the ${side} rule ${JSON.stringify(ruleManifest(service.fixRule, peerSide))} to ${isolators.split(', ')[0] ?? object}, ` +
-      `or apply ${policyId(fixPolicy)} (below), a default-deny that carries every essential allow.`,
+      `or apply ${policyId(fixPolicy)} (the fix), a default-deny that carries every essential allow.`,
   };
 }
 

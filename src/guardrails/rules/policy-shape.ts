@@ -6,9 +6,11 @@ import { labelsOf } from '../../model/labels.js';
 import { networkPolicyManifest } from '../../model/manifest.js';
 import { DIRECTIONS, policyId, rulesFor } from '../../model/network-policy.js';
 import type { Direction, NetworkPolicy, PolicyRule } from '../../model/network-policy.js';
-import { SELECT_ALL, formatSelector, isSelectAll, matchesSelector } from '../../model/selector.js';
+import { SELECT_ALL, formatSelector, intersectSelectors, isSelectAll, matchesSelector } from '../../model/selector.js';
 import type { LabelSelector } from '../../model/selector.js';
 import { isPublicService } from '../../model/service.js';
+import type { Service } from '../../model/service.js';
+import { isManaged } from '../baseline.js';
 import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { summaryLine } from './summary.js';
@@ -18,8 +20,9 @@ import { summaryLine } from './summary.js';
  * and namespace on every port and protocol, however written). On a policy that selects every pod of
  * the namespace it is `allow-all` (deny): it voids the namespace's default-deny in that direction,
  * unless every pod was already open that way before the change (then it predates the change). On a
- * policy that selects only some pods it is `unrestricted-peers` (warn), except for ingress to pods
- * a NodePort or LoadBalancer Service exposes: reachable from anywhere is what exposing them means.
+ * policy that selects only some pods it is `unrestricted-peers` (warn); for ingress to pods a
+ * NodePort or LoadBalancer Service exposes it says that from anywhere is what exposing them means,
+ * on the ports the Service targets, and names those ports.
  * `context.state` is the namespace as the guardrails judge it (its baseline in place).
  */
 export function allowAllFindings(change: PolicyChange, context: RuleContext): Finding[] {
@@ -32,7 +35,7 @@ export function allowAllFindings(change: PolicyChange, context: RuleContext): Fi
     const index = rules.findIndex(ruleAllowsEverything);
     if (index < 0) continue;
     if (coversSelector(SELECT_ALL, [policy.podSelector]).kind === 'covered') findings.push(allowAllFinding(change, policy, direction, index, context));
-    else if (direction === 'Egress' || !exposedPublicly(policy, context)) findings.push(unrestrictedPeersFinding(change, policy, direction, index, context));
+    else findings.push(unrestrictedPeersFinding(change, policy, direction, index, context));
   }
   return findings;
 }
@@ -53,7 +56,7 @@ function allowAllFinding(change: PolicyChange, policy: NetworkPolicy, direction:
   const predates = isolating.every((other) => coversSelector(other.podSelector, openers).kind === 'covered');
   // The namespace's default-deny: the isolating policies that select every pod, else all of them.
   const defaultDenies = isolating.filter((other) => isSelectAll(other.podSelector));
-  const isolatedBefore = (defaultDenies.length > 0 ? defaultDenies : isolating).map(policyId).join(', ');
+  const isolatedBefore = (defaultDenies.length > 0 ? defaultDenies : isolating).map((other) => `${policyId(other)}${isManaged(other.labels) ? " (netfence's baseline)" : ''}`).join(', ');
   const fix = withoutRule(policy, direction, index, context);
   return {
     rule: 'allow-all',
@@ -91,24 +94,46 @@ function unrestrictedPeersFinding(change: PolicyChange, policy: NetworkPolicy, d
     direction === 'Egress'
       ? '{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: NAMESPACE}}, podSelector: {matchLabels: {app: SERVER}}}], ports: [{port: PORT}]}'
       : '{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: NAMESPACE}}, podSelector: {matchLabels: {app: CLIENT}}}], ports: [{port: PORT}]}';
+  // Pods a NodePort or LoadBalancer Service exposes: from anywhere is what exposing them means, on the ports it targets.
+  const exposing = direction === 'Ingress' ? exposingServices(policy, context) : [];
+  const narrower =
+    exposing.length > 0
+      ? `The pods are exposed by ${exposing.map((service) => `${service.type ?? 'ClusterIP'} Service ${service.namespace}/${service.name}`).join(', ')}: ` +
+        `from anywhere is what that means on the ports it targets (${targetPorts(exposing)}), not on every port; name those ports, e.g. {ports: [${targetPortsManifest(exposing)}]}.`
+      : `A narrower rule names the peers ${side} which the pods need traffic and their ports, e.g. ${example}.`;
   return {
     rule: 'unrestricted-peers',
     severity: 'warn',
     object,
     summary: summaryLine('unrestricted-peers', `${object} ${field} ${traffic(direction, `pods ${formatSelector(policy.podSelector)}`)}`),
-    message:
-      `${object} ${field} ${traffic(direction, pods)}: every address, pod and namespace on every port and protocol. ` +
-      `A narrower rule names the peers ${side} which the pods need traffic and their ports, e.g. ${example}.`,
+    message: `${object} ${field} ${traffic(direction, pods)}: every address, pod and namespace on every port and protocol. ${narrower}`,
   };
 }
 
-/** exposedPublicly: every pod the policy selects is selected by a NodePort or LoadBalancer Service of its namespace. */
-function exposedPublicly(policy: NetworkPolicy, context: RuleContext): boolean {
-  const selectors: LabelSelector[] = context.state
+/** targetPorts lists the ports Services target: `8080/TCP, http/TCP`. */
+function targetPorts(services: readonly Service[]): string {
+  return [...new Set(services.flatMap((service) => service.ports.map((port) => `${port.targetPort}/${port.protocol}`)))].join(', ');
+}
+
+/** targetPortsManifest writes the Services' target ports as NetworkPolicy ports. */
+function targetPortsManifest(services: readonly Service[]): string {
+  return [...new Set(services.flatMap((service) => service.ports.map((port) => `{port: ${port.targetPort}, protocol: ${port.protocol}}`)))].join(', ');
+}
+
+/**
+ * exposingServices are the NodePort and LoadBalancer Services of the policy's namespace that select
+ * its pods, when together they select every pod the policy does (else none).
+ */
+function exposingServices(policy: NetworkPolicy, context: RuleContext): Service[] {
+  const services = context.state
     .services()
-    .filter((service) => service.namespace === policy.namespace && isPublicService(service) && service.selector !== null && service.selector.size > 0)
-    .map((service) => ({ matchLabels: labelsOf([...(service.selector ?? [])]), matchExpressions: [] }));
-  return selectors.length > 0 && !isSelectAll(policy.podSelector) && coversSelector(policy.podSelector, selectors).kind === 'covered';
+    .filter((service) => service.namespace === policy.namespace && isPublicService(service) && service.selector !== null && service.selector.size > 0);
+  const selectors: LabelSelector[] = services.map((service) => ({ matchLabels: labelsOf([...(service.selector ?? [])]), matchExpressions: [] }));
+  if (selectors.length === 0 || isSelectAll(policy.podSelector) || coversSelector(policy.podSelector, selectors).kind !== 'covered') return [];
+  return services.filter((_, index) => {
+    const selector = selectors[index];
+    return selector !== undefined && coversSelector(intersectSelectors(policy.podSelector, selector), []).kind !== 'covered';
+  });
 }
 
 /** namespaceSelectorAllFindings reports `namespace-selector-all`: a peer `namespaceSelector: {}`. */
