@@ -223,7 +223,7 @@ const DIFF: CommandHelp = {
     { name: '--after', kind: 'value', value: 'PATH', complete: 'path', default: 'none', description: 'a second state to compare with: the whole cluster after the change' },
     { name: '--adopt', kind: 'value', value: 'NS', complete: 'none', default: 'none', description: "compare with the namespace adopted: labelled netfence.io/baseline, its profile's policies in place" },
     { name: '--profile', kind: 'value', value: 'P', complete: 'none', default: "the namespace's own profile when adopted, else the configuration's defaultProfile", description: 'the baseline profile --adopt provisions' },
-    { name: '--json', kind: 'switch', description: 'print JSON (the README documents its shape)' },
+    { name: '--json', kind: 'switch', description: 'print JSON (docs/commands.md documents its shape)' },
     { name: '--namespace', short: '-n', kind: 'value', value: 'NS', complete: 'none', default: 'default', description: 'the namespace of manifests that name none, as kubectl -n' },
     CONFIG,
     { name: '--user', kind: 'value', value: 'NAME', complete: 'none', default: 'netfence-diff', description: 'the user the changes are made as (rules such as managed-policy-change depend on who asks)' },

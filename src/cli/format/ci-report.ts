@@ -67,7 +67,7 @@ export function reportFindingJson(finding: Finding, entry: ReportEntry): JsonObj
 /** VERSION is netfence's version, for reports that name their tool. */
 const VERSION = packageVersion();
 
-/** RULE_DESCRIPTIONS say in one line what each rule catches (SARIF rule metadata; the README's rules table says the same). */
+/** RULE_DESCRIPTIONS say in one line what each rule catches (SARIF rule metadata; docs/rules.md's table says the same). */
 export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   'essential-egress': 'After the change, a pod that a policy selects for Egress can no longer reach an essential service (cluster DNS first).',
   'essential-ingress': 'After the change, an essential source (a scraper, an ingress controller) can no longer reach the pods it must.',
@@ -83,7 +83,8 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
   'namespace-not-adopted': 'A namespace has no netfence.io/baseline label, so netfence provisions and repairs nothing there.',
 };
 
-const HELP_URI = 'https://github.com/netfence/netfence#rules';
+/** RULES_PAGE is where each rule is explained, with an example: docs/rules.md, one section per rule id. */
+const RULES_PAGE = 'https://github.com/netfence/netfence/blob/main/docs/rules.md';
 
 /** sarifLog is the report as a SARIF 2.1.0 log: one run, netfence's rules with metadata, one result per finding. */
 export function sarifLog(entries: readonly ReportEntry[]): JsonObject {
@@ -92,7 +93,7 @@ export function sarifLog(entries: readonly ReportEntry[]): JsonObject {
     name: id.replace(/(^|-)([a-z])/g, (_match: string, _dash: string, letter: string) => letter.toUpperCase()),
     shortDescription: { text: RULE_DESCRIPTIONS[id] },
     fullDescription: { text: RULE_DESCRIPTIONS[id] },
-    helpUri: HELP_URI,
+    helpUri: `${RULES_PAGE}#${id}`,
     defaultConfiguration: { level: DEFAULT_SEVERITY[id] === 'deny' ? 'error' : 'warning' },
   }));
   const results = entries.flatMap((entry) =>

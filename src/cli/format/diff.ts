@@ -9,7 +9,7 @@ import type { AppliedManifests, AppliedStep } from '../input/diff-change.js';
 
 /**
  * How `netfence diff` prints its answer: text for people (namespace pair by namespace pair, one
- * line per group of pods that the change treats alike), and JSON for machines (the README
+ * line per group of pods that the change treats alike), and JSON for machines (docs/commands.md
  * documents the shape).
  */
 
