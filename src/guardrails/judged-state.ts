@@ -1,3 +1,4 @@
+import { withPolicyLists } from '../model/cluster-state.js';
 import type { ClusterState } from '../model/cluster-state.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
 import { adoptionOf } from './adoption.js';
@@ -26,19 +27,7 @@ const judged = new WeakMap<ClusterState, { readonly config: Config; readonly sta
 export function withBaselines(state: ClusterState, config: Config): ClusterState {
   const known = judged.get(state);
   if (known !== undefined && known.config === config) return known.state;
-  const policiesIn = (namespace: string): readonly NetworkPolicy[] => judgedPolicies(state, config, namespace);
-  const view: ClusterState = {
-    namespaces: () => state.namespaces(),
-    namespace: (name) => state.namespace(name),
-    pods: () => state.pods(),
-    podsIn: (namespace) => state.podsIn(namespace),
-    pod: (namespace, name) => state.pod(namespace, name),
-    policies: () => state.namespaces().flatMap((namespace) => policiesIn(namespace.name)),
-    services: () => state.services(),
-    endpointSlices: () => state.endpointSlices(),
-    namespaceLabels: (namespace) => state.namespaceLabels(namespace),
-    policiesIn,
-  };
+  const view = withPolicyLists(state, (namespace) => judgedPolicies(state, config, namespace));
   judged.set(state, { config, state: view });
   return view;
 }

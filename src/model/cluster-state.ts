@@ -30,3 +30,41 @@ export interface ClusterState extends PolicyLookup {
   /** endpointSlices locate Services' real endpoints (the API server's, in `default/kubernetes`). */
   endpointSlices(): readonly EndpointSlice[];
 }
+
+/**
+ * withPolicies is `state` with `policies` in place: each replaces the policy of its namespace and
+ * name, or is added. Every list stays in name order. What netfence would write, seen before it is.
+ */
+export function withPolicies(state: ClusterState, policies: readonly NetworkPolicy[]): ClusterState {
+  const byNamespace = new Map<string, NetworkPolicy[]>();
+  for (const policy of policies) byNamespace.set(policy.namespace, [...(byNamespace.get(policy.namespace) ?? []), policy]);
+  const lists = new Map<string, readonly NetworkPolicy[]>();
+  const policiesIn = (namespace: string): readonly NetworkPolicy[] => {
+    const added = byNamespace.get(namespace);
+    if (added === undefined) return state.policiesIn(namespace);
+    let list = lists.get(namespace);
+    if (list === undefined) {
+      const names = new Set(added.map((policy) => policy.name));
+      list = [...state.policiesIn(namespace).filter((policy) => !names.has(policy.name)), ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      lists.set(namespace, list);
+    }
+    return list;
+  };
+  return withPolicyLists(state, policiesIn);
+}
+
+/** withPolicyLists is `state` whose namespaces hold the policies `policiesIn` gives; everything else reads as in `state`. */
+export function withPolicyLists(state: ClusterState, policiesIn: (namespace: string) => readonly NetworkPolicy[]): ClusterState {
+  return {
+    namespaces: () => state.namespaces(),
+    namespace: (name) => state.namespace(name),
+    pods: () => state.pods(),
+    podsIn: (namespace) => state.podsIn(namespace),
+    pod: (namespace, name) => state.pod(namespace, name),
+    policies: () => state.namespaces().flatMap((namespace) => policiesIn(namespace.name)),
+    services: () => state.services(),
+    endpointSlices: () => state.endpointSlices(),
+    namespaceLabels: (namespace) => state.namespaceLabels(namespace),
+    policiesIn,
+  };
+}
