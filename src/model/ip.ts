@@ -94,3 +94,9 @@ export function cidrContains(cidr: Cidr, ip: IpAddress): boolean {
 export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
   return inner.family === outer.family && inner.first >= outer.first && inner.last <= outer.last;
 }
+
+/** cidrOfAddress is the block of one address: `10.0.0.1/32`, `fd00::1/128`. */
+export function cidrOfAddress(address: IpAddress): Cidr {
+  const prefix = address.family === 4 ? 32 : 128;
+  return { family: address.family, first: address.value, last: address.value, prefix, text: `${address.text}/${prefix}` };
+}
