@@ -46,7 +46,8 @@ describe('docs/rules.md', () => {
     }
     // The rules that compare the namespace before and after a change warn for what predates it.
     for (const id of ['essential-egress', 'essential-ingress', 'default-deny-missing', 'allow-all']) expect(RULES_MD, id).toContain(`| [\`${id}\`](#${id}) | deny; warn when it predates the change |`);
-    expect(RULES_MD).toContain('(predates this');
+    // It says how such a warning reads: its first line starts with the marker (so a cut line keeps it).
+    expect(RULES_MD).toContain('starts `predates this change: `');
     expect(RULES_MD).toMatch(/`preexisting: deny` \(\[configuration\.md\]\(configuration\.md#preexisting\)\)/);
   });
 
