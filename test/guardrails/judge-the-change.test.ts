@@ -94,8 +94,8 @@ describe('a change is denied only for what it makes worse', () => {
     const { code, findings } = await check([...SHOP, denyAll], [narrowed]);
     expect(code).toBe(1);
     expect(rules(findings)).toEqual(['default-deny-missing deny']);
-    expect(findings[0]?.message).toContain('shop/Deployment/reports (app=reports) is not isolated for Ingress');
-    expect(findings[0]?.message).toContain('is not isolated for Egress');
+    expect(findings[0]?.message).toContain('shop/Deployment/reports (app=reports) is not isolated for Ingress and Egress (no policy with those policyTypes selects it)');
+    expect(findings[0]?.message).toContain('This pod was isolated before the change.');
   });
 });
 
@@ -121,7 +121,7 @@ describe('an adopted namespace is judged with its baseline in place, written yet
     const { code, findings } = await check(adopted, [open]);
     expect(code).toBe(1);
     expect(rules(findings)).toEqual(['allow-all deny']);
-    expect(findings[0]?.message).toContain("That undoes the namespace's default-deny for Egress (today by shop/netfence-default-deny (netfence's baseline))");
+    expect(findings[0]?.message).toContain("That undoes the namespace's default-deny for Egress (today by shop/netfence-default-deny, the baseline netfence keeps)");
     // The fix is the policy without the open rule, keeping the essential egress (cluster DNS).
     expect(findings[0]?.fix).toMatchObject({ metadata: { name: 'allow-all-egress' }, spec: { egress: [{ to: expect.arrayContaining(DNS_EGRESS.to), ports: DNS_EGRESS.ports }] } });
   });

@@ -111,6 +111,12 @@ export function defaultDenyFindings(change: PolicyChange, context: RuleContext):
   return findings;
 }
 
+function groupedBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
 /** labelsText is a label set as a headline says it: `app=web`, or `with no labels`. */
 function labelsText(labels: Labels): string {
   return labels.size === 0 ? 'with no labels' : formatLabels(labels);
@@ -123,8 +129,7 @@ function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], 
     const afterIsolating = selectorsIsolating(policiesAfter(before, change), gap.direction);
     const unisolated = (labels: Labels): boolean => !afterIsolating.some((policy) => matchesSelector(policy.podSelector, labels));
     const pod = affectedPod(context.state, change.namespace, (labels) => unisolated(labels) && (predates || isolating.some((policy) => matchesSelector(policy.podSelector, labels))));
-    const traffic = gap.direction === 'Ingress' ? 'incoming' : 'outgoing';
-    return { gap, pod, text: `${describePod(pod, gap.labels)} is not isolated for ${gap.direction} (no policy with policyTypes ${gap.direction} selects it), so all its ${traffic} traffic is allowed` };
+    return { gap, pod };
   });
   const first = examples[0];
   // Each direction's own example: `web not isolated for Ingress and Egress`, or `web ... for Ingress, db-0 for Egress`.
@@ -134,6 +139,12 @@ function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], 
     ? `${subjects[0]?.who ?? change.namespace} not isolated for ${directions}`
     : subjects.map((subject, index) => (index === 0 ? `${subject.who} not isolated for ${subject.direction}` : `${subject.who} for ${subject.direction}`)).join(', ');
   const cause = change.operation === 'DELETE' ? `After deleting ${object}` : 'After this change';
+  // One sentence per pod: `web is not isolated for Ingress and Egress`, not the same pod twice.
+  const sentences = [...groupedBy(examples, (example) => describePod(example.pod, example.gap.labels))].map(([who, ofPod]) => {
+    const dirs = ofPod.map((example) => example.gap.direction);
+    const traffic = dirs.length > 1 ? 'incoming and outgoing' : dirs[0] === 'Ingress' ? 'incoming' : 'outgoing';
+    return `${who} is not isolated for ${dirs.join(' and ')} (no policy with ${dirs.length > 1 ? 'those policyTypes' : `policyTypes ${dirs[0] ?? ''}`} selects it), so all its ${traffic} traffic is allowed`;
+  });
   return {
     rule: 'default-deny-missing',
     severity: 'deny',
@@ -143,10 +154,10 @@ function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], 
     fix: networkPolicyManifest(fix),
     summary: summaryLine('default-deny-missing', `${predates ? 'predates this change: ' : ''}${headline}`),
     message:
-      `${cause}, in ${change.namespace}: ${examples.map((example) => example.text).join('; ')}. ` +
+      `${cause}, in ${change.namespace}: ${sentences.join('; ')}. ` +
       (predates
         ? `The namespace lacked this default-deny before the change too, which does not make it worse. `
-        : `${gaps.length > 1 ? 'These pods were' : 'This pod was'} isolated before the change. `) +
+        : `${sentences.length > 1 ? 'These pods were' : 'This pod was'} isolated before the change. `) +
       `Fix: apply ${policyId(fix)} (the fix), a default-deny that carries every essential allow.`,
   };
 }

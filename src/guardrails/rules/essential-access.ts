@@ -333,7 +333,7 @@ function cutFinding(
     ...(predates ? { predates: true as const } : {}),
     counterexample: { namespace: change.namespace, labels: pod?.labels ?? labels },
     fix: fixManifest,
-    summary: summaryLine(rule, `${predates ? 'predates this change: ' : ''}${headlinePod}${pod === undefined ? ` in ${change.namespace}` : ''} cannot ${verb} ${service.name}; allow ${ports}`),
+    summary: summaryLine(rule, `${predates ? 'predates this change: ' : ''}${headlinePod}${pod === undefined ? ` in ${change.namespace}` : ''} cannot ${verb} ${service.name}${predates ? '' : `; allow ${ports}`}`),
     message:
       `After ${deleted}, ${who} in ${change.namespace} cannot ${verb} ${service.name} (${service.describe}): ` +
       `it is isolated for ${service.direction} by ${isolators}, and no ${side} rule of the namespace's policies allows it. ` +

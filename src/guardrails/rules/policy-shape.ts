@@ -56,7 +56,14 @@ function allowAllFinding(change: PolicyChange, policy: NetworkPolicy, direction:
   const predates = isolating.every((other) => coversSelector(other.podSelector, openers).kind === 'covered');
   // The namespace's default-deny: the isolating policies that select every pod, else all of them.
   const defaultDenies = isolating.filter((other) => isSelectAll(other.podSelector));
-  const isolatedBefore = (defaultDenies.length > 0 ? defaultDenies : isolating).map((other) => `${policyId(other)}${isManaged(other.labels) ? " (netfence's baseline)" : ''}`).join(', ');
+  const shown = defaultDenies.length > 0 ? defaultDenies : isolating;
+  const baseline = shown.filter((other) => isManaged(other.labels));
+  const isolatedBefore =
+    baseline.length === 0
+      ? shown.map(policyId).join(', ')
+      : baseline.length === shown.length
+        ? `${shown.map(policyId).join(', ')}, the baseline netfence keeps`
+        : `${shown.map(policyId).join(', ')}; netfence keeps ${baseline.map(policyId).join(', ')} as the baseline`;
   const fix = withoutRule(policy, direction, index, context);
   return {
     rule: 'allow-all',
@@ -64,14 +71,14 @@ function allowAllFinding(change: PolicyChange, policy: NetworkPolicy, direction:
     object,
     ...(predates ? { predates: true as const } : {}),
     fix: networkPolicyManifest(fix),
-    summary: summaryLine('allow-all', `${object} ${field} ${traffic(direction, `every pod in ${change.namespace}`)}`),
+    summary: summaryLine('allow-all', `${predates ? 'predates this change: ' : ''}${object} ${field} ${traffic(direction, `every pod in ${change.namespace}`)}`),
     message:
       `${object} ${field} allows every address, pod and namespace on every port and protocol, and the policy selects every pod of ${change.namespace}: ` +
       `it ${traffic(direction, 'all of them')}. ` +
       (predates
         ? `Every pod of ${change.namespace} was already open for ${direction} before this change, so it makes nothing worse. `
         : `That undoes the namespace's default-deny for ${direction} (today by ${isolatedBefore}). `) +
-      `Name the peers (podSelector, namespaceSelector, ipBlock) and ports the pods need; the fix below is the policy without ${field}` +
+      `Name the peers (podSelector, namespaceSelector, ipBlock) and ports the pods need; the fix is the policy without ${field}` +
       `${direction === 'Egress' && fix.egress.length > 0 ? ', keeping the essential egress' : ''}.`,
   };
 }
@@ -99,7 +106,7 @@ function unrestrictedPeersFinding(change: PolicyChange, policy: NetworkPolicy, d
   const narrower =
     exposing.length > 0
       ? `The pods are exposed by ${exposing.map((service) => `${service.type ?? 'ClusterIP'} Service ${service.namespace}/${service.name}`).join(', ')}: ` +
-        `from anywhere is what that means on the ports it targets (${targetPorts(exposing)}), not on every port; name those ports, e.g. {ports: [${targetPortsManifest(exposing)}]}.`
+        `from anywhere is what that means on the ports ${exposing.length === 1 ? 'it targets' : 'they target'} (${targetPorts(exposing)}), not on every port; name those ports, e.g. {ports: [${targetPortsManifest(exposing)}]}.`
       : `A narrower rule names the peers ${side} which the pods need traffic and their ports, e.g. ${example}.`;
   return {
     rule: 'unrestricted-peers',
