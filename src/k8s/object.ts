@@ -1,3 +1,5 @@
+import { CLIENT_INTENTS_GROUP } from '../model/client-intents.js';
+import type { ClientIntents } from '../model/client-intents.js';
 import type { EndpointSlice } from '../model/endpoint-slice.js';
 import type { Namespace } from '../model/namespace.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
@@ -6,6 +8,7 @@ import type { Service } from '../model/service.js';
 import type { Workload } from '../model/workload.js';
 import { WORKLOAD_API_VERSIONS, WORKLOAD_KINDS } from '../model/workload-kind.js';
 import type { WorkloadKind } from '../model/workload-kind.js';
+import { decodeClientIntents } from './client-intents.js';
 import { DecodeError, Fields } from './decode.js';
 import { decodeEndpointSlice } from './endpoint-slice.js';
 import { decodeNamespace } from './namespace.js';
@@ -22,6 +25,7 @@ export type KubeObject =
   | { readonly kind: 'Service'; readonly service: Service }
   | { readonly kind: 'NetworkPolicy'; readonly policy: NetworkPolicy }
   | { readonly kind: 'EndpointSlice'; readonly endpointSlice: EndpointSlice }
+  | { readonly kind: 'ClientIntents'; readonly intents: ClientIntents }
   | { readonly kind: 'Other'; readonly apiVersion: string; readonly otherKind: string };
 
 type ReadKind = 'Namespace' | 'Pod' | 'Service' | 'NetworkPolicy' | 'EndpointSlice' | WorkloadKind;
@@ -40,7 +44,7 @@ function isReadKind(kind: string): kind is ReadKind {
 }
 
 /** READ_KINDS names the kinds netfence reads, for the notice about the ones it skips. */
-export const READ_KINDS: readonly string[] = ['Namespace', 'Pod', ...WORKLOAD_KINDS, 'Service', 'EndpointSlice', 'NetworkPolicy'];
+export const READ_KINDS: readonly string[] = ['Namespace', 'Pod', ...WORKLOAD_KINDS, 'Service', 'EndpointSlice', 'NetworkPolicy', 'ClientIntents'];
 
 function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf('/');
@@ -51,12 +55,19 @@ function groupOf(apiVersion: string): string {
  * decodeObject reads `apiVersion` and `kind` and decodes the object with the decoder of its kind. A
  * kind of another API group (a CRD's `crd.projectcalico.org/v1` NetworkPolicy, `apps.kruise.io`
  * StatefulSet) is another kind; a version the kind's group does not serve (`apps/v1beta2`,
- * `batch/v1beta1`), or the core group for a kind it does not hold, is an error.
+ * `batch/v1beta1`), or the core group for a kind it does not hold, is an error. A ClientIntents is
+ * read in group k8s.otterize.com (see decodeClientIntents for the versions), another group's is
+ * another kind.
  */
 export function decodeObject(value: unknown): KubeObject {
   const fields = Fields.of(value, '');
   const apiVersion = fields.requiredString('apiVersion');
   const kind = fields.requiredString('kind');
+  if (kind === 'ClientIntents') {
+    const group = groupOf(apiVersion);
+    if (group !== '' && group !== CLIENT_INTENTS_GROUP) return { kind: 'Other', apiVersion, otherKind: kind };
+    return { kind, intents: decodeClientIntents(value) };
+  }
   if (!isReadKind(kind)) return { kind: 'Other', apiVersion, otherKind: kind };
   const expected = API_VERSIONS[kind];
   if (apiVersion !== expected) {

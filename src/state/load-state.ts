@@ -1,6 +1,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { intentsId } from '../model/client-intents.js';
+import type { ClientIntents } from '../model/client-intents.js';
 import type { ClusterState } from '../model/cluster-state.js';
 import type { EndpointSlice } from '../model/endpoint-slice.js';
 import type { Namespace } from '../model/namespace.js';
@@ -20,9 +22,14 @@ export class StateError extends Error {
   override readonly name = 'StateError';
 }
 
-/** LoadedState is a state and the notices about what was skipped (see skippedNotices). */
+/**
+ * LoadedState is a state, the ClientIntents it holds (beside the cluster's objects, in load order:
+ * what the intents call for is computed from them, not part of the state) and the notices about
+ * what was skipped (see skippedNotices).
+ */
 export interface LoadedState {
   readonly state: ClusterState;
+  readonly intents: readonly ClientIntents[];
   readonly notices: readonly string[];
 }
 
@@ -139,7 +146,8 @@ function withNamespace(item: unknown, namespace: string | undefined): unknown {
 /**
  * loadState reads a state (see loadObjects); the same object twice is an error. Workloads stand for
  * the pods they make, each as its pod template, unless their real pods are in the state too (see
- * podsOf): `kubectl get all -o yaml` counts each pod once. Its notices name `path` in one line
+ * podsOf): `kubectl get all -o yaml` counts each pod once. ClientIntents are returned next to the
+ * state, in `intents`. Its notices name `path` in one line
  * about the objects skipped for their kind, or with `listSkipped` (--verbose) each of them.
  */
 export async function loadState(path: string, options: { readonly listSkipped?: boolean } = {}): Promise<LoadedState> {
@@ -147,6 +155,7 @@ export async function loadState(path: string, options: { readonly listSkipped?: 
   const notices = skippedNotices(path, skipped, options.listSkipped === true);
   const state = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[], endpointSlices: [] as EndpointSlice[] };
   const workloads: Workload[] = [];
+  const intents: ClientIntents[] = [];
   const seen = new Map<string, string>();
   for (const { object, label } of objects) {
     const id = objectId(object);
@@ -172,9 +181,12 @@ export async function loadState(path: string, options: { readonly listSkipped?: 
       case 'EndpointSlice':
         state.endpointSlices.push(object.endpointSlice);
         break;
+      case 'ClientIntents':
+        intents.push(object.intents);
+        break;
     }
   }
-  return { state: new MemoryState({ ...state, pods: podsOf(state.pods, workloads) }), notices };
+  return { state: new MemoryState({ ...state, pods: podsOf(state.pods, workloads) }), intents, notices };
 }
 
 /** manifestFiles lists a path's manifest files: the file itself, or every .yaml, .yml and .json file below a directory, in name order. */
@@ -282,5 +294,7 @@ export function objectId(object: LoadedObject['object']): string {
       return `NetworkPolicy ${object.policy.namespace}/${object.policy.name}`;
     case 'EndpointSlice':
       return `EndpointSlice ${object.endpointSlice.namespace}/${object.endpointSlice.name}`;
+    case 'ClientIntents':
+      return `ClientIntents ${intentsId(object.intents)}`;
   }
 }

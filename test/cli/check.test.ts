@@ -11,6 +11,7 @@ import type { TestWebhook } from '../support/webhook.js';
 /** `netfence check` and `netfence baseline`, offline, as a GitOps pipeline runs them. */
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'cluster');
+const INTENTS = join(import.meta.dirname, '..', '..', 'examples', 'intents');
 const NO_DNS = join(import.meta.dirname, '..', '..', 'examples', 'manifests', 'db-egress-no-dns.yaml');
 
 let webhook: TestWebhook | undefined;
@@ -59,7 +60,7 @@ describe('netfence check', () => {
     expect(out).toContain('Namespace fresh (CREATE): ok');
     expect(out).toContain('NetworkPolicy fresh/open-ingress (CREATE): DENIED in enforce mode');
     // First the one-line what and why, then the explanation and the fix.
-    expect(out).toMatch(/\n {2}DENY \[allow-all\] fresh\/open-ingress ingress\[0\] lets any address reach every pod in fresh on any port\n {4}[^\n]*That undoes the namespace's default-deny for Ingress \(today by fresh\/netfence-default-deny \(netfence's baseline\)\)/);
+    expect(out).toMatch(/\n {2}DENY \[allow-all\] fresh\/open-ingress ingress\[0\] lets any address reach every pod in fresh on any port\n {4}[^\n]*That undoes the namespace's default-deny for Ingress \(today by fresh\/netfence-default-deny, the baseline netfence keeps\)/);
     expect(out).toContain('fix (kubectl apply -f -):');
   });
 
@@ -75,6 +76,20 @@ describe('netfence check', () => {
     const { code, err } = await run('check', '--state', EXAMPLE, bad);
     expect(code).toBe(2);
     expect(err).toMatch(/^netfence check: .*bad\.yaml:1 \(document 1\) NetworkPolicy team-a\/x: spec\.ingress\[0\]\.ports\[0\]\.port: must be between 1 and 65535 \(got 0\)$/);
+  });
+
+  it('reads a ClientIntents among the manifests and does not apply it (its policies are not generated here yet)', async () => {
+    const { code, out } = await run('check', '--state', INTENTS, join(INTENTS, 'client-intents.yaml'));
+    expect(out.split('\n')[0]).toMatch(/^1 ClientIntents read and not applied \(check does not generate their policies yet\): \S*client-intents\.yaml:4 \(document 1\) ClientIntents otterize-tutorial-npol\/client$/);
+    expect(out).not.toContain('applied to the state without a judgement');
+    expect(code).toBe(0);
+  });
+
+  it('exits 2 on a ClientIntents with an unknown field, naming the file, the line and the field', async () => {
+    const bad = tempFile('intents.yaml', '# client calls server\napiVersion: k8s.otterize.com/v2beta1\nkind: ClientIntents\nmetadata: {name: client, namespace: otterize-tutorial-npol}\nspec:\n  workload: {name: client}\n  targets:\n  - kubernets: {name: server}\n');
+    const { code, err } = await run('check', '--state', INTENTS, bad);
+    expect(code).toBe(2);
+    expect(err).toMatch(/^netfence check: .*intents\.yaml:2 \(document 1\) ClientIntents otterize-tutorial-npol\/client: strict decoding error: unknown field "spec\.targets\[0\]\.kubernets"$/);
   });
 
   it('names the config file and field of a bad configuration', async () => {

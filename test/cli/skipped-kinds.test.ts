@@ -81,7 +81,7 @@ describe('objects of kinds netfence does not read', () => {
     // As many lines as the summaries count objects, each the notice netfence printed before summaries.
     const counted = lines.reduce((sum, line) => sum + Number(/skipped (\d+) object/.exec(line)?.[1]), 0);
     expect(listed).toHaveLength(counted);
-    for (const line of listed) expect(line).toMatch(/^\S.*\.yaml:\d+ \(document \d+\) (ConfigMap|Secret|ServiceAccount) team-a\/[a-z-]+: skipped \(netfence reads Namespace, Pod, .* and NetworkPolicy\)$|^<stdin>:\d+ \(document \d+\) (ConfigMap|Secret) team-a\/[a-z-]+: skipped \(netfence reads /);
+    for (const line of listed) expect(line).toMatch(/^\S.*\.yaml:\d+ \(document \d+\) (ConfigMap|Secret|ServiceAccount) team-a\/[a-z-]+: skipped \(netfence reads Namespace, Pod, .* and ClientIntents\)$|^<stdin>:\d+ \(document \d+\) (ConfigMap|Secret) team-a\/[a-z-]+: skipped \(netfence reads /);
     expect(listed.filter((line) => line.includes('ServiceAccount team-a/web: skipped'))).toHaveLength(argv.includes('--after') ? 2 : 1);
   });
 

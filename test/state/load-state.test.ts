@@ -100,7 +100,7 @@ items:
       'b.yaml:9 (document 3) items[0] ConfigMap team-a/extra',
     ]);
     expect(notices[0]).toMatch(
-      /a\.yaml:1 \(document 1\) ConfigMap team-a\/web: skipped \(netfence reads Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Service, EndpointSlice and NetworkPolicy\)$/,
+      /a\.yaml:1 \(document 1\) ConfigMap team-a\/web: skipped \(netfence reads Namespace, Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, Service, EndpointSlice, NetworkPolicy and ClientIntents\)$/,
     );
   });
 
@@ -132,6 +132,35 @@ items:
   it('refuses the same object twice, naming both places', async () => {
     const message = await loadError({ 'a.yaml': POLICY, 'b.yaml': POLICY });
     expect(message).toMatch(/b\.yaml:1 \(document 1\) NetworkPolicy team-a\/deny: duplicate NetworkPolicy team-a\/deny \(first defined at .*a\.yaml:1/);
+  });
+
+  it('returns the ClientIntents a state holds next to it, not in it', async () => {
+    const { state, intents, notices } = await loadState(join(import.meta.dirname, '..', '..', 'examples', 'intents'));
+    expect(notices).toEqual([]);
+    expect(intents).toStrictEqual([
+      {
+        namespace: 'otterize-tutorial-npol',
+        name: 'client',
+        apiVersion: 'k8s.otterize.com/v2beta1',
+        client: { name: 'client', kind: 'Deployment' },
+        targets: [{ kind: 'workload', field: 'spec.targets[0]', name: 'server', namespace: 'otterize-tutorial-npol', workloadKind: 'Deployment' }],
+      },
+    ]);
+    expect(state.namespaces().map((namespace) => namespace.name)).toEqual(['kube-system', 'otterize-tutorial-npol']);
+    expect(state.services().map((service) => `${service.namespace}/${service.name}`)).toEqual(['kube-system/kube-dns', 'otterize-tutorial-npol/server']);
+    expect(state.pods().map((pod) => `${pod.namespace}/${pod.name}`)).toEqual([
+      'kube-system/coredns-5d78c9869d-4xk2p',
+      'kube-system/coredns-5d78c9869d-q8zt7',
+      'otterize-tutorial-npol/Deployment/client',
+      'otterize-tutorial-npol/Deployment/client-other',
+      'otterize-tutorial-npol/Deployment/server',
+    ]);
+  });
+
+  it('refuses the same ClientIntents twice, naming both places', async () => {
+    const intents = 'apiVersion: k8s.otterize.com/v2beta1\nkind: ClientIntents\nmetadata: {name: client, namespace: a}\nspec: {workload: {name: client}, targets: []}\n';
+    const message = await loadError({ 'a.yaml': intents, 'b.yaml': intents.replace('v2beta1', 'v1alpha3').replace('workload', 'service').replace('targets', 'calls') });
+    expect(message).toMatch(/b\.yaml:1 \(document 1\) ClientIntents a\/client: duplicate ClientIntents a\/client \(first defined at .*a\.yaml:1/);
   });
 
   it('says when the path does not exist', async () => {

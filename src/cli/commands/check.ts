@@ -65,13 +65,28 @@ function changeFor(loaded: LoadedObject, state: EditableState, config: Config, r
 /**
  * applyUnjudged applies an object that admission does not judge (pods, workloads, Services) to the
  * state, so later documents see its pods: their labels, named ports, DNS backends. A workload that
- * another workload controls (a Deployment's ReplicaSet) stands for no pods of its own.
+ * another workload controls (a Deployment's ReplicaSet) stands for no pods of its own. A
+ * ClientIntents is read (so a bad one fails the check) and not applied: judging the policies it
+ * calls for is the intents generator's part.
  */
 function applyUnjudged(loaded: LoadedObject, state: EditableState): void {
   const { object } = loaded;
-  if (object.kind === 'Pod') state.putPod(object.pod);
-  else if (object.kind === 'Workload' && object.workload.controller === undefined) state.putWorkload(object.workload);
-  else if (object.kind === 'Service') state.putService(object.service);
+  switch (object.kind) {
+    case 'Pod':
+      state.putPod(object.pod);
+      break;
+    case 'Workload':
+      if (object.workload.controller === undefined) state.putWorkload(object.workload);
+      break;
+    case 'Service':
+      state.putService(object.service);
+      break;
+    case 'Namespace':
+    case 'NetworkPolicy':
+    case 'EndpointSlice':
+    case 'ClientIntents':
+      break;
+  }
 }
 
 function apply(change: Change, state: EditableState): void {
@@ -154,7 +169,11 @@ function verdictOf(entry: CheckedObject): string {
 
 function printText(io: Io, checked: readonly CheckedObject[], objects: readonly LoadedObject[]): void {
   const judged = new Set(checked.map((entry) => entry.label));
-  const unjudged = objects.filter((loaded) => !judged.has(loaded.label));
+  const unjudged = objects.filter((loaded) => !judged.has(loaded.label) && loaded.object.kind !== 'ClientIntents');
+  const intents = objects.filter((loaded) => loaded.object.kind === 'ClientIntents');
+  if (intents.length > 0) {
+    io.stdout(`${intents.length} ClientIntents read and not applied (check does not generate their policies yet): ${intents.map((loaded) => loaded.label).join('; ')}`);
+  }
   if (unjudged.length > 0) {
     const listed = unjudged.slice(0, 5).map((loaded) => loaded.label).join('; ');
     const more = unjudged.length > 5 ? `; and ${unjudged.length - 5} more` : '';
