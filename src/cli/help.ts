@@ -294,6 +294,34 @@ const REPORT: CommandHelp = {
   ],
 };
 
+const INTENTS: CommandHelp = {
+  name: 'intents',
+  summary: 'the NetworkPolicies ClientIntents call for, proven exact against the state',
+  synopsis: 'netfence intents generate --state PATH [FILE... | -] [--output yaml|json] [--config F] [--verbose]',
+  description:
+    "Reads ClientIntents (k8s.otterize.com v2beta1 and v2alpha1; v1alpha3 and v1beta1 converted) from the state and the FILEs and writes, label-free and port-exact, one egress policy per client (its targets and its essential services) and one ingress policy per server (every client that names it). Before printing, netfence proves them with its engine: each declared connection open on exactly its ports, nothing else opened by them between the pods the intents govern (what other policies open is reported), essential services kept, every policy passing the guardrails. Notices and the proof go to stderr.",
+  arguments: [
+    { name: 'generate', description: 'the subcommand', complete: ['generate'] },
+    { name: 'FILE...', description: 'ClientIntents files or directories; - reads standard input', complete: 'path' },
+  ],
+  flags: [
+    STATE_REQUIRED,
+    { name: '--output', short: '-o', kind: 'value', value: 'FORMAT', complete: ['yaml', 'json'], default: 'yaml', description: 'yaml (documents for kubectl apply -f -) or json (a v1 List)' },
+    CONFIG,
+    VERBOSE,
+  ],
+  exitCodes: [
+    { code: 0, meaning: 'the policies are proven and printed' },
+    { code: 1, meaning: 'the proof failed: nothing is printed, stderr says why' },
+    { ...USAGE, meaning: 'bad command line, bad intents (the file, line and field), or no ClientIntents at all' },
+    INTERNAL,
+  ],
+  examples: [
+    { comment: 'the policies of a GitOps repository\'s intents, applied', command: 'netfence intents generate --state cluster-snapshot/ intents/ | kubectl apply -f -' },
+    { comment: 'the tutorial: client may call server, client-other may not', command: 'netfence intents generate --state examples/intents' },
+  ],
+};
+
 const BASELINE: CommandHelp = {
   name: 'baseline',
   summary: 'print the baseline policies that would be provisioned in a namespace, as YAML',
@@ -417,7 +445,7 @@ const HELP: CommandHelp = {
 };
 
 /** COMMAND_HELP is the help of every command, registered or about to be, keyed by name. */
-export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, DIFF, REPORT, SIMULATE, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
+export const COMMAND_HELP: ReadonlyMap<string, CommandHelp> = new Map([SERVE, CHECK, DIFF, REPORT, SIMULATE, INTENTS, BASELINE, CERTS, AUDIT, REVIEW, TEST, COMPLETION, HELP].map((help) => [help.name, help]));
 
 /** flagLabel is a flag as the help lists it: `-n, --namespace NS`. */
 export function flagLabel(flag: FlagHelp): string {

@@ -28,6 +28,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'simulate', load: async () => (await import('./commands/simulate.js')).simulateCommand },
   { name: 'diff', load: async () => (await import('./commands/diff.js')).diffCommand },
   { name: 'report', load: async () => (await import('./commands/report.js')).reportCommand },
+  { name: 'intents', load: async () => (await import('./commands/intents.js')).intentsCommand },
   { name: 'baseline', load: async () => (await import('./commands/baseline.js')).baselineCommand },
   { name: 'certs', load: async () => (await import('./commands/certs.js')).certsCommand },
   { name: 'audit', load: async () => (await import('./commands/audit.js')).auditCommand },

@@ -44,6 +44,7 @@ const OFFLINE: readonly (readonly string[])[] = [
   ['report', '--state', STATE, '--html', join(scratch, 'report.html')],
   ['audit', '--state', STATE],
   ['baseline', 'team-a'],
+  ['intents', 'generate', '--state', join(ROOT, 'examples/intents')],
   ['completion', 'bash'],
   ['test', join(ROOT, 'examples/tests')],
 ];

@@ -1,0 +1,173 @@
+import { peersAdmit } from '../engine/connection.js';
+import type { Endpoint } from '../engine/connection.js';
+import { ReachabilityMap, classifyPods, rulePorts } from '../engine/reachability.js';
+import type { PodClass } from '../engine/reachability.js';
+import type { Config } from '../guardrails/config.js';
+import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
+import { reviewChange } from '../guardrails/review.js';
+import type { Requester } from '../guardrails/rules/change.js';
+import { findCutOff, policySetOf } from '../guardrails/rules/essential-access.js';
+import { podName } from '../guardrails/affected-pods.js';
+import { withPolicies } from '../model/cluster-state.js';
+import type { ClusterState, PolicyLookup } from '../model/cluster-state.js';
+import { policyId } from '../model/network-policy.js';
+import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Pod } from '../model/pod.js';
+import { PortSet } from '../model/port-set.js';
+import type { DeclaredConnection, GeneratedPolicies } from './generate.js';
+
+/**
+ * The proof that generated policies do what the intents say, from netfence's own engine, before
+ * anything is written or printed. Over the pods the intents govern (every client's and server's):
+ * - the generated policies alone open, from each client to each governed pod, exactly the ports
+ *   its intents declare there (nothing more, nothing less);
+ * - with the cluster's own policies as well, every declared connection is open; what else is open
+ *   between governed pods is opened by another policy, reported with its name;
+ * - every client keeps its essential services (cluster DNS);
+ * - every generated policy passes the guardrails, applied one by one as netfence applies them.
+ */
+
+/** OpenedElsewhere is a connection between governed pods that no intent declares, and the policies that open it. */
+export interface OpenedElsewhere {
+  readonly from: string;
+  readonly to: string;
+  readonly ports: string;
+  readonly policies: readonly string[];
+}
+
+/** IntentsProof is the outcome: what was checked, what other policies open, and every failure (none: proven). */
+export interface IntentsProof {
+  readonly connections: number;
+  readonly governedPods: number;
+  readonly pairs: number;
+  readonly policies: number;
+  readonly openedElsewhere: readonly OpenedElsewhere[];
+  readonly failures: readonly string[];
+}
+
+/** proveIntentPolicies checks generated policies against the state they will be applied to. */
+export function proveIntentPolicies(state: ClusterState, generated: GeneratedPolicies, config: Config, essentials: EssentialServices): IntentsProof {
+  const failures: string[] = [];
+  const full = withPolicies(state, generated.policies);
+  const governed = governedPods(generated.connections);
+  const classes = classifyPods(governed, full.policies());
+  const classOf = new Map<Pod, number>();
+  classes.forEach((podClass, index) => podClass.pods.forEach((pod) => classOf.set(pod, index)));
+  const onlyGenerated: PolicyLookup = {
+    policiesIn: (namespace) => generated.policies.filter((policy) => policy.namespace === namespace),
+    namespaceLabels: (namespace) => state.namespaceLabels(namespace),
+  };
+  const generatedMap = new ReachabilityMap(onlyGenerated, classes);
+  const fullMap = new ReachabilityMap(full, classes);
+  const generatedIds = new Set(generated.policies.map(policyId));
+  const declared = declaredPorts(generated.connections, classes, (index) => fullMap.endpoint(index));
+  const openedElsewhere: OpenedElsewhere[] = [];
+  let pairs = 0;
+  for (const source of new Set(generated.connections.flatMap((connection) => connection.client.pods.map((pod) => classOf.get(pod) ?? -1)))) {
+    if (source < 0) continue;
+    for (let target = 0; target < classes.length; target++) {
+      if (source === target && (classes[source]?.pods.length ?? 0) < 2) continue; // a pod to itself is always open
+      pairs++;
+      const wanted = declared[source]?.[target] ?? PortSet.NONE;
+      const from = classNameOf(classes[source]);
+      const to = classNameOf(classes[target]);
+      const byGenerated = generatedMap.ports(source, target);
+      if (!byGenerated.equals(wanted)) {
+        const more = byGenerated.subtract(wanted);
+        const less = wanted.subtract(byGenerated);
+        failures.push(`${from} -> ${to}: the generated policies open ${more.isEmpty() ? '' : `${more.format()} that no intent declares`}${!more.isEmpty() && !less.isEmpty() ? ' and ' : ''}${less.isEmpty() ? '' : `not the declared ${less.format()}`}`);
+      }
+      const open = fullMap.ports(source, target);
+      const closed = wanted.subtract(open);
+      if (!closed.isEmpty()) failures.push(`${from} -> ${to}: declared ${closed.format()} is not open`);
+      const extra = open.subtract(wanted);
+      if (extra.isEmpty()) continue;
+      const why = fullMap.explain(source, target);
+      const policies = [...new Set([...why.egress.grants, ...why.ingress.grants].map((grant) => grant.rule.policy).filter((id) => !generatedIds.has(id)))];
+      const unisolated = [why.egress, why.ingress].filter((side) => !side.isolated).map((side) => `${side.direction} not isolated`);
+      openedElsewhere.push({ from, to, ports: extra.format(), policies: [...policies, ...unisolated] });
+    }
+  }
+  failures.push(...essentialFailures(full, generated, essentials));
+  failures.push(...guardrailFailures(state, generated.policies, config, essentials));
+  return { connections: generated.connections.length, governedPods: governed.length, pairs, policies: generated.policies.length, openedElsewhere, failures };
+}
+
+/** classNameOf names a class by its first pod, and the other workloads in it: pods no policy can tell apart. */
+function classNameOf(podClass: PodClass | undefined): string {
+  const names = [...new Set((podClass?.pods ?? []).map(podName))];
+  const [first, ...others] = names;
+  return others.length === 0 ? (first ?? '?') : `${first ?? '?'} (with ${others.join(', ')}, which no policy can tell apart from it)`;
+}
+
+/** governedPods are the pods of every client and every server the intents name, once each. */
+function governedPods(connections: readonly DeclaredConnection[]): Pod[] {
+  const pods = new Set<Pod>();
+  for (const connection of connections) {
+    for (const pod of connection.client.pods) pods.add(pod);
+    if (connection.to.kind === 'pods') for (const pod of connection.to.server.pods) pods.add(pod);
+  }
+  return [...pods];
+}
+
+/**
+ * declaredPorts is, per pair of classes, the ports the intents declare from every pod of the first
+ * to every pod of the second: a server's ports resolved on its pods (named ports per pod), or an
+ * address target's ports where a governed pod's address falls in its blocks. Policies cannot tell
+ * the pods of one class apart, so a class counts as declared only where all its pods are.
+ */
+function declaredPorts(connections: readonly DeclaredConnection[], classes: readonly PodClass[], endpoint: (index: number) => Endpoint): PortSet[][] {
+  const declaredFor = (source: Pod, target: Pod, targetEndpoint: Endpoint): PortSet => {
+    let ports = PortSet.NONE;
+    for (const connection of connections) {
+      if (!connection.client.pods.includes(source)) continue;
+      const reaches =
+        connection.to.kind === 'pods'
+          ? connection.to.server.pods.includes(target)
+          : peersAdmit({ peers: connection.to.peers, ports: null }, connection.client.namespace, { kind: 'pod', pod: target }, () => undefined);
+      if (reaches) ports = ports.union(rulePorts(connection.ports, targetEndpoint));
+    }
+    return ports;
+  };
+  return classes.map((sourceClass) =>
+    classes.map((targetClass, target) => {
+      let ports: PortSet | undefined;
+      for (const source of sourceClass.pods) {
+        for (const pod of targetClass.pods) {
+          if (source === pod) continue;
+          const pair = declaredFor(source, pod, endpoint(target));
+          ports = ports === undefined ? pair : ports.intersect(pair);
+          if (ports.isEmpty()) return ports;
+        }
+      }
+      return ports ?? PortSet.NONE;
+    }),
+  );
+}
+
+/** essentialFailures: a client that cannot use an essential egress service with the policies in place. */
+function essentialFailures(full: ClusterState, generated: GeneratedPolicies, essentials: EssentialServices): string[] {
+  const failures: string[] = [];
+  const clients = new Map(generated.connections.map((connection) => [`${connection.client.namespace}/${connection.client.name}`, connection.client]));
+  for (const [name, client] of clients) {
+    const set = policySetOf(full.policiesIn(client.namespace), full);
+    for (const service of essentials.services.filter((candidate) => candidate.direction === 'Egress')) {
+      if (findCutOff(service, { matchLabels: client.labels, matchExpressions: [] }, set).kind !== 'served') failures.push(`${name} cannot reach ${service.name} (${service.describe})`);
+    }
+  }
+  return failures;
+}
+
+/** guardrailFailures: each generated policy, applied in order as netfence would, must pass every rule. */
+function guardrailFailures(state: ClusterState, policies: readonly NetworkPolicy[], config: Config, essentials: EssentialServices): string[] {
+  const requester: Requester = { username: config.privileged.users[0] ?? `system:serviceaccount:${config.namespace}:netfence`, groups: [] };
+  const failures: string[] = [];
+  let current = state;
+  for (const policy of policies) {
+    const oldPolicy = current.policiesIn(policy.namespace).find((existing) => existing.name === policy.name);
+    const review = reviewChange({ kind: 'NetworkPolicy', operation: oldPolicy === undefined ? 'CREATE' : 'UPDATE', namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester }, { state: current, config, essentials });
+    for (const finding of review.findings) if (finding.severity === 'deny') failures.push(`${policyId(policy)} breaks ${finding.rule}: ${finding.summary}`);
+    current = withPolicies(current, [policy]);
+  }
+  return failures;
+}
