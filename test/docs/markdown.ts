@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -166,6 +166,37 @@ export function runCommand(block: string): Run {
     return { code: result.status, stdout, stderr: result.stderr };
   } finally {
     closeSync(stdin);
+  }
+}
+
+/** Shell is what a `sh` block printed (standard output and standard error in one stream, in the order written) and how it exited. */
+export interface Shell {
+  readonly code: number | null;
+  readonly output: string;
+}
+
+/**
+ * runShell runs a `sh` block with sh in the checkout, as a reader would paste it: any shell the
+ * block holds (mkdir, cp, heredocs, redirections), `netfence` being the built CLI. What it prints
+ * goes to one stream, as a terminal shows it. `paths` rewrites the page's scratch paths first (the
+ * page's /tmp/... becomes a fresh directory), so runs never share one.
+ */
+export function runShell(block: string, paths: ReadonlyMap<string, string> = new Map()): Shell {
+  let script = block;
+  for (const [from, to] of paths) script = script.split(from).join(to);
+  const directory = mkdtempSync(join(tmpdir(), 'netfence-docs-'));
+  const outputPath = join(directory, 'output');
+  const output = openSync(outputPath, 'w');
+  try {
+    const result = spawnSync('sh', ['-c', `netfence() { "$NETFENCE_DOCS_NODE" "$NETFENCE_DOCS_BIN" "$@"; }\n${script}`], {
+      cwd: ROOT,
+      stdio: ['ignore', output, output],
+      env: { ...process.env, NO_COLOR: '1', NETFENCE_DOCS_NODE: process.execPath, NETFENCE_DOCS_BIN: BIN },
+    });
+    return { code: result.status, output: readFileSync(outputPath, 'utf8') };
+  } finally {
+    closeSync(output);
+    rmSync(directory, { recursive: true, force: true });
   }
 }
 
