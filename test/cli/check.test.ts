@@ -78,9 +78,10 @@ describe('netfence check', () => {
     expect(err).toMatch(/^netfence check: .*bad\.yaml:1 \(document 1\) NetworkPolicy team-a\/x: spec\.ingress\[0\]\.ports\[0\]\.port: must be between 1 and 65535 \(got 0\)$/);
   });
 
-  it('reads a ClientIntents among the manifests and does not apply it (its policies are not generated here yet)', async () => {
+  it('judges a ClientIntents among the manifests and writes the policies it calls for (check-intents.test.ts has the rest)', async () => {
     const { code, out } = await run('check', '--state', INTENTS, join(INTENTS, 'client-intents.yaml'));
-    expect(out.split('\n')[0]).toMatch(/^1 ClientIntents read and not applied \(check does not generate their policies yet\): \S*client-intents\.yaml:4 \(document 1\) ClientIntents otterize-tutorial-npol\/client$/);
+    expect(out.split('\n')[0]).toMatch(/^\S*client-intents\.yaml:4 \(document 1\) ClientIntents otterize-tutorial-npol\/client \(UPDATE\): ok$/);
+    expect(out).toContain('NetworkPolicy otterize-tutorial-npol/netfence-intents-client (CREATE, from ClientIntents otterize-tutorial-npol/client): allowed, with warnings');
     expect(out).not.toContain('applied to the state without a judgement');
     expect(code).toBe(0);
   });

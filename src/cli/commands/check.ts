@@ -20,17 +20,36 @@ import type { LoadOptions, LoadedObject, Source } from '../../state/load-state.j
 import type { Command, Io } from '../command.js';
 import { junitXml, outputFormat, reportFindingJson, sarifLog } from '../format/ci-report.js';
 import type { ReportEntry } from '../format/ci-report.js';
+import { checkClientIntents, intentsInForce } from '../input/client-intents-manifest.js';
+import type { IntentsInForce, IntentsOutcome } from '../input/client-intents-manifest.js';
 import { readStdin } from '../input/stdin.js';
 import { UsageError } from '../usage-error.js';
 
 /** EXIT_WOULD_DENY is check's exit code when a change would be denied in enforce mode. */
 export const EXIT_WOULD_DENY = 1;
 
-/** CheckedObject is one manifest judged as admission would judge it, and what became of it. */
+/**
+ * ClientIntentsChange is a ClientIntents submitted: CREATE, or UPDATE of one in force. No rule
+ * judges it: the proof of the policies it calls for does (see client-intents-manifest.ts).
+ */
+export interface ClientIntentsChange {
+  readonly kind: 'ClientIntents';
+  readonly operation: 'CREATE' | 'UPDATE';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** CheckedChange is what a checked entry submits: a change admission reviews, or a ClientIntents. */
+export type CheckedChange = Change | ClientIntentsChange;
+
+/**
+ * CheckedObject is one manifest judged as admission would judge it, and what became of it; or one
+ * policy netfence writes (or deletes) for a ClientIntents of the manifests, judged likewise.
+ */
 export interface CheckedObject {
   readonly label: string;
   readonly source: Source;
-  readonly change: Change;
+  readonly change: CheckedChange;
   readonly findings: readonly Finding[];
   readonly skipped: string | undefined;
   /** remediation is what the mutating webhook would add before validation (remediation.essentialEgress). */
@@ -41,6 +60,10 @@ export interface CheckedObject {
   readonly applied: boolean;
   /** notes say what is no finding but worth knowing (a policy for host-network pods only). */
   readonly notes?: readonly string[];
+  /** from names the ClientIntents a generated policy is written or deleted for (`ClientIntents ns/name`); its source is the ClientIntents'. */
+  readonly from?: string;
+  /** intents is, for a ClientIntents, what became of its policies: the generator's notices and the proof. */
+  readonly intents?: IntentsOutcome;
 }
 
 function changeFor(loaded: LoadedObject, state: EditableState, config: Config, requester: Requester): Change | undefined {
@@ -65,9 +88,7 @@ function changeFor(loaded: LoadedObject, state: EditableState, config: Config, r
 /**
  * applyUnjudged applies an object that admission does not judge (pods, workloads, Services) to the
  * state, so later documents see its pods: their labels, named ports, DNS backends. A workload that
- * another workload controls (a Deployment's ReplicaSet) stands for no pods of its own. A
- * ClientIntents is read (so a bad one fails the check) and not applied: judging the policies it
- * calls for is the intents generator's part.
+ * another workload controls (a Deployment's ReplicaSet) stands for no pods of its own.
  */
 function applyUnjudged(loaded: LoadedObject, state: EditableState): void {
   const { object } = loaded;
@@ -100,11 +121,18 @@ function apply(change: Change, state: EditableState): void {
  * state nor in an earlier manifest; else the mutating webhook's remediation first, when
  * configured, then every rule on the object as it would be stored. An object that admission
  * denies (in its namespace's mode) is not applied: later documents are judged without it. Pods,
- * workloads and Services are applied without a judgement, and have no entry.
+ * workloads and Services are applied without a judgement, and have no entry. A ClientIntents is
+ * put in force with the policies generated for every ClientIntents in force (`intents`: the
+ * state's, and those of earlier manifests; updated as they are admitted), each policy written
+ * judged as netfence's own write (checkClientIntents): its entry, then one entry a policy.
  */
-export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester): CheckedObject[] {
+export function checkManifests(state: EditableState, objects: readonly LoadedObject[], config: Config, requester: Requester, intents: IntentsInForce = intentsInForce([])): CheckedObject[] {
   const checked: CheckedObject[] = [];
   for (const loaded of objects) {
+    if (loaded.object.kind === 'ClientIntents') {
+      checked.push(...checkClientIntents(loaded.object.intents, loaded.label, loaded.source, state, config, requester, intents));
+      continue;
+    }
     const submitted = changeFor(loaded, state, config, requester);
     if (submitted === undefined) {
       applyUnjudged(loaded, state);
@@ -126,23 +154,38 @@ export function checkManifests(state: EditableState, objects: readonly LoadedObj
   return checked;
 }
 
+/** notProven: a ClientIntents whose policies the proof finds wrong (in a namespace netfence judges), which enforce mode denies. */
+export function notProven(entry: CheckedObject): boolean {
+  return entry.skipped === undefined && (entry.intents?.failures.length ?? 0) > 0;
+}
+
 /** wouldDeny: the object would be refused, or denied in enforce mode. */
 function wouldDeny(entry: CheckedObject): boolean {
-  return entry.refused !== undefined || entry.findings.some((finding) => finding.severity === 'deny');
+  return entry.refused !== undefined || entry.findings.some((finding) => finding.severity === 'deny') || notProven(entry);
 }
+
+/** objectName names a checked entry's object: `Namespace team-a`, `NetworkPolicy team-a/web`, `ClientIntents ns/client`. */
+export function objectName(entry: CheckedObject): string {
+  const { change } = entry;
+  return change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`;
+}
+
+/** NOT_PROVEN is the failure type a ClientIntents whose policies cannot be proven gets in reports (no rule judges it). */
+const NOT_PROVEN = 'intents-not-proven';
 
 /** reportEntry is a checked object as reports see it. */
 function reportEntry(entry: CheckedObject): ReportEntry {
   const { change } = entry;
-  const name = change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`;
+  const failures = entry.intents?.failures ?? [];
   return {
-    name,
+    name: objectName(entry),
     group: change.kind === 'Namespace' ? change.name : change.namespace,
     source: entry.source,
     operation: change.operation,
     outcome: wouldDeny(entry) ? 'failed' : entry.skipped !== undefined ? 'skipped' : 'passed',
     reason: entry.refused ?? entry.skipped,
     findings: entry.findings,
+    ...(notProven(entry) ? { failure: { message: `not proven: ${failures[0] ?? ''}`, type: NOT_PROVEN, text: failures.join('\n') } } : {}),
   };
 }
 
@@ -162,25 +205,38 @@ function formatFinding(finding: Finding, fixesShown: Set<string>): string {
 
 function verdictOf(entry: CheckedObject): string {
   if (entry.refused !== undefined) return `REFUSED: ${entry.refused}`;
-  if (entry.skipped !== undefined) return `skipped (${entry.skipped})`;
+  const unproven = (entry.intents?.failures.length ?? 0) > 0;
+  if (entry.skipped !== undefined) return `skipped (${entry.skipped})${unproven ? '; its policies are not proven, so netfence writes none' : ''}`;
+  if (unproven) return 'DENIED in enforce mode: the policies it calls for are not proven, so netfence writes none';
   if (entry.findings.some((finding) => finding.severity === 'deny')) return entry.applied ? 'DENIED in enforce mode (admitted here: its namespace is not in enforce mode)' : 'DENIED in enforce mode';
   return entry.findings.length > 0 ? 'allowed, with warnings' : 'ok';
 }
 
+/** intentsLines are what a ClientIntents' entry says under its verdict: what the proof finds wrong, what predates it, the generator's notices. */
+function intentsLines(outcome: IntentsOutcome): string[] {
+  return [
+    ...outcome.failures.map((failure) => `  NOT PROVEN ${failure}`),
+    ...outcome.preexisting.map((failure) => `  WARN predates this change: not proven: ${failure}`),
+    ...outcome.notices.map((notice) => `  NOTE ${notice}`),
+    ...outcome.openedElsewhere.map((opened) => `  NOTE ${opened}`),
+  ];
+}
+
+/** operationText is an entry's operation, and for a generated policy the ClientIntents it is written for. */
+function operationText(entry: CheckedObject): string {
+  return entry.from === undefined ? entry.change.operation : `${entry.change.operation}, from ${entry.from}`;
+}
+
 function printText(io: Io, checked: readonly CheckedObject[], objects: readonly LoadedObject[]): void {
   const judged = new Set(checked.map((entry) => entry.label));
-  const unjudged = objects.filter((loaded) => !judged.has(loaded.label) && loaded.object.kind !== 'ClientIntents');
-  const intents = objects.filter((loaded) => loaded.object.kind === 'ClientIntents');
-  if (intents.length > 0) {
-    io.stdout(`${intents.length} ClientIntents read and not applied (check does not generate their policies yet): ${intents.map((loaded) => loaded.label).join('; ')}`);
-  }
+  const unjudged = objects.filter((loaded) => !judged.has(loaded.label));
   if (unjudged.length > 0) {
     const listed = unjudged.slice(0, 5).map((loaded) => loaded.label).join('; ');
     const more = unjudged.length > 5 ? `; and ${unjudged.length - 5} more` : '';
     io.stdout(`${unjudged.length} object(s) applied to the state without a judgement (netfence judges NetworkPolicies and Namespaces; pods, workloads and Services count for them): ${listed}${more}`);
   }
   for (const entry of checked) {
-    io.stdout(`${entry.label} (${entry.change.operation}): ${verdictOf(entry)}`);
+    io.stdout(`${entry.label} (${operationText(entry)}): ${verdictOf(entry)}`);
     if (entry.remediation !== undefined) {
       const { policy, services } = entry.remediation;
       const stored = stringify(networkPolicyManifest(policy, { labels: policy.labels })).trimEnd();
@@ -190,6 +246,7 @@ function printText(io: Io, checked: readonly CheckedObject[], objects: readonly 
     const fixesShown = new Set<string>();
     for (const finding of entry.findings) io.stdout(formatFinding(finding, fixesShown));
     for (const note of entry.notes ?? []) io.stdout(`  NOTE ${note.replace(/^netfence: /, '')}`);
+    if (entry.intents !== undefined) for (const line of intentsLines(entry.intents)) io.stdout(line);
   }
   const findings = checked.reduce((count, entry) => count + entry.findings.length, 0);
   const refused = checked.filter((entry) => entry.refused !== undefined).length;
@@ -203,13 +260,44 @@ function remediationJson(remediation: EgressRemediation): JsonObject {
   return { object: policyId(policy), services: [...remediation.services], policy: networkPolicyManifest(policy, { labels: policy.labels }) };
 }
 
+/** sourceJson is where an entry was read, as check's JSON says it. */
+function sourceJson(source: Source): JsonObject {
+  return { file: source.file, ...(source.line === undefined ? {} : { line: source.line }), document: source.document };
+}
+
+/**
+ * intentsJson is one ClientIntents of the manifests in check's JSON: whether it is put in force,
+ * the proof's failures (it brings) and those that predate it, the generator's notices, and each
+ * generated policy written or deleted for it, with the operation and whether admission let it through.
+ */
+function intentsJson(entry: CheckedObject & { readonly intents: IntentsOutcome }, checked: readonly CheckedObject[]): JsonObject {
+  const name = objectName(entry);
+  const policies = checked
+    .filter((other) => other.from === name)
+    .map((other): JsonObject => ({ object: objectName(other), operation: other.change.operation, applied: other.applied, denied: wouldDeny(other) }));
+  const { intents } = entry;
+  return {
+    object: name,
+    operation: entry.change.operation,
+    ...sourceJson(entry.source),
+    applied: entry.applied,
+    denied: wouldDeny(entry),
+    ...(entry.skipped === undefined ? {} : { skipped: entry.skipped }),
+    failures: [...intents.failures],
+    ...(intents.preexisting.length === 0 ? {} : { preexisting: [...intents.preexisting] }),
+    notices: [...intents.notices, ...intents.openedElsewhere],
+    policies,
+  };
+}
+
 function checkJson(checked: readonly CheckedObject[]): JsonObject {
   const findings = checked.flatMap((entry) => entry.findings.map((finding) => reportFindingJson(finding, reportEntry(entry))));
+  const intents = checked.flatMap((entry) => (entry.intents === undefined ? [] : [intentsJson({ ...entry, intents: entry.intents }, checked)]));
   const remediated = checked.flatMap((entry) => (entry.remediation === undefined ? [] : [remediationJson(entry.remediation)]));
   const refused = checked.flatMap((entry) =>
-    entry.refused === undefined ? [] : [{ object: reportEntry(entry).name, file: entry.source.file, ...(entry.source.line === undefined ? {} : { line: entry.source.line }), document: entry.source.document, message: entry.refused }],
+    entry.refused === undefined ? [] : [{ object: reportEntry(entry).name, ...sourceJson(entry.source), message: entry.refused }],
   );
-  return { denied: checked.some(wouldDeny), findings, ...(remediated.length === 0 ? {} : { remediated }), ...(refused.length === 0 ? {} : { refused }) };
+  return { denied: checked.some(wouldDeny), findings, ...(remediated.length === 0 ? {} : { remediated }), ...(refused.length === 0 ? {} : { refused }), ...(intents.length === 0 ? {} : { intents }) };
 }
 
 /**
@@ -264,7 +352,7 @@ export const checkCommand: Command = {
     const loaded = await loadState(values.state, { listSkipped: values.verbose });
     const manifests = await readManifests(positionals, { strict: true, listSkipped: values.verbose, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
     for (const notice of [...loaded.notices, ...manifests.notices]) io.stderr(notice);
-    const checked = checkManifests(new EditableState(loaded.state), manifests.objects, config, { username: values.user, groups: values.group });
+    const checked = checkManifests(new EditableState(loaded.state), manifests.objects, config, { username: values.user, groups: values.group }, intentsInForce(loaded.intents));
     switch (format) {
       case 'text':
         printText(io, checked, manifests.objects);

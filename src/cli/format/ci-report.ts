@@ -86,7 +86,17 @@ export const RULE_DESCRIPTIONS: Readonly<Record<RuleId, string>> = {
 /** RULES_PAGE is where each rule is explained, with an example: docs/rules.md, one section per rule id. */
 const RULES_PAGE = 'https://github.com/netfence/netfence/blob/main/docs/rules.md';
 
-/** sarifLog is the report as a SARIF 2.1.0 log: one run, netfence's rules with metadata, one result per finding. */
+/** physicalLocation is where an entry was read, as SARIF locates it (undefined when it was read from nowhere). */
+function physicalLocation(entry: ReportEntry): JsonObject | undefined {
+  if (entry.source === undefined) return undefined;
+  return { physicalLocation: { artifactLocation: { uri: entry.source.file.split('\\').join('/') }, ...(entry.source.line === undefined ? {} : { region: { startLine: entry.source.line } }) } };
+}
+
+/**
+ * sarifLog is the report as a SARIF 2.1.0 log: one run, netfence's rules with metadata, one result
+ * per finding; and one error result per entry that fails with no finding to say why (a
+ * ClientIntents whose policies are not proven: its `failure.type` is the result's ruleId).
+ */
 export function sarifLog(entries: readonly ReportEntry[]): JsonObject {
   const rules = RULE_IDS.map((id) => ({
     id,
@@ -96,12 +106,9 @@ export function sarifLog(entries: readonly ReportEntry[]): JsonObject {
     helpUri: `${RULES_PAGE}#${id}`,
     defaultConfiguration: { level: DEFAULT_SEVERITY[id] === 'deny' ? 'error' : 'warning' },
   }));
-  const results = entries.flatMap((entry) =>
-    entry.findings.map((finding) => {
-      const physical =
-        entry.source === undefined
-          ? undefined
-          : { physicalLocation: { artifactLocation: { uri: entry.source.file.split('\\').join('/') }, ...(entry.source.line === undefined ? {} : { region: { startLine: entry.source.line } }) } };
+  const results: JsonObject[] = entries.flatMap((entry) =>
+    entry.findings.map((finding): JsonObject => {
+      const physical = physicalLocation(entry);
       const logical = { logicalLocations: [{ name: finding.object, fullyQualifiedName: entry.name, kind: 'resource' }] };
       return {
         ruleId: finding.rule,
@@ -118,6 +125,20 @@ export function sarifLog(entries: readonly ReportEntry[]): JsonObject {
       };
     }),
   );
+  for (const entry of entries) {
+    if (entry.outcome !== 'failed' || entry.failure === undefined || entry.findings.some((finding) => finding.severity === 'deny')) continue;
+    results.push({
+      ruleId: entry.failure.type,
+      level: 'error',
+      message: { text: entry.failure.text },
+      locations: [{ ...physicalLocation(entry), logicalLocations: [{ name: entry.name, fullyQualifiedName: entry.name, kind: 'resource' }] }],
+      properties: {
+        object: entry.name,
+        ...(entry.operation === undefined ? {} : { operation: entry.operation }),
+        ...(entry.source === undefined ? {} : { document: entry.source.document }),
+      },
+    });
+  }
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
