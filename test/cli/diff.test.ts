@@ -202,6 +202,72 @@ describe('netfence diff FILE...', () => {
   });
 });
 
+describe('netfence diff FILE... with ClientIntents: the rollout preview', () => {
+  const INTENTS = join(ROOT, 'examples', 'intents');
+  const TUTORIAL_INTENTS = join(INTENTS, 'client-intents.yaml');
+  const NS = 'otterize-tutorial-npol';
+  const pods = (...names: string[]): string[] => names.map((name) => `${NS}/Deployment/${name}`);
+
+  it('previews exactly what the policies of the tutorial ClientIntents open and close, judged as check judges them', async () => {
+    const { code, out } = await run('diff', '--state', INTENTS, TUTORIAL_INTENTS, '--json');
+    expect(code).toBe(1);
+    const diff = JSON.parse(out) as DiffJson;
+    // The ClientIntents is judged, not applied without a judgement; the policies written for it are steps of their own.
+    expect(diff.change).toMatchObject({
+      kind: 'manifests',
+      objects: [
+        { object: `ClientIntents ${NS}/client`, operation: 'UPDATE', applied: true, failures: [], notices: [] },
+        { object: `NetworkPolicy ${NS}/netfence-intents-client`, operation: 'CREATE', applied: true, from: `ClientIntents ${NS}/client`, line: 4 },
+        { object: `NetworkPolicy ${NS}/netfence-intents-to-server`, operation: 'CREATE', applied: true, from: `ClientIntents ${NS}/client`, line: 4 },
+      ],
+      unjudged: 0,
+    });
+    expect(diff.policies).toEqual([
+      { policy: `${NS}/netfence-intents-client`, change: 'added' },
+      { policy: `${NS}/netfence-intents-to-server`, change: 'added' },
+    ]);
+    const every = ['1-65535/TCP', '1-65535/UDP', '1-65535/SCTP'];
+    const after = (from: string[], to: string[]): string[] | undefined => lines(diff).find((line) => JSON.stringify(line.from.pods) === JSON.stringify(from) && JSON.stringify(line.to.pods) === JSON.stringify(to))?.after;
+    // client reaches server on 80/TCP only; client-other (and server's other replicas) on no port; client keeps DNS.
+    expect(after(pods('client'), pods('server'))).toEqual(['80/TCP']);
+    expect(after(pods('client-other', 'server'), pods('server'))).toEqual([]);
+    expect(after(pods('client'), ['kube-system/coredns-5d78c9869d-4xk2p', 'kube-system/coredns-5d78c9869d-q8zt7'])).toEqual(['53/TCP', '53/UDP']);
+    expect(lines(diff).every((line) => line.opened.length === 0 && JSON.stringify(line.before) === JSON.stringify(every))).toBe(true);
+    expect(diff.summary).toEqual({ namespacePairs: 3, connections: 5 });
+
+    const text = await run('diff', '--state', INTENTS, TUTORIAL_INTENTS);
+    expect(text.out.split('\n').slice(0, 4)).toEqual([
+      'Manifests applied on top of the state, as admission would apply them:',
+      `  ClientIntents ${NS}/client (UPDATE): applied`,
+      `  NetworkPolicy ${NS}/netfence-intents-client (CREATE, from ClientIntents ${NS}/client): applied, with warnings`,
+      `  NetworkPolicy ${NS}/netfence-intents-to-server (CREATE, from ClientIntents ${NS}/client): applied, with warnings`,
+    ]);
+    expect(text.out).not.toContain('without a judgement');
+    expect(text.out).toContain(`  - ${NS}/Deployment/client -> ${NS}/Deployment/server\n      closes 1-79/TCP, 81-65535/TCP, every UDP port, every SCTP port (was every port, now 80/TCP)\n      by ${NS}/netfence-intents-client (added), ${NS}/netfence-intents-to-server (added)`);
+  });
+
+  it('changes nothing (exit 0) once the policies are in place, and applies nothing for a ClientIntents whose policies are not proven', async () => {
+    const generated = await run('intents', 'generate', '--state', INTENTS);
+    const inPlace = files({ 'cluster.yaml': ['namespaces.yaml', 'kube-system.yaml', 'tutorial.yaml', 'client-intents.yaml'].map((file) => readFileSync(join(INTENTS, file), 'utf8')).join('\n---\n'), 'generated.yaml': generated.out });
+    const same = await run('diff', '--state', inPlace, TUTORIAL_INTENTS);
+    expect(same.code).toBe(0);
+    expect(same.out).toContain(`  ClientIntents ${NS}/client (UPDATE): applied\n`);
+    expect(same.out).toMatch(/No connection opens or closes\.$/);
+    // A second client naming a Service that is not there: said under its step.
+    const other = files({ 'other.yaml': `apiVersion: k8s.otterize.com/v2beta1\nkind: ClientIntents\nmetadata: {name: client-other, namespace: ${NS}}\nspec:\n  workload: {name: client-other}\n  targets: [{service: {name: ledger}}]\n` });
+    const notice = await run('diff', '--state', inPlace, join(other, 'other.yaml'));
+    expect(notice.out).toContain(`  ClientIntents ${NS}/client-other (CREATE): applied\n    NOTE ClientIntents ${NS}/client-other spec.targets[0]: Service ${NS}/ledger is not in the state: nothing is generated for it\n`);
+    // A canary with server's labels, which client-other calls: no policy can tell it from server.
+    const server = readFileSync(join(INTENTS, 'tutorial.yaml'), 'utf8').split(/^---$/m).find((document) => /kind: Deployment/.test(document) && /name: server\n/.test(document)) ?? '';
+    const twins = files({ 'cluster.yaml': readFileSync(join(inPlace, 'cluster.yaml'), 'utf8'), 'canary.yaml': server.replace('name: server\n', 'name: server-canary\n') });
+    const canary = files({ 'canary.yaml': `apiVersion: k8s.otterize.com/v2beta1\nkind: ClientIntents\nmetadata: {name: client-other, namespace: ${NS}}\nspec:\n  workload: {name: client-other}\n  targets: [{kubernetes: {name: server-canary}}]\n` });
+    const unproven = await run('diff', '--state', twins, join(canary, 'canary.yaml'));
+    expect(unproven.code).toBe(0);
+    expect(unproven.out).toMatch(new RegExp(`^  ClientIntents ${NS}/client-other \\(CREATE\\): NOT APPLIED, its policies are not proven: .* \\(and 1 more\\)$`, 'm'));
+    expect(unproven.out).toMatch(/No connection opens or closes\.$/);
+  });
+});
+
 describe('netfence diff --after', () => {
   it('diffs two states: an object missing from the second is deleted, and the answer is the deletion\'s', async () => {
     const after = mkdtempSync(join(tmpdir(), 'netfence-diff-after-'));

@@ -78,7 +78,7 @@ export const diffCommand: Command = {
     } else {
       const manifests = await readManifestSteps(positionals, { strict: true, listSkipped: values.verbose, ...(values.namespace === undefined ? {} : { namespace: values.namespace }) }, io);
       for (const notice of manifests.notices) io.stderr(notice);
-      const applied = applyManifests(before, manifests.steps, config, { username: values.user, groups: values.group });
+      const applied = applyManifests(before, manifests.steps, config, { username: values.user, groups: values.group }, loaded.intents);
       after = applied.after;
       source = { kind: 'manifests', applied };
     }

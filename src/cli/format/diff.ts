@@ -54,6 +54,9 @@ function verdictOfStep(step: AppliedStep): string {
   }
   const { checked } = step;
   if (checked.refused !== undefined) return `NOT APPLIED, refused: ${checked.refused}`;
+  // A ClientIntents whose policies cannot be proven is not put in force, in any mode: netfence writes none of them.
+  const [failure, ...more] = checked.intents?.failures ?? [];
+  if (failure !== undefined) return `NOT APPLIED, its policies are not proven${checked.skipped === undefined ? '' : ` (not checked: ${checked.skipped})`}: ${failure}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
   return verdictText(checked.applied, checked.skipped, checked.findings.map((finding) => ({ severity: finding.severity, summary: finding.summary })));
 }
 
@@ -65,13 +68,14 @@ function verdictText(applied: boolean, skipped: string | undefined, findings: re
   return findings.length > 0 ? 'applied, with warnings' : 'applied';
 }
 
-function stepName(step: AppliedStep): { name: string; operation: string; label: string } {
+/** stepName names a step's object and operation; `from` names the ClientIntents a generated policy is written or deleted for. */
+function stepName(step: AppliedStep): { name: string; operation: string; label: string; from: string | undefined } {
   if (step.kind === 'deleted') {
     const { deletion } = step.outcome;
-    return { name: `${deletion.kind} ${deletion.namespace === '' ? '' : `${deletion.namespace}/`}${deletion.name}`, operation: 'DELETE', label: deletion.label };
+    return { name: `${deletion.kind} ${deletion.namespace === '' ? '' : `${deletion.namespace}/`}${deletion.name}`, operation: 'DELETE', label: deletion.label, from: undefined };
   }
-  const { change, label } = step.checked;
-  return { name: change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`, operation: change.operation, label };
+  const { change, label, from } = step.checked;
+  return { name: change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`, operation: change.operation, label, from };
 }
 
 function sourceText(source: DiffSource): string[] {
@@ -88,9 +92,10 @@ function sourceText(source: DiffSource): string[] {
     }
     case 'manifests': {
       const { steps, unjudged } = source.applied;
-      const lines = steps.map((step) => {
-        const { name, operation } = stepName(step);
-        return `  ${name} (${operation}): ${verdictOfStep(step)}`;
+      const lines = steps.flatMap((step) => {
+        const { name, operation, from } = stepName(step);
+        const notices = step.kind === 'checked' ? (step.checked.intents?.notices ?? []) : [];
+        return [`  ${name} (${operation}${from === undefined ? '' : `, from ${from}`}): ${verdictOfStep(step)}`, ...notices.map((notice) => `    NOTE ${notice}`)];
       });
       if (unjudged.length > 0) lines.push(`  ${unjudged.length} object(s) applied without a judgement (pods, workloads and Services: netfence judges NetworkPolicies and Namespaces)`);
       return ['Manifests applied on top of the state, as admission would apply them:', ...lines];
@@ -170,7 +175,7 @@ function lineJson(line: ConnectionChange): JsonObject {
 }
 
 function stepJson(step: AppliedStep): JsonObject {
-  const { name, operation } = stepName(step);
+  const { name, operation, from } = stepName(step);
   const source = step.kind === 'deleted' ? step.outcome.deletion.source : step.checked.source;
   const refused = step.kind === 'deleted' ? step.outcome.refused : step.checked.refused;
   const applied = step.kind === 'deleted' ? step.outcome.applied : step.checked.applied;
@@ -179,6 +184,12 @@ function stepJson(step: AppliedStep): JsonObject {
   if (source.line !== undefined) json['line'] = source.line;
   if (refused !== undefined) json['refused'] = refused;
   if (findings.length > 0) json['rules'] = [...new Set(findings.map((finding) => finding.rule))];
+  if (from !== undefined) json['from'] = from;
+  const intents = step.kind === 'checked' ? step.checked.intents : undefined;
+  if (intents !== undefined) {
+    json['failures'] = [...intents.failures];
+    json['notices'] = [...intents.notices];
+  }
   return json;
 }
 

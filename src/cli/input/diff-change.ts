@@ -5,6 +5,7 @@ import { BASELINE_LABEL, renderProfile } from '../../guardrails/baseline.js';
 import type { ClusterState } from '../../model/cluster-state.js';
 import type { BaselineProfile, Config } from '../../guardrails/config.js';
 import type { Finding } from '../../guardrails/finding.js';
+import type { ClientIntents } from '../../model/client-intents.js';
 import { resolveEssentialServices } from '../../guardrails/resolve-essential-services.js';
 import { reviewChange } from '../../guardrails/review.js';
 import type { Change, Requester } from '../../guardrails/rules/change.js';
@@ -15,6 +16,7 @@ import { MemoryState } from '../../state/memory-state.js';
 import { checkManifests } from '../commands/check.js';
 import type { CheckedObject } from '../commands/check.js';
 import type { Io } from '../command.js';
+import { intentsInForce } from './client-intents-manifest.js';
 import { readStdin } from './stdin.js';
 import { UsageError } from '../usage-error.js';
 import { isRecord } from '../../k8s/decode.js';
@@ -57,7 +59,11 @@ export interface DeletionOutcome {
 /** AppliedStep is what became of one judged document. */
 export type AppliedStep = { readonly kind: 'checked'; readonly checked: CheckedObject } | { readonly kind: 'deleted'; readonly outcome: DeletionOutcome };
 
-/** AppliedManifests is the state after the manifests, what became of each, and the objects applied without a judgement. */
+/**
+ * AppliedManifests is the state after the manifests, what became of each, and the objects applied
+ * without a judgement. A ClientIntents is judged (checkManifests): its step, then a step for each
+ * policy netfence writes or deletes for it.
+ */
 export interface AppliedManifests {
   readonly after: ClusterState;
   readonly steps: readonly AppliedStep[];
@@ -195,17 +201,19 @@ function deleteObject(deletion: Deletion, state: EditableState, config: Config, 
 
 /**
  * applyManifests applies the steps on top of a state as `check` does (checkManifests: an object
- * admission denies in its namespace's mode is not applied), deletions judged as the DELETE would
- * be, in document order.
+ * admission denies in its namespace's mode is not applied; a ClientIntents puts the policies it
+ * calls for in place, with `intents`, the state's ClientIntents, already in force), deletions
+ * judged as the DELETE would be, in document order.
  */
-export function applyManifests(state: ClusterState, steps: readonly ManifestStep[], config: Config, requester: Requester): AppliedManifests {
+export function applyManifests(state: ClusterState, steps: readonly ManifestStep[], config: Config, requester: Requester, intents: readonly ClientIntents[] = []): AppliedManifests {
   let current = new EditableState(state);
+  const inForce = intentsInForce(intents);
   const applied: AppliedStep[] = [];
   const unjudged: string[] = [];
   let run: LoadedObject[] = [];
   const flush = (): void => {
     if (run.length === 0) return;
-    const checked = checkManifests(current, run, config, requester);
+    const checked = checkManifests(current, run, config, requester, inForce);
     const judged = new Set(checked.map((entry) => entry.label));
     for (const loaded of run) if (!judged.has(loaded.label)) unjudged.push(loaded.label);
     for (const entry of checked) applied.push({ kind: 'checked', checked: entry });
