@@ -62,8 +62,12 @@ describe('netfence test on the example suites', () => {
     expect(rowOf(out, 'NetworkPolicy team-b/reports-to-db')?.[4]).toBe('allowed, warnings [essential-egress, default-deny-missing]');
     expect(out).toMatch(/^PASS +guardrails +Namespace team-a +denied \[baseline-opt-out\] +denied \[baseline-opt-out\]$/m);
     expect(out).toMatch(/^PASS +platform-admin +Namespace team-a +allowed +allowed$/m);
+    // The intents suite: the ClientIntents and the two policies netfence writes for it, then who reaches whom.
+    expect(out).toMatch(/^PASS +intents +ClientIntents otterize-tutorial-npol\/client +allowed +allowed$/m);
+    expect(rowOf(out, 'NetworkPolicy otterize-tutorial-npol/netfence-intents-to-server (CREATE)')).toEqual(['PASS', 'intents', 'NetworkPolicy otterize-tutorial-npol/netfence-intents-to-server (CREATE)', 'allowed', 'allowed, warnings [default-deny-missing]']);
+    expect(rowOf(out, 'client-other declares nothing, so it no longer reaches server')).toEqual(['PASS', 'intents', 'client-other declares nothing, so it no longer reaches server', 'denied', 'denied']);
     expect(out).not.toContain('FAIL');
-    expect(out.split('\n').at(-1)).toBe('13 case(s) in 3 suite(s): 13 passed, 0 failed.');
+    expect(out.split('\n').at(-1)).toBe('20 case(s) in 4 suite(s): 20 passed, 0 failed.');
   });
 
   it('is the docs/commands.md example: the suite shown is the file, run by its path it prints what the page shows', async () => {
@@ -210,6 +214,44 @@ describe('netfence test judges connectivity after the admitted manifests', () =>
   });
 });
 
+describe('netfence test with ClientIntents among the manifests', () => {
+  const INTENTS = join(ROOT, 'examples', 'intents');
+  const NS = 'otterize-tutorial-npol';
+
+  it('holds a ClientIntents denied when its policies are not proven, and sees none of them written', async () => {
+    // client calls server (in force); a canary with server's labels, which client-other calls: no policy can tell it from server.
+    const server = readFileSync(join(INTENTS, 'tutorial.yaml'), 'utf8').split(/^---$/m).find((document) => /kind: Deployment/.test(document) && /name: server\n/.test(document)) ?? '';
+    const dir = suiteDir({
+      'state/cluster.yaml': ['namespaces.yaml', 'kube-system.yaml', 'tutorial.yaml', 'client-intents.yaml'].map((file) => readFileSync(join(INTENTS, file), 'utf8')).join('\n---\n'),
+      'state/canary.yaml': server.replace('name: server\n', 'name: server-canary\n'),
+      'intents.yaml': `apiVersion: k8s.otterize.com/v2beta1\nkind: ClientIntents\nmetadata: {name: client-other, namespace: ${NS}}\nspec:\n  workload: {name: client-other}\n  targets: [{kubernetes: {name: server-canary}}]\n`,
+      'netfence-test.yaml': [
+        'apiVersion: netfence.io/v1alpha1',
+        'kind: Test',
+        'state: state',
+        `namespace: ${NS}`,
+        'manifests: [intents.yaml]',
+        'expect:',
+        '  objects:',
+        '  - {kind: ClientIntents, name: client-other, result: denied}',
+        '  - {kind: NetworkPolicy, name: netfence-intents-client-other, result: allowed}',
+        '  connectivity:',
+        `  - {name: "nothing written: client-other still reaches server", from: ${NS}/Deployment/client-other, to: ${NS}/Deployment/server, port: 80, result: allowed}`,
+      ].join('\n'),
+    });
+    const { code, out, err } = await run(['test', dir]);
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    expect(rowOf(out, `ClientIntents ${NS}/client-other`)?.slice(3)).toEqual(['denied', 'denied (not proven: 2 failure(s))']);
+    expect(rowOf(out, `ClientIntents ${NS}/client-other`)?.[0]).toBe('PASS');
+    // The policy an expectation names is not in the manifests' outcome: nothing was written.
+    const policyRow = rowOf(out, `NetworkPolicy ${NS}/netfence-intents-client-other`);
+    expect([policyRow?.[0], policyRow?.[4]]).toEqual(['FAIL', 'not in the manifests']);
+    expect(out).toContain(`the manifests hold no NetworkPolicy ${NS}/netfence-intents-client-other: they hold ClientIntents ${NS}/client-other`);
+    expect(rowOf(out, 'nothing written: client-other still reaches server')?.[0]).toBe('PASS');
+  });
+});
+
 describe('netfence test refuses bad input in one line (exit 2)', () => {
   const head = (state = `state: ${JSON.stringify(EXAMPLE)}\n`) => `apiVersion: netfence.io/v1alpha1\nkind: Test\n${state}`;
   const expectOne = 'expect:\n  objects:\n  - {kind: Namespace, name: team-a, result: allowed}';
@@ -223,6 +265,11 @@ describe('netfence test refuses bad input in one line (exit 2)', () => {
     ['another apiVersion', `apiVersion: kyverno.io/v1\nkind: Test\n${expectOne}`, ':1: apiVersion: must be netfence.io/v1alpha1 (got "kyverno.io/v1")'],
     ['a rule that does not exist', `${head()}expect:\n  objects:\n  - {kind: Namespace, name: team-a, result: denied, rules: [dns-missing]}`, ':6: expect.objects[0].rules[0]: unknown rule "dns-missing" (rules: essential-egress, '],
     ['denied without its rules', `${head()}expect:\n  objects:\n  - {kind: Namespace, name: team-a, result: denied}`, ':6: expect.objects[0].rules: is required for result denied: the rules that deny it'],
+    [
+      'rules on a ClientIntents',
+      `${head()}expect:\n  objects:\n  - {kind: ClientIntents, namespace: team-a, name: api, result: denied, rules: [allow-all]}`,
+      ':6: expect.objects[0].rules: not for a ClientIntents: no rule judges it (the proof of its policies does: denied when they are not proven); expect its policies as NetworkPolicies',
+    ],
     ['a result that does not exist', `${head()}expect:\n  objects:\n  - {kind: Namespace, name: team-a, result: pass}`, ':6: expect.objects[0].result: must be one of allowed, denied, refused, skipped (got "pass")'],
     ['a policy without a namespace', `${head()}expect:\n  objects:\n  - {kind: NetworkPolicy, name: p, result: allowed}`, ':6: expect.objects[0].namespace: is required for a NetworkPolicy (or give the suite a namespace)'],
     ['a bad port', `${head()}expect:\n  connectivity:\n  - {from: ${API}, to: ${WEB}, port: 70000, result: allowed}`, ':6: expect.connectivity[0].port: "70000": expected PORT[/PROTO] with PORT 1-65535, e.g. 53/UDP'],
@@ -265,7 +312,7 @@ describe('netfence test --output junit', () => {
     expect(XMLValidator.validate(out)).toBe(true);
     const file = join(suiteDir({ 'report.xml': out }), 'report.xml');
     const parsed = parseTestResults({ type: 'junit', files: [file] });
-    expect(parsed).toMatchObject({ total: 15, passed: 13, failed: 2 });
+    expect(parsed).toMatchObject({ total: 22, passed: 20, failed: 2 });
     const cases = parsed.suites.flatMap((each) => each.cases);
     expect(cases.filter((each) => each.status === 'FAIL').map((each) => each.name)).toEqual(['NetworkPolicy team-b/db-to-backup', `${WEB} -> ${API} on 8080/TCP`]);
     expect(cases.find((each) => each.status === 'FAIL')?.failure).toBe('expected allowed, got denied [essential-egress], warnings [default-deny-missing] (admitted: audit mode)');

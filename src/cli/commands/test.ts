@@ -8,8 +8,9 @@ import { RULE_IDS } from '../../guardrails/finding.js';
 import { EditableState } from '../../state/editable-state.js';
 import { StateError, loadObjects, loadState, skippedNotices } from '../../state/load-state.js';
 import type { LoadedObject } from '../../state/load-state.js';
-import { checkManifests } from './check.js';
+import { checkManifests, notProven, objectName } from './check.js';
 import type { CheckedObject } from './check.js';
+import { intentsInForce } from '../input/client-intents-manifest.js';
 import type { Command, Io } from '../command.js';
 import { formatConnection } from '../format/connection.js';
 import { junitXml, outputFormat } from '../format/ci-report.js';
@@ -22,7 +23,8 @@ import { UsageError } from '../usage-error.js';
 /**
  * `netfence test`: runs test suites (see test-suite-file.ts) as `kyverno test` and `gator verify`
  * do. Each suite's manifests are applied on its state by checkManifests, exactly as `check`
- * applies them (a denied object is not applied), then every expectation is compared with what
+ * applies them (a denied object is not applied; a ClientIntents puts the policies it calls for in
+ * place, each an object an expectation may name), then every expectation is compared with what
  * admission said and with the connections of the state that results.
  */
 
@@ -67,7 +69,7 @@ export async function runSuite(suite: TestSuite, io: Io, options: { readonly lis
   const manifests = await readSuiteManifests(suite, options.listSkipped === true);
   for (const notice of [...loaded.notices, ...manifests.notices]) io.stderr(notice);
   const state = new EditableState(loaded.state);
-  const checked = checkManifests(state, manifests.objects, config, suite.requester);
+  const checked = checkManifests(state, manifests.objects, config, suite.requester, intentsInForce(loaded.intents));
   const cases = [...suite.objects.map((expectation) => objectCase(expectation, checked)), ...suite.connectivity.map((expectation) => connectivityCase(expectation, state))];
   const notAsserted = checked
     .filter((entry) => !suite.objects.some((expectation) => matches(expectation, entry, true)))
@@ -86,11 +88,6 @@ async function readSuiteManifests(suite: TestSuite, listSkipped: boolean): Promi
     notices.push(...skippedNotices(path, read.skipped, listSkipped));
   }
   return { objects, notices };
-}
-
-function objectName(entry: CheckedObject): string {
-  const { change } = entry;
-  return change.kind === 'Namespace' ? `Namespace ${change.name}` : `${change.kind} ${change.namespace}/${change.name}`;
 }
 
 function matches(expectation: ObjectExpectation, entry: CheckedObject, anyOperation = false): boolean {
@@ -121,6 +118,10 @@ function gotOf(entry: CheckedObject): Got {
   const details = entry.findings.map((finding) => `${finding.severity.toUpperCase()} ${finding.summary}`);
   if (entry.refused !== undefined) return { result: 'refused', denying: [], warning: [], text: 'refused by the API server', details: [entry.refused] };
   if (entry.skipped !== undefined) return { result: 'skipped', denying: [], warning: [], text: `skipped (${entry.skipped})`, details: [] };
+  // A ClientIntents is denied by the proof of its policies, not by a rule.
+  const failures = entry.intents?.failures ?? [];
+  if (notProven(entry)) return { result: 'denied', denying: [], warning: [], text: `denied (not proven: ${failures.length} failure(s))`, details: failures.map((failure) => `NOT PROVEN ${failure}`) };
+  if (entry.intents !== undefined) return { result: 'allowed', denying: [], warning: [], text: 'allowed', details: entry.intents.notices.map((notice) => `NOTE ${notice}`) };
   const warnings = warning.length === 0 ? '' : `, warnings ${list(warning)}`;
   if (denying.length === 0) return { result: 'allowed', denying, warning, text: `allowed${warnings}`, details };
   // A namespace in audit mode admits what enforce would deny: said, as `check` says it.
@@ -147,7 +148,7 @@ function objectCase(expectation: ObjectExpectation, checked: readonly CheckedObj
   const occurrences = checked.filter((entry) => matches(expectation, entry));
   if (occurrences.length === 0) {
     const held = [...new Set(checked.map(objectName))];
-    const holding = held.length === 0 ? 'they hold no NetworkPolicy or Namespace' : `they hold ${held.slice(0, 10).join(', ')}${held.length > 10 ? ', ...' : ''}`;
+    const holding = held.length === 0 ? 'they hold no NetworkPolicy, Namespace or ClientIntents' : `they hold ${held.slice(0, 10).join(', ')}${held.length > 10 ? ', ...' : ''}`;
     const asOther = expectation.operation !== undefined && checked.some((entry) => matches(expectation, entry, true)) ? ` as ${expectation.operation}` : '';
     return { ...base, got: `not in the manifests${asOther}`, passed: false, details: [`the manifests hold no ${expectation.title}${asOther}: ${holding}`], findings: [] };
   }

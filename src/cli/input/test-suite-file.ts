@@ -38,7 +38,8 @@ export type ObjectResult = (typeof OBJECT_RESULTS)[number];
 export const CONNECTIVITY_RESULTS = ['allowed', 'denied'] as const;
 export type ConnectivityResult = (typeof CONNECTIVITY_RESULTS)[number];
 
-const OBJECT_KINDS = ['NetworkPolicy', 'Namespace'] as const;
+/** OBJECT_KINDS an expectation may name: a generated policy is a NetworkPolicy, named as the generator names it. */
+const OBJECT_KINDS = ['NetworkPolicy', 'Namespace', 'ClientIntents'] as const;
 const OPERATIONS = ['CREATE', 'UPDATE'] as const;
 
 /** ObjectExpectation is what admission should say of one object of the manifests. */
@@ -52,7 +53,7 @@ export interface ObjectExpectation {
   /** operation narrows the expectation to the CREATE or the UPDATE of an object the manifests hold twice. */
   readonly operation: (typeof OPERATIONS)[number] | undefined;
   readonly result: ObjectResult;
-  /** rules (result denied) is exactly the set of rules that deny it. */
+  /** rules (result denied) is exactly the set of rules that deny it (none for a ClientIntents: the proof of its policies denies it). */
   readonly rules: readonly RuleId[] | undefined;
   /** warnings, when given, is exactly the set of rules that only warn about it. */
   readonly warnings: readonly RuleId[] | undefined;
@@ -214,7 +215,10 @@ function decodeObjectExpectation(value: unknown, path: Path, defaultNamespace: s
   const result = fields.requiredOneOf('result', OBJECT_RESULTS);
   const rules = fields.array('rules', decodeRule);
   const warnings = fields.array('warnings', decodeRule);
-  if (result === 'denied' && (rules === undefined || rules.length === 0)) throw new DecodeError(fields.child('rules'), 'is required for result denied: the rules that deny it');
+  if (kind === 'ClientIntents') {
+    const ruled = rules !== undefined ? 'rules' : warnings !== undefined ? 'warnings' : undefined;
+    if (ruled !== undefined) throw new DecodeError(fields.child(ruled), 'not for a ClientIntents: no rule judges it (the proof of its policies does: denied when they are not proven); expect its policies as NetworkPolicies');
+  } else if (result === 'denied' && (rules === undefined || rules.length === 0)) throw new DecodeError(fields.child('rules'), 'is required for result denied: the rules that deny it');
   if (result !== 'denied' && rules !== undefined) throw new DecodeError(fields.child('rules'), `only for result denied (rules that only warn go under warnings)`);
   if ((result === 'refused' || result === 'skipped') && warnings !== undefined) throw new DecodeError(fields.child('warnings'), `not for result ${result}: no rule runs on such an object`);
   const title = `${kind} ${namespace === undefined ? '' : `${namespace}/`}${name}${operation === undefined ? '' : ` (${operation})`}`;
