@@ -1,5 +1,6 @@
 import type { Operation } from '../guardrails/rules/change.js';
 import { DecodeError, Fields, decodeString } from '../k8s/decode.js';
+import { CLIENT_INTENTS_GROUP } from '../model/client-intents.js';
 
 /** GroupVersionResource is `request.resource` (or `kind`, with `kind` in place of `resource`). */
 export interface GroupVersionResource {
@@ -9,12 +10,13 @@ export interface GroupVersionResource {
 }
 
 /** ReviewedResource is a resource netfence's webhooks review. */
-export type ReviewedResource = 'networkpolicies' | 'namespaces' | 'pods';
+export type ReviewedResource = 'networkpolicies' | 'namespaces' | 'pods' | 'clientintents';
 
 /** reviewedResource says which resource netfence reviews `resource` is (group included), if any. */
 export function reviewedResource(resource: GroupVersionResource): ReviewedResource | undefined {
   if (resource.group === 'networking.k8s.io' && resource.resource === 'networkpolicies') return 'networkpolicies';
   if (resource.group === '' && (resource.resource === 'namespaces' || resource.resource === 'pods')) return resource.resource;
+  if (resource.group === CLIENT_INTENTS_GROUP && resource.resource === 'clientintents') return 'clientintents';
   return undefined;
 }
 

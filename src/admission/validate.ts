@@ -8,13 +8,15 @@ import type { AdmissionRequest } from './admission-request.js';
 import type { AdmissionContext } from './context.js';
 import { decisionOf } from './decisions.js';
 import type { Decision } from './decisions.js';
+import { validateClientIntents } from './validate-client-intents.js';
 
 /**
  * validate is the validating webhook: one function from request to decision. It reviews
- * NetworkPolicy and Namespace changes, and Pod creations when the provisioning gate is on;
- * anything else is allowed untouched.
+ * NetworkPolicy and Namespace changes, Pod creations when the provisioning gate is on, and
+ * ClientIntents (validateClientIntents); anything else is allowed untouched.
  */
 export function validate(request: AdmissionRequest, context: AdmissionContext): Decision {
+  if (reviewedResource(request.resource) === 'clientintents') return validateClientIntents(request, context);
   const change = changeOf(request, context.config.provisioningGate);
   if (change === undefined) return { response: allowed(), decision: 'skip', mode: undefined, findings: [] };
   const review = reviewChange(change, { state: context.state(), config: context.config, essentials: context.essentials() });

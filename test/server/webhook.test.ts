@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { CA, fixture, reviewFrom, startWebhook } from '../support/webhook.js';
@@ -53,6 +55,8 @@ spec:
       podSelector: {matchLabels: {k8s-app: kube-dns}}
     ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 `;
+
+const ROOT = join(import.meta.dirname, '..', '..');
 
 let webhook: TestWebhook | undefined;
 afterEach(async () => {
@@ -346,5 +350,112 @@ describe('netfence_namespaces gauge', () => {
     webhook = await startWebhook(NAMESPACES, { adoptExisting: true });
     expect(await gauge()).toContain('netfence_namespaces{adoption="adopted"} 3');
     expect(await gauge()).toContain('netfence_namespaces{adoption="not-adopted"} 0');
+  });
+});
+
+describe('ClientIntents (k8s.otterize.com clientintents)', () => {
+  // Otterize's tutorial as the cluster: client, client-other and server (port 80) and the server Service.
+  const TUTORIAL = `apiVersion: v1\nkind: Namespace\nmetadata: {name: otterize-tutorial-npol}\n---\n${readFileSync(join(ROOT, 'examples', 'intents', 'tutorial.yaml'), 'utf8')}`;
+  const RESOURCE = { group: 'k8s.otterize.com', version: 'v2beta1', resource: 'clientintents' };
+  const KIND = { group: 'k8s.otterize.com', version: 'v2beta1', kind: 'ClientIntents' };
+  /** intentsObject is a ClientIntents as the API server sends it: stored metadata, spec as applied. */
+  const intentsObject = (namespace: string, spec: Record<string, unknown>): Record<string, unknown> => ({
+    apiVersion: 'k8s.otterize.com/v2beta1',
+    kind: 'ClientIntents',
+    metadata: {
+      name: 'client',
+      namespace,
+      uid: '3f0c9a1e-5d7b-4e8e-9b1a-6c2d8f4e7a10',
+      generation: 1,
+      creationTimestamp: '2026-11-24T09:20:41Z',
+      managedFields: [{ manager: 'kubectl-client-side-apply', operation: 'Update', apiVersion: 'k8s.otterize.com/v2beta1', time: '2026-11-24T09:20:41Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }],
+    },
+    spec,
+  });
+  const TUTORIAL_SPEC = { workload: { name: 'client', kind: 'Deployment' }, targets: [{ kubernetes: { name: 'server', kind: 'Deployment' } }] };
+  const intents = (operation: 'CREATE' | 'UPDATE' | 'DELETE', spec: Record<string, unknown> = TUTORIAL_SPEC, namespace = 'otterize-tutorial-npol') =>
+    reviewFrom('005', {
+      operation,
+      namespace,
+      name: 'client',
+      object: intentsObject(namespace, spec),
+      ...(operation === 'CREATE' ? {} : { oldObject: intentsObject(namespace, TUTORIAL_SPEC) }),
+      user: { username: 'alice', groups: ['system:authenticated'] },
+      resource: RESOURCE,
+      kind: KIND,
+    });
+  /** TWO_KINDS is a target with two kinds set: the operator's webhook and netfence's decoder refuse it. */
+  const TWO_KINDS = { workload: { name: 'client' }, targets: [{ kubernetes: { name: 'server' }, service: { name: 'server' } }] };
+
+  it('admits the tutorial ClientIntents (CREATE and UPDATE) without a warning, and counts and logs it as clientintents', async () => {
+    webhook = await startWebhook(TUTORIAL);
+    for (const operation of ['CREATE', 'UPDATE'] as const) {
+      const review = intents(operation);
+      expect(await post(webhook, '/validate', review), operation).toEqual({ uid: uidOf(review), allowed: true, auditAnnotations: { mode: 'enforce', decision: 'allow' } });
+    }
+    const metrics = await webhook.metrics.registry.getSingleMetricAsString('netfence_admission_requests_total');
+    expect(metrics).toContain('netfence_admission_requests_total{webhook="validate",resource="clientintents",operation="CREATE",decision="allow",mode="enforce"} 1');
+    expect(webhook.logs.lines.filter((line) => line['msg'] === 'admission decision').map((line) => [line['resource'], line['operation'], line['decision']])).toEqual([
+      ['clientintents', 'CREATE', 'allow'],
+      ['clientintents', 'UPDATE', 'allow'],
+    ]);
+  });
+
+  it('warns, never denies, about targets the cluster does not hold: a workload, a Service, a domain it cannot resolve', async () => {
+    webhook = await startWebhook(TUTORIAL);
+    const spec = {
+      workload: { name: 'client', kind: 'Deployment' },
+      targets: [{ kubernetes: { name: 'server' } }, { kubernetes: { name: 'billing.payments' } }, { service: { name: 'ledger' } }, { internet: { domains: ['api.example.com'] } }],
+    };
+    const response = await post(webhook, '/validate', intents('CREATE', spec));
+    expect(response.allowed).toBe(true);
+    expect(response.status).toBeUndefined();
+    expect(response.warnings).toEqual([
+      'netfence: ClientIntents otterize-tutorial-npol/client spec.targets[1]: workload payments/billing is not in the state: nothing is generated for it',
+      'netfence: ClientIntents otterize-tutorial-npol/client spec.targets[2]: Service otterize-tutorial-npol/ledger is not in the state: nothing is generated for it',
+      'netfence: ClientIntents otterize-tutorial-npol/client spec.targets[3]: domains (api.example.com) cannot be resolved offline: not allowed; name their addresses under ips',
+    ]);
+    for (const warning of response.warnings ?? []) expect(warning.length).toBeLessThan(256);
+    // A client not deployed yet is a warning too: intents may come before their workload.
+    const early = await post(webhook, '/validate', intents('CREATE', { workload: { name: 'newcomer' }, targets: [{ kubernetes: { name: 'server' } }] }));
+    expect(early.allowed).toBe(true);
+    expect(early.warnings).toEqual([expect.stringMatching(/^netfence: ClientIntents otterize-tutorial-npol\/client: its client workload otterize-tutorial-npol\/newcomer is not in the state/)]);
+  });
+
+  it("denies, in enforce mode, a body that does not decode with the decoder's message naming the field", async () => {
+    webhook = await startWebhook(TUTORIAL);
+    const review = intents('UPDATE', TWO_KINDS);
+    const response = await post(webhook, '/validate', review);
+    expect(response.uid).toBe(uidOf(review));
+    expect(response.allowed).toBe(false);
+    expect(response.status).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(response.status?.message).toMatch(/^netfence: ClientIntents otterize-tutorial-npol\/client cannot be read: spec\.targets\[0\]: /);
+    expect(response.auditAnnotations).toEqual({ mode: 'enforce', decision: 'deny' });
+    const client = await post(webhook, '/validate', intents('CREATE', { workload: { name: 'client.other-namespace' }, targets: [] }));
+    expect(client.status?.message).toContain('spec.workload.name: "client.other-namespace" has a dot');
+  });
+
+  it('in audit mode admits it with the same message as a warning; in mode off, and in exempt namespaces, looks at nothing', async () => {
+    const labelled = (mode: string) => TUTORIAL.replace('{name: otterize-tutorial-npol}', `{name: otterize-tutorial-npol, labels: {netfence.io/mode: "${mode}"}}`);
+    webhook = await startWebhook(labelled('audit'));
+    const audit = await post(webhook, '/validate', intents('CREATE', TWO_KINDS));
+    expect(audit.allowed).toBe(true);
+    expect(audit.warnings).toEqual([expect.stringMatching(/^netfence: ClientIntents otterize-tutorial-npol\/client cannot be read: spec\.targets\[0\]: /)]);
+    expect(audit.auditAnnotations).toEqual({ mode: 'audit', decision: 'allow' });
+    await webhook.app.close();
+    webhook = await startWebhook(labelled('off'));
+    const off = intents('CREATE', TWO_KINDS);
+    expect(await post(webhook, '/validate', off)).toEqual({ uid: uidOf(off), allowed: true });
+    const exempt = intents('CREATE', TWO_KINDS, 'kube-system');
+    expect(await post(webhook, '/validate', exempt)).toEqual({ uid: uidOf(exempt), allowed: true });
+    expect(webhook.logs.lines.filter((line) => line['msg'] === 'admission decision').map((line) => line['decision'])).toEqual(['skip', 'skip']);
+  });
+
+  it('lets a DELETE through untouched, and the mutating webhook leaves ClientIntents alone', async () => {
+    webhook = await startWebhook(TUTORIAL);
+    const deletion = intents('DELETE');
+    expect(await post(webhook, '/validate', deletion)).toEqual({ uid: uidOf(deletion), allowed: true });
+    const create = intents('CREATE', TWO_KINDS);
+    expect(await post(webhook, '/mutate', create)).toEqual({ uid: uidOf(create), allowed: true });
   });
 });

@@ -11,6 +11,8 @@ import type { Namespace } from '../../src/model/namespace.js';
 import type { NetworkPolicy } from '../../src/model/network-policy.js';
 import type { Pod } from '../../src/model/pod.js';
 import type { Service } from '../../src/model/service.js';
+import { podsOf } from '../../src/model/workload.js';
+import type { Workload } from '../../src/model/workload.js';
 import { defaultConfig } from '../../src/config/defaults.js';
 import { decodeObject } from '../../src/k8s/object.js';
 import { buildApp } from '../../src/server/app.js';
@@ -53,9 +55,10 @@ spec:
 `;
 }
 
-/** stateOf builds a state from YAML documents, on top of kube-system with CoreDNS. */
+/** stateOf builds a state from YAML documents, on top of kube-system with CoreDNS; workloads stand for their pods as in a state from files. */
 export function stateOf(yaml: string): MemoryState {
   const objects = { namespaces: [] as Namespace[], pods: [] as Pod[], services: [] as Service[], policies: [] as NetworkPolicy[] };
+  const workloads: Workload[] = [];
   for (const document of parseAllDocuments(`${KUBE_SYSTEM}\n---\n${yaml}`)) {
     const value: unknown = document.toJS();
     if (value === null || value === undefined) continue;
@@ -64,8 +67,9 @@ export function stateOf(yaml: string): MemoryState {
     if (decoded.kind === 'Pod') objects.pods.push(decoded.pod);
     if (decoded.kind === 'Service') objects.services.push(decoded.service);
     if (decoded.kind === 'NetworkPolicy') objects.policies.push(decoded.policy);
+    if (decoded.kind === 'Workload') workloads.push(decoded.workload);
   }
-  return new MemoryState(objects);
+  return new MemoryState({ ...objects, pods: podsOf(objects.pods, workloads) });
 }
 
 /** fixture reads a captured AdmissionReview by its number, e.g. fixture('005'). */
@@ -117,11 +121,15 @@ export interface ReviewFields {
   readonly object?: unknown;
   readonly oldObject?: unknown;
   readonly user?: { readonly username: string; readonly groups: readonly string[] };
+  /** resource and kind replace the captured request's (and its requestResource and requestKind): another resource, posted the same way. */
+  readonly resource?: { readonly group: string; readonly version: string; readonly resource: string };
+  readonly kind?: { readonly group: string; readonly version: string; readonly kind: string };
 }
 
 /**
  * reviewFrom makes a new AdmissionReview from a captured one (same shape, same headers of the
- * request body), replacing what the test changes: operation, names, objects and user.
+ * request body), replacing what the test changes: operation, names, objects and user, and the
+ * resource and kind for a resource no capture holds.
  */
 export function reviewFrom(template: string, fields: ReviewFields): Record<string, unknown> {
   const review = fixture(template);
@@ -138,6 +146,8 @@ export function reviewFrom(template: string, fields: ReviewFields): Record<strin
       object: fields.operation === 'DELETE' ? null : (fields.object ?? null),
       oldObject: fields.oldObject ?? null,
       userInfo: fields.user ?? { username: 'admin', groups: ['system:masters', 'system:authenticated'] },
+      ...(fields.resource === undefined ? {} : { resource: fields.resource, requestResource: fields.resource }),
+      ...(fields.kind === undefined ? {} : { kind: fields.kind, requestKind: fields.kind }),
     },
   };
 }
