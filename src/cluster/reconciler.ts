@@ -1,13 +1,16 @@
-import { isManaged } from '../guardrails/baseline.js';
+import { isBaselinePolicy } from '../guardrails/baseline.js';
 import { planBaseline } from '../guardrails/baseline-plan.js';
 import type { Config } from '../guardrails/config.js';
-import { networkPolicyManifest } from '../model/manifest.js';
 import type { Namespace } from '../model/namespace.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
 import type { ClusterCache } from './cluster-cache.js';
+import { recordEvent } from './events.js';
+import type { EventType } from './events.js';
 import type { KubeClient } from './kube-client.js';
-import { isRecord, metadataString } from './raw-object.js';
+import { PolicyWriter } from './policy-writer.js';
 import type { ReflectorLogger } from './reflector.js';
+import { RepairBudget } from './repair-budget.js';
+import type { RepairLimit } from './repair-budget.js';
 import { SerialPasses } from './serial-passes.js';
 
 /** ReconcilerLogger is the part of a logger the reconciler uses. */
@@ -31,15 +34,9 @@ export interface ReconcilerOptions {
   /** debounceMs groups bursts of watch events into one pass. */
   readonly debounceMs?: number;
   /** fight: more repairs of one policy than `repairs` within `windowMs` means another controller fights back. */
-  readonly fight?: { readonly repairs: number; readonly windowMs: number };
+  readonly fight?: RepairLimit;
   readonly now?: () => number;
 }
-
-/** EVENT_NAMESPACE is where the API server keeps Events about cluster-scoped objects such as Namespaces. */
-const EVENT_NAMESPACE = 'default';
-
-const policiesPath = (namespace: string, name?: string): string =>
-  `/apis/networking.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/networkpolicies${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
 
 /**
  * Reconciler provisions every namespace's baseline policies and repairs them when they drift:
@@ -50,13 +47,15 @@ const policiesPath = (namespace: string, name?: string): string =>
  */
 export class Reconciler {
   private readonly passes: SerialPasses;
-  private readonly repairs = new Map<string, number[]>();
-  private readonly contested = new Set<string>();
+  private readonly writer: PolicyWriter;
+  private readonly budget: RepairBudget;
   /** provisioned: namespaces whose baseline this process has seen in place (a later create is a repair). */
   private readonly provisioned = new Set<string>();
 
   constructor(private readonly options: ReconcilerOptions) {
     this.passes = new SerialPasses(() => this.reconcileAll(), options.debounceMs ?? 100);
+    this.writer = new PolicyWriter(options.client);
+    this.budget = new RepairBudget(options.fight, options.now);
   }
 
   /** notify asks for a pass soon (call it on every cache change); passes never overlap. */
@@ -87,13 +86,13 @@ export class Reconciler {
       return;
     }
     const { create, replace, remove } = plan;
-    const hadManaged = this.provisioned.has(namespace.name) || policies.some((policy) => isManaged(policy.labels));
+    const hadManaged = this.provisioned.has(namespace.name) || policies.some((policy) => isBaselinePolicy(policy.labels));
     if (plan.create.length > 0 || hadManaged) this.provisioned.add(namespace.name);
     if (create.length + replace.length + remove.length === 0) return;
     // A policy created again in a provisioned namespace, or replaced, is a repair: watch for fights.
-    for (const policy of create) if (!hadManaged || !this.fighting(namespace, policy)) await this.create(policy);
-    for (const policy of replace) if (!this.fighting(namespace, policy)) await this.replace(policy);
-    for (const name of remove) await this.remove(namespace.name, name);
+    for (const policy of create) if (!hadManaged || !this.fighting(namespace, policy)) await this.writer.create(policy);
+    for (const policy of replace) if (!this.fighting(namespace, policy)) await this.writer.replace(policy);
+    for (const name of remove) await this.writer.remove(namespace.name, name);
     const names = [...create, ...replace].map((policy) => policy.name);
     if (!hadManaged && replace.length === 0 && create.length > 0) {
       this.options.counters?.provisioned(namespace.name);
@@ -109,81 +108,23 @@ export class Reconciler {
   /** fighting records a repair and says whether this policy is being changed back too often. */
   private fighting(namespace: Namespace, policy: NetworkPolicy): boolean {
     const key = `${policy.namespace}/${policy.name}`;
-    const now = (this.options.now ?? Date.now)();
-    const { repairs: limit, windowMs } = this.options.fight ?? { repairs: 5, windowMs: 5 * 60_000 };
-    const recent = (this.repairs.get(key) ?? []).filter((time) => now - time < windowMs);
-    recent.push(now);
-    this.repairs.set(key, recent);
-    if (recent.length <= limit) return false;
-    if (!this.contested.has(key)) {
-      this.contested.add(key);
-      this.options.logger.error({ policy: key, repairs: recent.length, windowMs }, 'baseline: another controller keeps changing this managed policy; netfence stops repairing it');
-      void this.event(namespace, 'Warning', 'BaselineContested', `netfence stopped repairing ${policy.name}: it was changed back ${recent.length} times within ${Math.round(windowMs / 1000)}s (another controller?)`);
+    const verdict = this.budget.repair(key);
+    if (verdict.kind === 'ok') return false;
+    if (verdict.kind === 'contested') {
+      const windowMs = this.budget.windowMs;
+      this.options.logger.error({ policy: key, repairs: verdict.repairs, windowMs }, 'baseline: another controller keeps changing this managed policy; netfence stops repairing it');
+      void this.event(namespace, 'Warning', 'BaselineContested', `netfence stopped repairing ${policy.name}: it was changed back ${verdict.repairs} times within ${Math.round(windowMs / 1000)}s (another controller?)`);
     }
     return true;
   }
 
-  private async create(policy: NetworkPolicy): Promise<void> {
-    const response = await this.options.client.request('POST', policiesPath(policy.namespace), networkPolicyManifest(policy, { labels: policy.labels }));
-    if (response.status === 409) return; // created meanwhile: the next pass compares it
-    expectOk(response.status, `create ${policy.namespace}/${policy.name}`, response.body);
-  }
-
-  /** replace PUTs the rendered policy over the current one, retrying on 409 Conflict with a fresh resourceVersion. */
-  private async replace(policy: NetworkPolicy): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.options.client.request('GET', policiesPath(policy.namespace, policy.name));
-      if (current.status === 404) return this.create(policy);
-      expectOk(current.status, `get ${policy.namespace}/${policy.name}`, current.body);
-      const manifest = networkPolicyManifest(policy, { labels: policy.labels });
-      const metadata = manifest['metadata'];
-      if (isRecord(metadata)) metadata['resourceVersion'] = metadataString(current.body, 'resourceVersion') ?? '';
-      const response = await this.options.client.request('PUT', policiesPath(policy.namespace, policy.name), manifest);
-      if (response.status !== 409 || attempt >= 5) return expectOk(response.status, `replace ${policy.namespace}/${policy.name}`, response.body);
-    }
-  }
-
-  private async remove(namespace: string, name: string): Promise<void> {
-    const response = await this.options.client.request('DELETE', policiesPath(namespace, name));
-    if (response.status !== 404) expectOk(response.status, `delete ${namespace}/${name}`, response.body);
-  }
-
   /**
    * event records an Event about a namespace. A Namespace is cluster-scoped, so the API server keeps
-   * Events about it in `default` (it refuses them anywhere else: 422, involvedObject.namespace does
-   * not match); the namespace's uid lets `kubectl describe namespace` find them.
+   * Events about it in `default`; the namespace's uid lets `kubectl events --for` find them.
    */
-  private async event(namespace: Namespace, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const now = new Date((this.options.now ?? Date.now)()).toISOString();
-    const event = {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { generateName: 'netfence-', namespace: EVENT_NAMESPACE },
-      involvedObject: { apiVersion: 'v1', kind: 'Namespace', name: namespace.name, ...(namespace.uid === undefined ? {} : { uid: namespace.uid }) },
-      reason,
-      message,
-      type,
-      source: { component: 'netfence' },
-      reportingComponent: 'netfence',
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    };
-    const failure = await this.options.client.request('POST', `/api/v1/namespaces/${EVENT_NAMESPACE}/events`, event).then(
-      (response) => (response.status < 300 ? undefined : `HTTP ${response.status}${messageOf(response.body)}`),
-      (error: unknown) => (error instanceof Error ? error.message : String(error)),
-    );
+  private async event(namespace: Namespace, type: EventType, reason: string, message: string): Promise<void> {
+    const subject = { apiVersion: 'v1', kind: 'Namespace', name: namespace.name, ...(namespace.uid === undefined ? {} : { uid: namespace.uid }) };
+    const failure = await recordEvent(this.options.client, subject, type, reason, message, (this.options.now ?? Date.now)());
     if (failure !== undefined) this.options.logger.warn({ namespace: namespace.name, reason, error: failure }, 'could not record an event');
   }
-
-}
-
-/** messageOf reads a Status body's message as `: message`, or nothing. */
-function messageOf(body: unknown): string {
-  return typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string' && body.message !== '' ? `: ${body.message}` : '';
-}
-
-function expectOk(status: number, what: string, body: unknown): void {
-  if (status >= 200 && status < 300) return;
-  throw new Error(`${what}: HTTP ${status}${messageOf(body)}`);
 }

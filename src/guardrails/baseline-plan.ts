@@ -1,5 +1,5 @@
 import { adoptionOf } from './adoption.js';
-import { MANAGED_BY_LABEL, OPT_OUT_PROFILE, PROFILE_LABEL, isManaged, renderProfile } from './baseline.js';
+import { MANAGED_BY_LABEL, OPT_OUT_PROFILE, PROFILE_LABEL, isBaselinePolicy, renderProfile } from './baseline.js';
 import type { Config } from './config.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import type { Namespace } from '../model/namespace.js';
@@ -69,7 +69,8 @@ export function planBaseline(namespace: Namespace, policies: readonly NetworkPol
   const wanted = desiredBaseline(namespace, config);
   if (wanted.kind === 'skip') return wanted;
   const { profile: profileName, policies: desired } = wanted;
-  const managed = policies.filter((policy) => isManaged(policy.labels));
+  // Baseline policies only: those netfence keeps for ClientIntents are the intents reconciler's.
+  const managed = policies.filter((policy) => isBaselinePolicy(policy.labels));
   const byName = new Map(policies.map((policy) => [policy.name, policy]));
   const create = desired.filter((policy) => !byName.has(policy.name));
   const replace = desired.filter((policy) => {

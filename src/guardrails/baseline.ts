@@ -15,9 +15,18 @@ export const BASELINE_LABEL = 'netfence.io/baseline';
 /** OPT_OUT_PROFILE as the baseline label's value opts a namespace out of provisioning. */
 export const OPT_OUT_PROFILE = 'none';
 
-/** isManaged says whether policy labels mark a policy as netfence's. */
+/** isManaged says whether policy labels mark a policy as netfence's: a baseline, or one it keeps for ClientIntents. */
 export function isManaged(labels: Labels): boolean {
   return labels.get(MANAGED_BY_LABEL) === MANAGED_BY_VALUE;
+}
+
+/**
+ * isBaselinePolicy says whether policy labels mark one of netfence's baseline policies: managed and
+ * naming its profile. The policies netfence keeps for ClientIntents are managed too, but name no
+ * profile (they carry `netfence.io/intents`): the baseline reconciler leaves them alone.
+ */
+export function isBaselinePolicy(labels: Labels): boolean {
+  return isManaged(labels) && labels.has(PROFILE_LABEL);
 }
 
 /** renderProfile fills in a profile's policies for a namespace, labelled as managed. */

@@ -14,7 +14,10 @@ export function managedPolicyFindings(change: PolicyChange, config: Pick<Config,
   const managed = [change.oldPolicy, change.policy].find((policy) => policy !== undefined && isManaged(policy.labels));
   if (managed === undefined || isMember(config.privileged, change.requester)) return [];
   const object = `${change.namespace}/${change.name}`;
-  const profile = managed.labels.get(PROFILE_LABEL) ?? 'unknown';
+  // A baseline names its profile; a policy netfence keeps for ClientIntents names none.
+  const profile = managed.labels.get(PROFILE_LABEL);
+  const what = profile === undefined ? 'generated for ClientIntents' : `baseline profile "${profile}"`;
+  const keeps = profile === undefined ? 'netfence keeps it as the ClientIntents call for it (change the ClientIntents instead)' : 'netfence repairs it to match its profile';
   const verb = change.operation === 'DELETE' ? 'delete' : change.operation === 'CREATE' ? 'create' : 'change';
   const who = [...config.privileged.groups.map((group) => `group ${group}`), ...config.privileged.users].join(', ');
   return [
@@ -24,8 +27,8 @@ export function managedPolicyFindings(change: PolicyChange, config: Pick<Config,
       object,
       summary: summaryLine('managed-policy-change', `${object} is managed by netfence; ${change.requester.username} may not ${verb} it`),
       message:
-        `${object} is managed by netfence (baseline profile "${profile}"): ${change.requester.username} may not ${verb} it; ` +
-        `only ${who || 'nobody'} may, and netfence repairs it to match its profile. Add your own policies next to it instead: ` +
+        `${object} is managed by netfence (${what}): ${change.requester.username} may not ${verb} it; ` +
+        `only ${who || 'nobody'} may, and ${keeps}. Add your own policies next to it instead: ` +
         `NetworkPolicies add up, so a new policy can allow more but never less.`,
     },
   ];

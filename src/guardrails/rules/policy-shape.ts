@@ -10,7 +10,7 @@ import { SELECT_ALL, formatSelector, intersectSelectors, isSelectAll, matchesSel
 import type { LabelSelector } from '../../model/selector.js';
 import { isPublicService } from '../../model/service.js';
 import type { Service } from '../../model/service.js';
-import { isManaged } from '../baseline.js';
+import { isBaselinePolicy } from '../baseline.js';
 import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { summaryLine } from './summary.js';
@@ -57,7 +57,7 @@ function allowAllFinding(change: PolicyChange, policy: NetworkPolicy, direction:
   // The namespace's default-deny: the isolating policies that select every pod, else all of them.
   const defaultDenies = isolating.filter((other) => isSelectAll(other.podSelector));
   const shown = defaultDenies.length > 0 ? defaultDenies : isolating;
-  const baseline = shown.filter((other) => isManaged(other.labels));
+  const baseline = shown.filter((other) => isBaselinePolicy(other.labels));
   const isolatedBefore =
     baseline.length === 0
       ? shown.map(policyId).join(', ')
