@@ -209,7 +209,7 @@ describe('discovery', () => {
       const body = (await send(kubeConfig, 'GET', '/apis')).body;
       return isRecord(body) && Array.isArray(body['groups']) ? body['groups'].map((group: unknown) => (isRecord(group) ? group['name'] : undefined)) : [];
     };
-    expect(await groups()).toEqual(['networking.k8s.io', 'admissionregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io']);
+    expect(await groups()).toEqual(['apps', 'networking.k8s.io', 'admissionregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io']);
     expect((await send(kubeConfig, 'GET', '/apis/networking.k8s.io')).body).toEqual({
       kind: 'APIGroup',
       apiVersion: 'v1',
@@ -242,7 +242,8 @@ describe('discovery', () => {
     expect(apis.contentType).toBe('application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList');
     expect(apis.body).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2beta1', metadata: {} });
     const items = isRecord(apis.body) && Array.isArray(apis.body['items']) ? apis.body['items'] : [];
-    expect(items[0]).toEqual({
+    expect(items.map((item: unknown) => (isRecord(item) && isRecord(item['metadata']) ? item['metadata']['name'] : undefined))).toEqual(['apps', 'networking.k8s.io', 'admissionregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io']);
+    expect(items[1]).toEqual({
       metadata: { name: 'networking.k8s.io', creationTimestamp: null },
       versions: [
         {
@@ -256,6 +257,43 @@ describe('discovery', () => {
     expect(api.body).toMatchObject({ items: [{ metadata: { creationTimestamp: null }, versions: [{ version: 'v1', freshness: 'Current' }] }] });
     // Only v2 asked for: the legacy document, as from a v1.28 server.
     expect((await send(kubeConfig, 'GET', '/api', { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' })).body).toMatchObject({ kind: 'APIVersions' });
+  });
+});
+
+describe('the ClientIntents CRD', () => {
+  it('is served once installed: v2beta1 preferred and stored, v2alpha1 served too, the same object in either version (list, get, watch); one version when installed so', async () => {
+    const { fake, kubeConfig } = await startFake();
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com')).status).toBe(404);
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com/v2beta1/clientintents')).status).toBe(404);
+    fake.install('k8s.otterize.com');
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com')).body).toEqual({
+      kind: 'APIGroup',
+      apiVersion: 'v1',
+      name: 'k8s.otterize.com',
+      versions: [
+        { groupVersion: 'k8s.otterize.com/v2beta1', version: 'v2beta1' },
+        { groupVersion: 'k8s.otterize.com/v2alpha1', version: 'v2alpha1' },
+      ],
+      preferredVersion: { groupVersion: 'k8s.otterize.com/v2beta1', version: 'v2beta1' },
+    });
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com/v2alpha1')).body).toMatchObject({ groupVersion: 'k8s.otterize.com/v2alpha1', resources: [{ name: 'clientintents', kind: 'ClientIntents', namespaced: true }] });
+    fake.put(namespace('team-a'));
+    const intents = { apiVersion: 'k8s.otterize.com/v2alpha1', kind: 'ClientIntents', metadata: { name: 'client', namespace: 'team-a' }, spec: { workload: { name: 'client' }, targets: [{ kubernetes: { name: 'server' } }] } };
+    const watching = watch(kubeConfig, '/apis/k8s.otterize.com/v2beta1/namespaces/team-a/clientintents', '0');
+    await watching.opened;
+    const created = await send(kubeConfig, 'POST', '/apis/k8s.otterize.com/v2alpha1/namespaces/team-a/clientintents', { body: intents });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ apiVersion: 'k8s.otterize.com/v2alpha1', spec: intents.spec });
+    expect(fake.get('ClientIntents', 'team-a', 'client')?.apiVersion).toBe('k8s.otterize.com/v2beta1');
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com/v2beta1/namespaces/team-a/clientintents/client')).body).toMatchObject({ apiVersion: 'k8s.otterize.com/v2beta1', spec: intents.spec });
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com/v2alpha1/clientintents')).body).toMatchObject({ kind: 'ClientIntentsList', apiVersion: 'k8s.otterize.com/v2alpha1', items: [{ apiVersion: 'k8s.otterize.com/v2alpha1' }] });
+    await until(() => watching.events.length === 1, 'the ADDED event');
+    expect(watching.events[0]).toMatchObject({ type: 'ADDED', object: { apiVersion: 'k8s.otterize.com/v2beta1', metadata: { name: 'client' } } });
+    watching.close();
+    fake.uninstall('k8s.otterize.com');
+    fake.install('k8s.otterize.com', ['v2alpha1']);
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com')).body).toMatchObject({ versions: [{ version: 'v2alpha1' }], preferredVersion: { version: 'v2alpha1' } });
+    expect((await send(kubeConfig, 'GET', '/apis/k8s.otterize.com/v2beta1/clientintents')).status).toBe(404);
   });
 });
 

@@ -14,6 +14,13 @@ import type { Json } from './json-patch.js';
  * resourceVersion), delete, get, and PATCH (JSON merge, JSON Patch, strategic merge as far as it
  * is a merge patch; see patch()). Tests can cut watches, compact history and inject failures.
  *
+ * Optional groups are served only once a test installs them, as a CRD would be: PolicyReports
+ * (wgpolicyk8s.io) and ClientIntents (k8s.otterize.com, as netfence's chart installs the CRD:
+ * v2beta1 stored, v2alpha1 served too, with conversion None, so an object read in either version
+ * is the same object with that apiVersion; `install('k8s.otterize.com', ['v2alpha1'])` serves one
+ * version, as an older CRD would). Custom resources are not validated against a schema (netfence
+ * never writes them; tests put them).
+ *
  * Real kubectl works against it too (test/cluster/kubectl.test.ts): GET /version answers
  * v1.28.7, /api and /apis the aggregated discovery document kubectl asks for (or the legacy
  * APIVersions and APIGroupList), /api/v1 and /apis/GROUP/VERSION their APIResourceList with
@@ -58,21 +65,28 @@ const RESOURCES: readonly Resource[] = [
   // kubectl describe namespace lists these two: empty lists, as in a cluster that has none.
   { group: '', version: 'v1', plural: 'resourcequotas', kind: 'ResourceQuota', namespaced: true, shortNames: ['quota'], categories: [] },
   { group: '', version: 'v1', plural: 'limitranges', kind: 'LimitRange', namespaced: true, shortNames: ['limits'], categories: [] },
+  { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], categories: ['all'] },
+  { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true, shortNames: ['sts'], categories: ['all'] },
+  { group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, shortNames: ['ds'], categories: ['all'] },
   { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'validatingwebhookconfigurations', kind: 'ValidatingWebhookConfiguration', namespaced: false, shortNames: [], categories: ['api-extensions'] },
   { group: 'admissionregistration.k8s.io', version: 'v1', plural: 'mutatingwebhookconfigurations', kind: 'MutatingWebhookConfiguration', namespaced: false, shortNames: [], categories: ['api-extensions'] },
   { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'], categories: [] },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true, shortNames: [], categories: [] },
   { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, shortNames: [], categories: [] },
+  // The ClientIntents CRD as netfence's chart installs it: v2beta1 served and stored, v2alpha1 served
+  // (conversion None: the same object, its apiVersion changed). The first version listed is the one stored.
+  { group: 'k8s.otterize.com', version: 'v2beta1', plural: 'clientintents', kind: 'ClientIntents', namespaced: true, shortNames: [], categories: [] },
+  { group: 'k8s.otterize.com', version: 'v2alpha1', plural: 'clientintents', kind: 'ClientIntents', namespaced: true, shortNames: [], categories: [] },
   { group: 'wgpolicyk8s.io', version: 'v1alpha2', plural: 'policyreports', kind: 'PolicyReport', namespaced: true, shortNames: ['polr'], categories: [] },
 ];
 
 /**
  * GROUP_ORDER is the order kube-apiserver lists the groups the fake serves in (by the aggregator's
- * group priority: networking 17200, admissionregistration 16700, coordination 16500, discovery
- * 16200; a CRD's group comes after the built-in ones). kubectl resolves a name that two groups
- * share by this order.
+ * group priority: apps 17800, networking 17200, admissionregistration 16700, coordination 16500,
+ * discovery 16200; CRDs' groups come after the built-in ones, all at 1000, by name). kubectl
+ * resolves a name that two groups share by this order.
  */
-const GROUP_ORDER = ['', 'networking.k8s.io', 'admissionregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'wgpolicyk8s.io'];
+const GROUP_ORDER = ['', 'apps', 'networking.k8s.io', 'admissionregistration.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'k8s.otterize.com', 'wgpolicyk8s.io'];
 
 /** VERBS are the verbs the fake serves on every resource (no deletecollection, no subresources). */
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
@@ -99,7 +113,7 @@ const VERSION = {
 const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
 
 /** OPTIONAL_GROUPS are served only when a test installs them, as CRDs are. */
-const OPTIONAL_GROUPS = new Set(['wgpolicyk8s.io']);
+const OPTIONAL_GROUPS = new Set(['wgpolicyk8s.io', 'k8s.otterize.com']);
 
 /**
  * SYSTEM_NAMESPACES are made by the API server itself (and it refuses to delete default,
@@ -167,7 +181,8 @@ interface WatchEvent {
 }
 
 interface Watcher {
-  readonly plural: string;
+  /** resource is what was watched: its version is the one the events are sent in. */
+  readonly resource: Resource;
   readonly namespace: string | undefined;
   readonly selector: Selector;
   readonly response: ServerResponse;
@@ -302,7 +317,8 @@ export class FakeApiServer {
   private resourceVersion = 1;
   private compactedBelow = 0;
   private failures: number[] = [];
-  private readonly installedGroups = new Set<string>();
+  /** installedGroups: the optional groups installed, each with the versions served (undefined: every version the fake knows). */
+  private readonly installedGroups = new Map<string, readonly string[] | undefined>();
   private hangs = 0;
   private slow: number[] = [];
   private compactions = 0;
@@ -386,7 +402,7 @@ export class FakeApiServer {
   /** bookmark sends a BOOKMARK event with the current resourceVersion to every watcher that asked. */
   bookmark(): void {
     for (const watcher of this.watchers) {
-      const resource = resourceOfPlural(watcher.plural);
+      const resource = watcher.resource;
       const event = { type: 'BOOKMARK', object: { apiVersion: apiVersionOf(resource), kind: resource.kind, metadata: { resourceVersion: String(this.resourceVersion) } } };
       watcher.response.write(`${JSON.stringify(event)}\n`);
     }
@@ -407,9 +423,31 @@ export class FakeApiServer {
     this.failures.push(...statuses);
   }
 
-  /** install serves an optional API group, as installing its CRD would (e.g. 'wgpolicyk8s.io'). */
-  install(group: string): void {
-    this.installedGroups.add(group);
+  /**
+   * install serves an optional API group, as installing its CRD would (e.g. 'wgpolicyk8s.io'), in
+   * the versions given (default: every version the fake knows, e.g. v2beta1 and v2alpha1 for
+   * 'k8s.otterize.com'); uninstall stops serving it, as deleting the CRD would (its objects stay in
+   * the fake's store, where the API server would delete them: remove() them first).
+   */
+  install(group: string, versions?: readonly string[]): void {
+    this.installedGroups.set(group, versions);
+  }
+
+  uninstall(group: string): void {
+    this.installedGroups.delete(group);
+    for (const watcher of this.watchers) {
+      if (watcher.resource.group !== group) continue;
+      watcher.response.end();
+      this.watchers.delete(watcher);
+    }
+  }
+
+  /** isServed says whether a resource is served: built in, or of an optional group installed in its version. */
+  private isServed(resource: Resource): boolean {
+    if (!OPTIONAL_GROUPS.has(resource.group)) return true;
+    if (!this.installedGroups.has(resource.group)) return false;
+    const versions = this.installedGroups.get(resource.group);
+    return versions === undefined || versions.includes(resource.version);
   }
 
   /** watchCount is how many watch streams are open. */
@@ -443,7 +481,7 @@ export class FakeApiServer {
     const existing = this.store(resource.plural).get(key);
     const stored: KubeObject = {
       ...object,
-      apiVersion: apiVersionOf(resource),
+      apiVersion: apiVersionOf(storageOf(resource)),
       kind: resource.kind,
       metadata: {
         ...object.metadata,
@@ -467,8 +505,8 @@ export class FakeApiServer {
     const event: WatchEvent = { rv: Number(object.metadata.resourceVersion), plural, type, object };
     this.history.push(event);
     for (const watcher of this.watchers) {
-      if (watcher.plural === plural && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace) && watcher.selector(object)) {
-        watcher.response.write(`${JSON.stringify({ type, object })}\n`);
+      if (watcher.resource.plural === plural && (watcher.namespace === undefined || watcher.namespace === object.metadata.namespace) && watcher.selector(object)) {
+        watcher.response.write(`${JSON.stringify({ type, object: servedAs(watcher.resource, object) })}\n`);
       }
     }
   }
@@ -502,7 +540,7 @@ export class FakeApiServer {
     const discovery = method === 'GET' ? this.discovery(url.pathname, request.headers.accept ?? '') : undefined;
     if (discovery !== undefined) return this.send(request, response, 200, discovery.body, [], discovery.contentType);
     const route = parsePath(url.pathname);
-    if (route !== undefined && OPTIONAL_GROUPS.has(route.resource.group) && !this.installedGroups.has(route.resource.group)) {
+    if (route !== undefined && !this.isServed(route.resource)) {
       return this.send(request, response, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
     }
     if (route === undefined) return this.send(request, response, 404, status(404, 'NotFound', `no route ${url.pathname}`));
@@ -526,7 +564,7 @@ export class FakeApiServer {
       const more = limit > 0 && offset + limit < all.length;
       const metadata = { resourceVersion: String(rv), ...(more ? { continue: Buffer.from(JSON.stringify({ rv, offset: offset + limit, epoch })).toString('base64') } : {}) };
       const asTable = table === undefined ? undefined : tableOf(resource, items, metadata, table);
-      return this.send(request, response, 200, asTable ?? { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata, items });
+      return this.send(request, response, 200, asTable ?? { apiVersion: apiVersionOf(resource), kind: `${resource.kind}List`, metadata, items: items.map((item) => servedAs(resource, item)) });
     }
     const key = keyOf(namespace, name);
     const existing = name === undefined ? undefined : store.get(key);
@@ -534,7 +572,7 @@ export class FakeApiServer {
     if (method === 'GET') {
       if (existing === undefined) return this.send(request, response, 404, notFound(resource, name ?? ''));
       const asTable = table === undefined ? undefined : tableOf(resource, [existing], { resourceVersion: existing.metadata.resourceVersion ?? '' }, table);
-      return this.send(request, response, 200, asTable ?? existing);
+      return this.send(request, response, 200, asTable ?? servedAs(resource, existing));
     }
     const dryRun = url.searchParams.getAll('dryRun').includes('All');
     if (method === 'DELETE') {
@@ -565,7 +603,7 @@ export class FakeApiServer {
       const createKey = keyOf(namespace, body.metadata.name);
       if (store.has(createKey)) return this.send(request, response, 409, failure(409, 'AlreadyExists', `${qualifiedResource(resource)} "${body.metadata.name}" already exists`, resourceDetails(resource, body.metadata.name)));
       const created = dryRun ? this.stored(resource, createKey, body, String(this.resourceVersion)) : this.write(resource, createKey, body, 'ADDED');
-      return this.send(request, response, 201, created, warnings);
+      return this.send(request, response, 201, servedAs(resource, created), warnings);
     }
     if (existing === undefined || name === undefined) return this.send(request, response, 404, notFound(resource, name ?? ''));
     if (namespace !== undefined && !this.namespaceExists(namespace)) return this.send(request, response, 404, notFound(resourceOfPlural('namespaces'), namespace));
@@ -574,7 +612,7 @@ export class FakeApiServer {
     const errors = validate(resource, body);
     if (errors.length > 0) return this.send(request, response, 422, invalid(resource, name, errors));
     const replaced = dryRun ? this.stored(resource, key, body, existing.metadata.resourceVersion ?? '') : this.write(resource, key, body, 'MODIFIED');
-    return this.send(request, response, 200, replaced, warnings);
+    return this.send(request, response, 200, servedAs(resource, replaced), warnings);
   }
 
   /**
@@ -625,8 +663,8 @@ export class FakeApiServer {
     const errors = validate(resource, body);
     if (errors.length > 0) return this.send(request, response, 422, invalid(resource, name, errors));
     const unchanged = this.stored(resource, key, body, existing.metadata.resourceVersion ?? '');
-    if (dryRun || sameJson(asJson(unchanged), asJson(existing))) return this.send(request, response, 200, unchanged, warnings);
-    return this.send(request, response, 200, this.write(resource, key, body, 'MODIFIED'), warnings);
+    if (dryRun || sameJson(asJson(unchanged), asJson(existing))) return this.send(request, response, 200, servedAs(resource, unchanged), warnings);
+    return this.send(request, response, 200, servedAs(resource, this.write(resource, key, body, 'MODIFIED')), warnings);
   }
 
   /**
@@ -637,7 +675,7 @@ export class FakeApiServer {
    */
   private discovery(path: string, accept: string): { body: unknown; contentType?: string } | undefined {
     const parts = path.split('/').filter(Boolean);
-    const served = RESOURCES.filter((resource) => !OPTIONAL_GROUPS.has(resource.group) || this.installedGroups.has(resource.group));
+    const served = RESOURCES.filter((resource) => this.isServed(resource));
     const groups = GROUP_ORDER.filter((group) => group !== '' && served.some((resource) => resource.group === group));
     const aggregated = accept.split(',').some((mediaType) => sameMediaType(mediaType, AGGREGATED_DISCOVERY));
     const [root, group, version, ...rest] = parts;
@@ -668,10 +706,10 @@ export class FakeApiServer {
     }
     for (const event of this.history) {
       if (event.rv > since && event.plural === resource.plural && (namespace === undefined || event.object.metadata.namespace === namespace) && selector(event.object)) {
-        response.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+        response.write(`${JSON.stringify({ type: event.type, object: servedAs(resource, event.object) })}\n`);
       }
     }
-    const watcher: Watcher = { plural: resource.plural, namespace, selector, response };
+    const watcher: Watcher = { resource, namespace, selector, response };
     this.watchers.add(watcher);
     response.on('close', () => this.watchers.delete(watcher));
   }
@@ -1134,6 +1172,17 @@ function resourceOfKind(kind: string): Resource {
   return resource;
 }
 
+/** storageOf is the version a resource's objects are stored in: the first the fake lists for its group and plural (a CRD's storage version). */
+function storageOf(resource: Resource): Resource {
+  return RESOURCES.find((candidate) => candidate.group === resource.group && candidate.plural === resource.plural) ?? resource;
+}
+
+/** servedAs is a stored object as a request in `resource`'s version gets it: a CRD's other served version (conversion None) changes only its apiVersion. */
+function servedAs(resource: Resource, object: KubeObject): KubeObject {
+  const apiVersion = apiVersionOf(resource);
+  return object.apiVersion === apiVersion ? object : { ...object, apiVersion };
+}
+
 function resourceOfPlural(plural: string): Resource {
   const resource = RESOURCES.find((candidate) => candidate.plural === plural);
   if (resource === undefined) throw new Error(`fake apiserver: unknown resource ${plural}`);
@@ -1150,14 +1199,14 @@ function parsePath(path: string): { resource: Resource; namespace: string | unde
   const [root, ...rest] = parts;
   const group = root === 'api' ? '' : root === 'apis' ? rest.shift() : undefined;
   if (group === undefined) return undefined;
-  rest.shift(); // version
+  const version = rest.shift();
   let namespace: string | undefined;
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     namespace = rest[1];
     rest.splice(0, 2);
   }
   const [plural, name] = rest;
-  const resource = RESOURCES.find((candidate) => candidate.group === group && candidate.plural === plural);
+  const resource = RESOURCES.find((candidate) => candidate.group === group && candidate.version === version && candidate.plural === plural);
   if (resource === undefined) return undefined;
   if (resource.plural === 'namespaces') return { resource, namespace: undefined, name: namespace ?? name };
   return { resource, namespace, name };
