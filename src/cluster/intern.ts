@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LabelMap } from '../model/labels.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
+import type { Workload } from '../model/workload.js';
 
 /**
  * Interner shares equal immutable values: the first value seen for a key is handed out for every
@@ -63,5 +64,20 @@ export function internPolicy(policy: NetworkPolicy, interner: Interner): Network
     policyTypes: interner.intern(`types:${[...policy.policyTypes].join(',')}`, policy.policyTypes),
     ingress: interner.intern(canonical('ingress', policy.ingress), policy.ingress),
     egress: interner.intern(canonical('egress', policy.egress), policy.egress),
+  };
+}
+
+/**
+ * internWorkload returns what the intents cache keeps of a workload: its template's labels and
+ * container ports shared with equal ones (a platform's charts stamp out the same templates in many
+ * namespaces), and no uid (podsOf matches the pods of the DNS namespace to their workloads by kind
+ * and name when a workload has none).
+ */
+export function internWorkload(workload: Workload, interner: Interner): Workload {
+  return {
+    ...workload,
+    uid: undefined,
+    labels: interner.intern(canonical('labels', workload.labels), workload.labels),
+    containerPorts: interner.intern(canonical('ports', workload.containerPorts), workload.containerPorts),
   };
 }

@@ -64,5 +64,6 @@ export function defaultConfig(): Config {
     provisioningGate: false,
     adoptExisting: false,
     preexisting: 'warn',
+    intentsController: true,
   };
 }

@@ -32,6 +32,7 @@ const TOP_LEVEL = [
   'provisioningGate',
   'adoptExisting',
   'preexisting',
+  'intents',
 ];
 
 /**
@@ -56,6 +57,8 @@ export function parseConfig(value: unknown): Config {
   }
   const remediation = root.object('remediation');
   if (remediation !== undefined) rejectUnknown(remediation, ['essentialEgress']);
+  const intents = root.object('intents');
+  if (intents !== undefined) rejectUnknown(intents, ['controller']);
   return {
     defaultMode: oneOf(root.string('mode') ?? defaults.defaultMode, MODES, 'mode'),
     namespace: root.string('namespace') ?? defaults.namespace,
@@ -82,6 +85,7 @@ export function parseConfig(value: unknown): Config {
     provisioningGate: root.boolean('provisioningGate') ?? defaults.provisioningGate,
     adoptExisting: root.boolean('adoptExisting') ?? defaults.adoptExisting,
     preexisting: oneOf(root.string('preexisting') ?? defaults.preexisting, ['warn', 'deny'] as const, 'preexisting'),
+    intentsController: intents?.boolean('controller') ?? defaults.intentsController,
   };
 }
 

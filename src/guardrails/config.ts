@@ -103,6 +103,12 @@ export interface Config {
    * says so. `deny`: every deny finding denies, so every change waits until the namespace is whole.
    */
   readonly preexisting: 'warn' | 'deny';
+  /**
+   * intentsController: in cluster mode, where the ClientIntents CRD is served, the leader writes and
+   * keeps the NetworkPolicies that ClientIntents call for. On by default; off where another intents
+   * controller (Otterize's intents-operator) does it: one intents controller per cluster, never two.
+   */
+  readonly intentsController: boolean;
 }
 
 /** isLowerMode says whether `to` is more lenient than `from` (enforce → audit → off). */

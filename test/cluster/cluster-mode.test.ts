@@ -87,4 +87,30 @@ describe('cluster mode', () => {
     expect(firstPolicy).toBeGreaterThan(Math.max(...bundles));
     expect(await leaderGauge(metrics)).toBe(1);
   });
+
+  it('the leader keeps the policies ClientIntents call for where the CRD is served, and none with intents.controller false', async () => {
+    const tutorial = (ns: string) => [
+      namespace(ns),
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'client', namespace: ns }, spec: { selector: { matchLabels: { app: 'client' } }, template: { metadata: { labels: { app: 'client' } }, spec: { containers: [{ name: 'client', image: 'alpine/curl' }] } } } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'server', namespace: ns }, spec: { selector: { matchLabels: { app: 'server' } }, template: { metadata: { labels: { app: 'server' } }, spec: { containers: [{ name: 'server', image: 'nginx', ports: [{ containerPort: 80 }] }] } } } },
+      { apiVersion: 'k8s.otterize.com/v2beta1', kind: 'ClientIntents', metadata: { name: 'client', namespace: ns }, spec: { workload: { name: 'client', kind: 'Deployment' }, targets: [{ kubernetes: { name: 'server', kind: 'Deployment' } }] } },
+    ];
+    for (const [controller, expected] of [[true, ['netfence-intents-client', 'netfence-intents-to-server']], [false, []]] as const) {
+      const { fake, kubeConfig } = await startCluster();
+      fake.install('k8s.otterize.com');
+      fake.put(namespace('netfence'));
+      for (const object of tutorial('tutorial')) fake.put(object as never);
+      const logs = new LogLines();
+      const config = { ...defaultConfig(), intentsController: controller };
+      const mode = clusterContext({ kubeConfig, source: 'test', explicit: true }, config, pino(logs.stream), new Metrics({ processMetrics: false }), undefined, { POD_NAMESPACE: 'netfence', POD_NAME: 'netfence-0' });
+      // The baseline of team-a written: the leader writes, and any intents policy would be on its way.
+      await until(() => fake.get('NetworkPolicy', 'team-a', 'netfence-default-deny') !== undefined, 'the leader to write', 15_000);
+      if (controller) await until(() => fake.get('NetworkPolicy', 'tutorial', 'netfence-intents-to-server') !== undefined, 'the intents policies', 15_000);
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(fake.list('NetworkPolicy').filter((policy) => policy.metadata.namespace === 'tutorial').map((policy) => policy.metadata.name).sort(), `controller ${controller}`).toEqual(expected);
+      expect(fake.requests.some((request) => request.path.includes('clientintents')), `controller ${controller}`).toBe(controller);
+      await mode.stop();
+      await fake.stop();
+    }
+  });
 });

@@ -41,6 +41,7 @@ describe('docs/configuration.md', () => {
     ['apiServer', 'apiServer: {bogus: 1}\n'],
     ['essentialServices', 'essentialServices: [{bogus: 1}]\n'],
     ['remediation', 'remediation: {bogus: 1}\n'],
+    ['intents', 'intents: {bogus: 1}\n'],
     ['profiles', 'profiles: {x: [{bogus: 1}]}\n'],
   ])('documents every field of %s in its section', (parent, document) => {
     const text = section(CONFIGURATION_MD, `## \`${parent}\``);

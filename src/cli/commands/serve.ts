@@ -16,6 +16,8 @@ import { CertificateManager, replicaProbe } from '../../cluster/certificate-mana
 import { ClusterCache } from '../../cluster/cluster-cache.js';
 import { ClusterContext } from '../../cluster/cluster-context.js';
 import { findCredentials } from '../../cluster/credentials.js';
+import { IntentsCache } from '../../cluster/intents-cache.js';
+import { IntentsReconciler } from '../../cluster/intents-reconciler.js';
 import type { Credentials } from '../../cluster/credentials.js';
 import { KubeClient } from '../../cluster/kube-client.js';
 import { LeaderElection, leaseNamespace } from '../../cluster/leader-election.js';
@@ -252,8 +254,13 @@ export function clusterContext(
   const client = new KubeClient(credentials.kubeConfig);
   /** writing: this replica leads and its webhook can be called, so the reconciler may write. */
   let writing = false;
-  // onChange runs only after cache.start() below, once the reconciler and the election exist.
-  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: () => (writing ? reconciler.notify() : undefined) });
+  // onChange runs only after cache.start() below, once the reconcilers and the election exist.
+  const notify = (): void => {
+    if (!writing) return;
+    reconciler.notify();
+    intentsReconciler?.notify();
+  };
+  const cache = new ClusterCache({ client, logger, serviceNamespaces: [config.clusterDns.namespace], onChange: notify });
   const context = new ClusterContext(cache, config);
   const reconciler = new Reconciler({
     client,
@@ -262,6 +269,10 @@ export function clusterContext(
     logger,
     counters: { provisioned: () => metrics.baselineProvisioned.inc(), repaired: () => metrics.baselineRepaired.inc() },
   });
+  // The leader keeps the policies ClientIntents call for (where the CRD is served), unless another
+  // intents controller does: it watches ClientIntents and workloads only while it leads.
+  const intentsCache = config.intentsController ? new IntentsCache({ client, logger, onChange: () => (writing ? intentsReconciler?.notify() : undefined) }) : undefined;
+  const intentsReconciler = intentsCache === undefined ? undefined : new IntentsReconciler({ client, cache, intents: intentsCache, config, logger, essentials: () => context.essentials() });
   // Every replica serves admission; only the leader reconciles.
   const election = new LeaderElection({
     client,
@@ -271,6 +282,7 @@ export function clusterContext(
     logger,
     onStartedLeading: () => {
       metrics.leader.set(1);
+      intentsCache?.start();
       if (leaderTask !== undefined) {
         leaderTask.start();
         logger.info({}, 'leading: provisioning starts once the caBundle is in the webhook configurations');
@@ -279,11 +291,13 @@ export function clusterContext(
         if (!election.isLeader()) return;
         writing = true;
         reconciler.notify();
+        intentsReconciler?.notify();
       });
     },
     onStoppedLeading: () => {
       metrics.leader.set(0);
       writing = false;
+      intentsCache?.stop();
       leaderTask?.stop();
     },
   });
@@ -305,14 +319,17 @@ export function clusterContext(
   const poll = setInterval(ready, 500);
   poll.unref();
   logger.info({ server: client.server(), credentials: credentials.source }, 'cluster mode: watching namespaces and NetworkPolicies');
+  if (!config.intentsController) logger.info({}, 'intents: the intents controller is off (intents.controller: false): netfence writes no policies for ClientIntents');
   return {
     context,
     ready,
     stop: async () => {
       // Stop writing first, then hand the lease over so the other replica leads within seconds.
       reconciler.stop();
+      intentsReconciler?.stop();
       leaderTask?.stop();
       await election.stop();
+      intentsCache?.stop();
       cache.stop();
     },
   };
