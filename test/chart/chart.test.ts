@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse } from 'yaml';
 import * as admission from 'kubernetes-models/admissionregistration.k8s.io/v1';
+import * as apiextensions from 'kubernetes-models/apiextensions.k8s.io/v1';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as core from 'kubernetes-models/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
@@ -47,6 +49,7 @@ const MODELS: Record<string, Validator> = {
   'cert-manager.io/v1/Certificate': certManager.Certificate,
   'cert-manager.io/v1/Issuer': certManager.Issuer,
   'monitoring.coreos.com/v1/ServiceMonitor': monitoring.ServiceMonitor,
+  'apiextensions.k8s.io/v1/CustomResourceDefinition': apiextensions.CustomResourceDefinition,
 };
 
 let helm: Helm;
@@ -93,6 +96,9 @@ const VARIANTS: Record<string, string[]> = {
   'custom config and names': ['--set', 'fullnameOverride=guard', '--set', 'config.clusterDns.namespace=dns', '--set', 'config.exempt.namespaces={legacy}', '--set', 'replicaCount=1', '--set', 'networkPolicy.ingressCidrs={10.0.0.0/8}'],
   'adoptExisting, remediation': ['--set', 'adoptExisting=true', '--set', 'remediation.essentialEgress=true'],
   'remediation and gate through config': ['--set', 'config.remediation.essentialEgress=true', '--set', 'config.provisioningGate=true', '--set', 'webhook.mutatingFailurePolicy=Fail'],
+  'ClientIntents CRD installed already': ['--set', 'intents.installCRD=false'],
+  'another intents controller': ['--set', 'intents.controller=false', '--set', 'intents.installCRD=false'],
+  'intents controller off through config': ['--set', 'config.intents.controller=false'],
 };
 
 /** What netfence's rendered configuration must say, per variant: the chart's values reach it. */
@@ -104,7 +110,13 @@ const EXPECTED_CONFIG: Record<string, { defaultMode: string; provisioningGate: b
   'custom config and names': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
   'adoptExisting, remediation': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: true, remediateEssentialEgress: true },
   'remediation and gate through config': { defaultMode: 'enforce', provisioningGate: true, adoptExisting: false, remediateEssentialEgress: true },
+  'ClientIntents CRD installed already': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  'another intents controller': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
+  'intents controller off through config': { defaultMode: 'enforce', provisioningGate: false, adoptExisting: false, remediateEssentialEgress: false },
 };
+
+/** INTENTS_CONTROLLER_OFF are the variants in which netfence is not the intents controller. */
+const INTENTS_CONTROLLER_OFF = ['another intents controller', 'intents controller off through config'];
 
 let rendered: Record<string, KubeObject[]> = {};
 beforeAll(async () => {
@@ -168,6 +180,7 @@ describe('the Helm chart', () => {
       expect(config.namespace).toBe('netfence');
       const { defaultMode, provisioningGate, adoptExisting, remediateEssentialEgress } = config;
       expect({ defaultMode, provisioningGate, adoptExisting, remediateEssentialEgress }, variant).toEqual(EXPECTED_CONFIG[variant]);
+      expect(config.intentsController, variant).toBe(!INTENTS_CONTROLLER_OFF.includes(variant));
     }
     const custom = parseConfig(parse(at(find(rendered['custom config and names'] ?? [], 'ConfigMap'), 'data', 'netfence.yaml')));
     expect(custom.clusterDns.namespace).toBe('dns');
@@ -295,11 +308,73 @@ describe('the Helm chart', () => {
     expect(at(find(rendered['custom config and names'] ?? [], 'NetworkPolicy'), 'spec', 'ingress', 0)).toEqual({ ports: [{ protocol: 'TCP', port: 8443 }], from: [{ ipBlock: { cidr: '10.0.0.0/8' } }] });
   });
 
+  it('installs the ClientIntents CRD unless intents.installCRD is false: v2beta1 served and stored, v2alpha1 served, kept on uninstall', () => {
+    const crd = find(rendered['default'] ?? [], 'CustomResourceDefinition', 'clientintents.k8s.otterize.com');
+    expect(at(crd, 'metadata', 'annotations')).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    expect(at(crd, 'spec', 'group')).toBe('k8s.otterize.com');
+    expect(at(crd, 'spec', 'scope')).toBe('Namespaced');
+    expect(at(crd, 'spec', 'names')).toEqual({ kind: 'ClientIntents', listKind: 'ClientIntentsList', plural: 'clientintents', singular: 'clientintents' });
+    expect(at(crd, 'spec', 'conversion')).toEqual({ strategy: 'None' });
+    const versions = at(crd, 'spec', 'versions') as Array<Record<string, unknown>>;
+    expect(versions.map(({ name, served, storage }) => ({ name, served, storage }))).toEqual([
+      { name: 'v2beta1', served: true, storage: true },
+      { name: 'v2alpha1', served: true, storage: false },
+    ]);
+    expect(at(versions[0], 'schema')).toEqual(at(versions[1], 'schema')); // one shape
+    for (const variant of Object.keys(VARIANTS)) {
+      const installed = (rendered[variant] ?? []).some((object) => object.kind === 'CustomResourceDefinition');
+      expect(installed, variant).toBe(!['ClientIntents CRD installed already', 'another intents controller'].includes(variant));
+    }
+  });
+
+  it('serves ClientIntents as teams write them for Otterize, and refuses a target that names two kinds', () => {
+    const crd = find(rendered['default'] ?? [], 'CustomResourceDefinition', 'clientintents.k8s.otterize.com');
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(at(crd, 'spec', 'versions', 0, 'schema', 'openAPIV3Schema'));
+    const accepts = (document: unknown) => validate(document) || validate.errors;
+    const tutorial = parse(readFileSync(join(ROOT, 'examples', 'intents', 'client-intents.yaml'), 'utf8'));
+    expect(accepts(tutorial)).toBe(true);
+    const intents = (targets: unknown[], workload: unknown = { name: 'checkout', kind: 'Deployment' }) => ({ apiVersion: 'k8s.otterize.com/v2beta1', kind: 'ClientIntents', metadata: { name: 'checkout', namespace: 'shop' }, spec: { workload, targets } });
+    // The kinds of target Otterize's documentation shows, with the fields netfence does not read.
+    const everyKind = intents([
+      { kubernetes: { name: 'cart.shop', kind: 'Deployment', http: [{ path: '/orders', methods: ['GET', 'POST'] }] } },
+      { service: { name: 'payments.billing' } },
+      { internet: { ips: ['203.0.113.7', '198.51.100.0/24'], domains: ['api.stripe.com'], ports: [443] } },
+      { kafka: { name: 'kafka.kafka', topics: [{ name: 'orders', operations: ['produce'] }] } },
+      { sql: { name: 'postgres', privileges: [{ databaseName: 'shop', table: 'orders', operations: ['SELECT'] }] } },
+      { aws: { arn: 'arn:aws:s3:::receipts', actions: ['s3:PutObject'] } },
+      { gcp: { resource: 'projects/_/buckets/receipts', permissions: ['storage.objects.create'] } },
+      { azure: { scope: '/subscriptions/x/resourceGroups/y', roles: ['Storage Blob Data Contributor'], keyVaultPolicy: { secretPermissions: ['get'] } } },
+    ]);
+    expect(accepts(everyKind)).toBe(true);
+    expect(accepts(intents([{ kubernetes: { name: 'cart' }, service: { name: 'cart' } }]))).not.toBe(true);
+    expect(accepts(intents([{}]))).not.toBe(true);
+    expect(accepts(intents([{ kubernetes: { name: 'cart' } }], { kind: 'Deployment' }))).not.toBe(true);
+    expect(accepts({ ...intents([]), spec: { workload: { name: 'checkout' } } })).not.toBe(true);
+  });
+
+  it('grants the intents controller what it reads, and nothing when netfence is not the intents controller', () => {
+    const rulesOf = (variant: string) => at(find(rendered[variant] ?? [], 'ClusterRole'), 'rules') as Array<Record<string, string[]>>;
+    const intentsRules = [
+      { apiGroups: ['k8s.otterize.com'], resources: ['clientintents'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+    ];
+    for (const variant of Object.keys(VARIANTS)) {
+      const rules = rulesOf(variant);
+      for (const rule of intentsRules) expect(rules.some((candidate) => JSON.stringify(candidate) === JSON.stringify(rule)), `${variant}: ${JSON.stringify(rule)}`).toBe(!INTENTS_CONTROLLER_OFF.includes(variant));
+      // Events on ClientIntents (in their namespaces) as on namespaces; no write to ClientIntents or workloads, ever.
+      expect(rules).toContainEqual({ apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] });
+      const writes = rules.filter((rule) => (rule['resources'] ?? []).some((resource) => ['clientintents', 'deployments', 'statefulsets', 'daemonsets', 'services'].includes(resource)) && (rule['verbs'] ?? []).some((verb) => !['get', 'list', 'watch'].includes(verb)));
+      expect(writes, variant).toEqual([]);
+    }
+  });
+
   it.each([
     [['--set', 'mode=strict'], 'mode must be one of the following: "enforce", "audit", "off"'],
     [['--set', 'webhook.timeoutSeconds=60'], 'webhook.timeoutSeconds: Must be less than or equal to 30'],
     [['--set', 'certificates.mode=secret', '--set', 'certificates.secretName=x'], 'certificates.caBundle: String length must be greater than or equal to 1'],
     [['--set', 'replicas=3'], 'Additional property replicas is not allowed'],
+    [['--set', 'intents.installCrd=false'], 'Additional property installCrd is not allowed'],
   ])('refuses bad values %j with the field named', (args, message) => {
     expect(renderError(...args)).toContain(message);
   });

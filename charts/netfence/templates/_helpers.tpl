@@ -46,6 +46,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   "provisioningGate" .Values.provisioningGate.enabled
   "adoptExisting" .Values.adoptExisting
   "remediation" (dict "essentialEgress" .Values.remediation.essentialEgress)
+  "intents" (dict "controller" .Values.intents.controller)
   "exempt" (dict "namespaces" .Values.webhook.excludeNamespaces)
   "privileged" (dict "users" (list $serviceAccount) "groups" (list "system:masters")) -}}
 {{- $config := mergeOverwrite $base (deepCopy .Values.config) -}}
@@ -126,4 +127,151 @@ matchConditions:
 {{- $mib = trimSuffix "Mi" $limit | int -}}
 {{- end -}}
 {{- div (mul $mib 3) 4 -}}
+{{- end -}}
+
+{{/* The schema of ClientIntents v2beta1 and v2alpha1 (one shape): spec.workload, the client in the
+     object's namespace, and spec.targets, each naming exactly one kind of server. The parts that
+     have nothing to do with the network (kafka topics, SQL privileges, cloud permissions) are kept
+     as written. */}}
+{{- define "netfence.clientIntentsSchema" -}}
+description: ClientIntents declares the servers a client workload calls; netfence keeps the NetworkPolicies that allow exactly those calls.
+type: object
+properties:
+  apiVersion:
+    type: string
+  kind:
+    type: string
+  metadata:
+    type: object
+  spec:
+    description: The client and the servers it calls.
+    type: object
+    required: [workload, targets]
+    properties:
+      workload:
+        description: The calling workload, in the ClientIntents' namespace.
+        type: object
+        required: [name]
+        properties:
+          name:
+            type: string
+          kind:
+            description: Deployment, StatefulSet, DaemonSet, ...; any workload kind with that name when left out.
+            type: string
+      targets:
+        description: The servers the client calls; each names exactly one kind of target.
+        type: array
+        items:
+          type: object
+          minProperties: 1
+          maxProperties: 1
+          properties:
+            kubernetes:
+              description: A workload (or, with kind Service, a Service), as NAME or NAME.NAMESPACE.
+              type: object
+              required: [name]
+              properties:
+                name:
+                  type: string
+                kind:
+                  type: string
+                http:
+                  {{- include "netfence.clientIntentsHttp" . | nindent 18 }}
+            service:
+              description: A Service, as NAME or NAME.NAMESPACE.
+              type: object
+              required: [name]
+              properties:
+                name:
+                  type: string
+                http:
+                  {{- include "netfence.clientIntentsHttp" . | nindent 18 }}
+            internet:
+              description: Addresses outside the cluster, on ports (every port when none are listed).
+              type: object
+              properties:
+                ips:
+                  type: array
+                  items:
+                    type: string
+                domains:
+                  type: array
+                  items:
+                    type: string
+                ports:
+                  type: array
+                  items:
+                    type: integer
+            kafka:
+              type: object
+              required: [name]
+              properties:
+                name:
+                  type: string
+                topics:
+                  type: array
+                  items:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+            sql:
+              type: object
+              required: [name]
+              properties:
+                name:
+                  type: string
+                privileges:
+                  type: array
+                  items:
+                    type: object
+                    x-kubernetes-preserve-unknown-fields: true
+            aws:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+            gcp:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+            azure:
+              type: object
+              x-kubernetes-preserve-unknown-fields: true
+  status:
+    type: object
+    properties:
+      observedGeneration:
+        type: integer
+        format: int64
+      upToDate:
+        type: boolean
+      resolvedIPs:
+        type: array
+        items:
+          type: object
+          properties:
+            dns:
+              type: string
+            ips:
+              type: array
+              items:
+                type: string
+{{- end -}}
+
+{{/* An HTTP target's resources: paths and methods (NetworkPolicies cannot see them; kept as written). */}}
+{{- define "netfence.clientIntentsHttp" -}}
+type: array
+items:
+  type: object
+  required: [path]
+  properties:
+    path:
+      type: string
+    methods:
+      type: array
+      items:
+        type: string
+{{- end -}}
+
+{{/* "true" when netfence is the intents controller: the rendered config's intents.controller (the
+     chart value, or config.intents.controller over it), else empty. */}}
+{{- define "netfence.intentsController" -}}
+{{- $config := include "netfence.config" . | fromYaml -}}
+{{- if dig "intents" "controller" true $config -}}true{{- end -}}
 {{- end -}}
