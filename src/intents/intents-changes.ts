@@ -1,14 +1,12 @@
-import { MANAGED_BY_LABEL, isManaged } from '../guardrails/baseline.js';
 import type { Config } from '../guardrails/config.js';
 import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
 import type { PolicyChange, Requester } from '../guardrails/rules/change.js';
 import type { ClientIntents } from '../model/client-intents.js';
 import { withPolicyLists } from '../model/cluster-state.js';
 import type { ClusterState } from '../model/cluster-state.js';
-import { networkPolicyManifest } from '../model/manifest.js';
-import type { NetworkPolicy } from '../model/network-policy.js';
-import { INTENTS_LABEL, generateIntentPolicies } from './generate.js';
+import { generateIntentPolicies } from './generate.js';
 import type { GeneratedPolicies } from './generate.js';
+import { isIntentsPolicy, sameIntentsPolicy } from './intents-plan.js';
 import { proveIntentPolicies } from './prove.js';
 import type { IntentsProof } from './prove.js';
 
@@ -33,20 +31,8 @@ export interface IntentsChanges {
 }
 
 /** netfenceRequester is netfence's own service account, which writes generated policies (the first privileged user). */
-export function netfenceRequester(config: Pick<Config, 'privileged' | 'namespace'>): Requester {
+function netfenceRequester(config: Pick<Config, 'privileged' | 'namespace'>): Requester {
   return { username: config.privileged.users[0] ?? `system:serviceaccount:${config.namespace}:netfence`, groups: [] };
-}
-
-/** isGeneratedPolicy says whether a policy is one netfence wrote for ClientIntents (managed, and labelled netfence.io/intents). */
-export function isGeneratedPolicy(policy: NetworkPolicy): boolean {
-  return isManaged(policy.labels) && policy.labels.has(INTENTS_LABEL);
-}
-
-/** sameGenerated compares what netfence owns of a generated policy: its spec and its two labels (others may be added by hand). */
-function sameGenerated(desired: NetworkPolicy, actual: NetworkPolicy): boolean {
-  const owned = (policy: NetworkPolicy): string =>
-    JSON.stringify(networkPolicyManifest(policy, { labels: new Map([...policy.labels].filter(([key]) => key === MANAGED_BY_LABEL || key === INTENTS_LABEL)) }));
-  return owned(desired) === owned(actual);
 }
 
 /**
@@ -61,7 +47,7 @@ function sameGenerated(desired: NetworkPolicy, actual: NetworkPolicy): boolean {
 export function intentsChanges(state: ClusterState, intents: readonly ClientIntents[], before: readonly ClientIntents[], config: Config, essentials: EssentialServices): IntentsChanges {
   const generated = generateIntentPolicies(state, intents, essentials);
   const calledFor = new Set(before.length === 0 ? [] : generateIntentPolicies(state, before, essentials).policies.map((policy) => `${policy.namespace}/${policy.name}`));
-  const withoutGenerated = withPolicyLists(state, (namespace) => state.policiesIn(namespace).filter((policy) => !isGeneratedPolicy(policy)));
+  const withoutGenerated = withPolicyLists(state, (namespace) => state.policiesIn(namespace).filter((policy) => !isIntentsPolicy(policy)));
   const proof = proveIntentPolicies(withoutGenerated, generated, config, essentials);
   const requester = netfenceRequester(config);
   const changes: PolicyChange[] = [];
@@ -69,11 +55,11 @@ export function intentsChanges(state: ClusterState, intents: readonly ClientInte
   const wanted = new Set(generated.policies.map((policy) => `${policy.namespace}/${policy.name}`));
   for (const policy of generated.policies) {
     const oldPolicy = state.policiesIn(policy.namespace).find((existing) => existing.name === policy.name);
-    if (oldPolicy !== undefined && !isGeneratedPolicy(oldPolicy)) conflicts.push(`${policy.namespace}/${policy.name}`);
-    if (oldPolicy !== undefined && (!isGeneratedPolicy(oldPolicy) || sameGenerated(policy, oldPolicy))) continue;
+    if (oldPolicy !== undefined && !isIntentsPolicy(oldPolicy)) conflicts.push(`${policy.namespace}/${policy.name}`);
+    if (oldPolicy !== undefined && (!isIntentsPolicy(oldPolicy) || sameIntentsPolicy(policy, oldPolicy))) continue;
     changes.push({ kind: 'NetworkPolicy', operation: oldPolicy === undefined ? 'CREATE' : 'UPDATE', namespace: policy.namespace, name: policy.name, policy, oldPolicy, requester });
   }
-  for (const oldPolicy of state.policies().filter(isGeneratedPolicy)) {
+  for (const oldPolicy of state.policies().filter(isIntentsPolicy)) {
     const id = `${oldPolicy.namespace}/${oldPolicy.name}`;
     if (wanted.has(id) || !calledFor.has(id)) continue;
     changes.push({ kind: 'NetworkPolicy', operation: 'DELETE', namespace: oldPolicy.namespace, name: oldPolicy.name, policy: undefined, oldPolicy, requester });
