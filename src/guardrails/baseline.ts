@@ -20,6 +20,14 @@ export function isManaged(labels: Labels): boolean {
   return labels.get(MANAGED_BY_LABEL) === MANAGED_BY_VALUE;
 }
 
+/** INTENTS_LABEL marks the policies netfence writes for ClientIntents: `client` (egress) or `server` (ingress). */
+export const INTENTS_LABEL = 'netfence.io/intents';
+
+/** isIntentsPolicy says whether policy labels mark a policy netfence keeps for ClientIntents. */
+export function isIntentsPolicy(labels: Labels): boolean {
+  return isManaged(labels) && labels.has(INTENTS_LABEL);
+}
+
 /**
  * isBaselinePolicy says whether policy labels mark one of netfence's baseline policies: managed and
  * naming its profile. The policies netfence keeps for ClientIntents are managed too, but name no

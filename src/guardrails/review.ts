@@ -1,6 +1,7 @@
 import type { Config, Mode } from './config.js';
 import { isMember } from './config.js';
 import { RULE_IDS } from './finding.js';
+import { isIntentsPolicy } from './baseline.js';
 import type { Finding } from './finding.js';
 import { optOutFindings, modeOf } from './rules/baseline-opt-out.js';
 import type { Change } from './rules/change.js';
@@ -86,6 +87,16 @@ function policyFindings(change: PolicyChange, context: RuleContext, note: string
   ];
 }
 
+/**
+ * intentsWithdrawal says, for netfence (a privileged requester) deleting a policy it kept for
+ * ClientIntents that no longer call for it, that this is no change to judge: whoever deleted or
+ * changed the ClientIntents asked for it, and the webhook must not stop netfence carrying it out.
+ */
+function intentsWithdrawal(change: PolicyChange, config: RuleContext['config']): string | undefined {
+  if (change.operation !== 'DELETE' || change.oldPolicy === undefined || !isIntentsPolicy(change.oldPolicy.labels) || !isMember(config.privileged, change.requester)) return undefined;
+  return `netfence: ${change.namespace}/${change.name} is deleted because the ClientIntents that called for it no longer do`;
+}
+
 function findingsOf(change: Change, context: RuleContext, note: string | undefined): Finding[] {
   if (change.kind === 'Namespace') return optOutFindings(change, context.config);
   if (change.kind === 'Pod') return baselinePendingFindings(change, context);
@@ -111,7 +122,7 @@ export function reviewChange(change: Change, context: RuleContext): Review {
   const exempt = exemption(change, context.config);
   if (exempt !== undefined) return skip(mode, exempt);
   if (mode === 'off') return skip(mode, `namespace ${namespaceOf(change)} is in mode off`);
-  const note = change.kind === 'NetworkPolicy' ? hostNetworkNote(change, context) : undefined;
+  const note = change.kind === 'NetworkPolicy' ? (intentsWithdrawal(change, context.config) ?? hostNetworkNote(change, context)) : undefined;
   const notes = note === undefined ? {} : { notes: [note] };
   const found = findingsOf(change, context, note);
   if (found.length === 0) return { mode, skipped: undefined, findings: found, allowed: true, ...notes };

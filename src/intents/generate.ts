@@ -1,4 +1,4 @@
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../guardrails/baseline.js';
+import { INTENTS_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../guardrails/baseline.js';
 import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
 import type { ClientIntents, IntentsTarget } from '../model/client-intents.js';
 import { intentsId } from '../model/client-intents.js';
@@ -21,8 +21,6 @@ import type { LabelSelector } from '../model/selector.js';
  * target's ports (TCP; every port when none). The same intents give the same policies, byte for byte.
  */
 
-/** INTENTS_LABEL marks the policies netfence writes for ClientIntents: `client` (egress) or `server` (ingress). */
-export const INTENTS_LABEL = 'netfence.io/intents';
 /** POLICY_PREFIX starts every generated policy's name: `netfence-intents-CLIENT`, `netfence-intents-to-SERVER`. */
 export const POLICY_PREFIX = 'netfence-intents-';
 

@@ -1,7 +1,7 @@
 import { diffReachability } from '../engine/reachability-diff.js';
 import type { ConnectionChange, EndpointGroup } from '../engine/reachability-diff.js';
 import { isExempt } from '../guardrails/adoption.js';
-import { MANAGED_BY_LABEL, isManaged } from '../guardrails/baseline.js';
+import { INTENTS_LABEL, MANAGED_BY_LABEL, isIntentsPolicy as isIntentsPolicyLabels } from '../guardrails/baseline.js';
 import type { Config, Mode } from '../guardrails/config.js';
 import type { EssentialServices } from '../guardrails/resolve-essential-services.js';
 import { modeOf } from '../guardrails/rules/baseline-opt-out.js';
@@ -12,7 +12,7 @@ import type { ClusterState } from '../model/cluster-state.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import { policyId } from '../model/network-policy.js';
 import type { NetworkPolicy } from '../model/network-policy.js';
-import { INTENTS_LABEL, generateIntentPolicies } from './generate.js';
+import { generateIntentPolicies } from './generate.js';
 import { proveIntentPolicies } from './prove.js';
 import type { IntentsProof } from './prove.js';
 
@@ -63,7 +63,7 @@ export interface IntentsPlan {
 
 /** isIntentsPolicy says whether a policy is one netfence keeps for ClientIntents (managed, and labelled `netfence.io/intents`). */
 export function isIntentsPolicy(policy: NetworkPolicy): boolean {
-  return isManaged(policy.labels) && policy.labels.has(INTENTS_LABEL);
+  return isIntentsPolicyLabels(policy.labels);
 }
 
 /** ownedText is what netfence owns of a generated policy, as text: its spec and its two labels (others' labels and annotations are left alone). */

@@ -1,4 +1,4 @@
-import { peersAdmit } from '../engine/connection.js';
+import { peersAdmit, selectsPod } from '../engine/connection.js';
 import type { Endpoint } from '../engine/connection.js';
 import { ReachabilityMap, classifyPods, rulePorts } from '../engine/reachability.js';
 import type { PodClass } from '../engine/reachability.js';
@@ -11,7 +11,8 @@ import { podName } from '../guardrails/affected-pods.js';
 import { withPolicies } from '../model/cluster-state.js';
 import type { ClusterState, PolicyLookup } from '../model/cluster-state.js';
 import { policyId } from '../model/network-policy.js';
-import type { NetworkPolicy } from '../model/network-policy.js';
+import { matchesSelector } from '../model/selector.js';
+import type { NetworkPolicy, PolicyRule } from '../model/network-policy.js';
 import type { Pod } from '../model/pod.js';
 import { PortSet } from '../model/port-set.js';
 import type { DeclaredConnection, GeneratedPolicies } from './generate.js';
@@ -49,7 +50,7 @@ export interface IntentsProof {
 export function proveIntentPolicies(state: ClusterState, generated: GeneratedPolicies, config: Config, essentials: EssentialServices): IntentsProof {
   const failures: string[] = [];
   const full = withPolicies(state, generated.policies);
-  const governed = governedPods(generated.connections);
+  const governed = governedPods(state, generated, essentials);
   const classes = classifyPods(governed, full.policies());
   const classOf = new Map<Pod, number>();
   classes.forEach((podClass, index) => podClass.pods.forEach((pod) => classOf.set(pod, index)));
@@ -63,7 +64,10 @@ export function proveIntentPolicies(state: ClusterState, generated: GeneratedPol
   const declared = declaredPorts(generated.connections, classes, (index) => fullMap.endpoint(index));
   const openedElsewhere: OpenedElsewhere[] = [];
   let pairs = 0;
-  for (const source of new Set(generated.connections.flatMap((connection) => connection.client.pods.map((pod) => classOf.get(pod) ?? -1)))) {
+  // Sources: every client, and every pod a generated egress policy selects (a pod with a client's labels is one).
+  const egressSelected = governed.filter((pod) => generated.policies.some((policy) => policy.policyTypes.has('Egress') && selectsPod(policy, 'Egress', pod)));
+  const sources = new Set([...generated.connections.flatMap((connection) => connection.client.pods), ...egressSelected].map((pod) => classOf.get(pod) ?? -1));
+  for (const source of sources) {
     if (source < 0) continue;
     for (let target = 0; target < classes.length; target++) {
       if (source === target && (classes[source]?.pods.length ?? 0) < 2) continue; // a pod to itself is always open
@@ -100,12 +104,30 @@ function classNameOf(podClass: PodClass | undefined): string {
   return others.length === 0 ? (first ?? '?') : `${first ?? '?'} (with ${others.join(', ')}, which no policy can tell apart from it)`;
 }
 
-/** governedPods are the pods of every client and every server the intents name, once each. */
-function governedPods(connections: readonly DeclaredConnection[]): Pod[] {
+/**
+ * governedPods are the pods the intents govern: every client's and every server's, and every other
+ * pod the generated policies select or let in by their labels (a workload no intent names, whose
+ * labels include a client's or a server's, is governed all the same: the policies cannot tell it apart).
+ */
+function governedPods(state: ClusterState, generated: GeneratedPolicies, essentials: EssentialServices): Pod[] {
+  const essentialRules = new Set<PolicyRule>(essentials.services.map((service) => service.fixRule));
   const pods = new Set<Pod>();
-  for (const connection of connections) {
+  for (const connection of generated.connections) {
     for (const pod of connection.client.pods) pods.add(pod);
     if (connection.to.kind === 'pods') for (const pod of connection.to.server.pods) pods.add(pod);
+  }
+  for (const policy of generated.policies) {
+    for (const pod of state.podsIn(policy.namespace)) if (matchesSelector(policy.podSelector, pod.labels)) pods.add(pod);
+    for (const rule of [...policy.ingress, ...policy.egress]) {
+      if (essentialRules.has(rule)) continue; // the essential egress's peers (CoreDNS) are no intent's
+      for (const peer of rule.peers ?? []) {
+        if (peer.kind !== 'pods') continue;
+        for (const namespace of state.namespaces()) {
+          if (peer.namespaceSelector === null ? namespace.name !== policy.namespace : !matchesSelector(peer.namespaceSelector, namespace.labels)) continue;
+          for (const pod of state.podsIn(namespace.name)) if (matchesSelector(peer.podSelector, pod.labels)) pods.add(pod);
+        }
+      }
+    }
   }
   return [...pods];
 }

@@ -178,4 +178,13 @@ describe('the proof', () => {
     const twins = 'shop/Deployment/api (with shop/Deployment/api-canary, which no policy can tell apart from it)';
     expect(proof.failures).toEqual([`shop/Deployment/web -> ${twins}: the generated policies open 8080/TCP that no intent declares`, `shop/Deployment/worker -> ${twins}: the generated policies open 8080/TCP that no intent declares`]);
   });
+
+  it('governs every pod the generated policies select by their labels, named in an intent or not', async () => {
+    // client-other carries the client's app label too: the client's egress policy selects it, and the
+    // server's ingress policy lets it in, though no intent names it.
+    const lookalike = { ...deployment('shop', 'client-other'), spec: { selector: { matchLabels: { app: 'client', variant: 'other' } }, template: { metadata: { labels: { app: 'client', tier: 'backend', variant: 'other' } }, spec: { containers: [{ name: 'main', image: 'app' }] } } } };
+    const state = await stateOf([namespace('shop'), { ...deployment('shop', 'client'), spec: { selector: { matchLabels: { app: 'client' } }, template: { metadata: { labels: { app: 'client', tier: 'backend' } }, spec: { containers: [{ name: 'main', image: 'app' }] } } } }, lookalike, deployment('shop', 'server', [80])]);
+    const { proof } = generate(state, [intents('shop', 'client', [workloadTarget('server', 'shop')])]);
+    expect(proof.failures).toEqual(['shop/Deployment/client-other -> shop/Deployment/server: the generated policies open 80/TCP that no intent declares']);
+  });
 });

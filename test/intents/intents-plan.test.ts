@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/defaults.js';
 import type { Config } from '../../src/guardrails/config.js';
 import { resolveEssentialServices } from '../../src/guardrails/resolve-essential-services.js';
-import { INTENTS_LABEL } from '../../src/intents/generate.js';
+import { INTENTS_LABEL } from '../../src/guardrails/baseline.js';
 import { planIntents } from '../../src/intents/intents-plan.js';
 import type { IntentsPlan } from '../../src/intents/intents-plan.js';
 import type { ClientIntents } from '../../src/model/client-intents.js';
