@@ -204,11 +204,13 @@ describe('the Helm chart', () => {
       }
     }
     const names = (variant: string) => webhooksOf(variant, 'ValidatingWebhookConfiguration').map((webhook) => `${webhook['name']}:${webhook['failurePolicy']}`);
-    expect(names('default')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail']);
-    expect(names('audit')).toEqual(['networkpolicies.netfence.io:Ignore', 'namespaces.netfence.io:Ignore']);
-    expect(names('cert-manager, gate, ServiceMonitor')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'pods.netfence.io:Ignore']);
+    // ClientIntents are validated everywhere and never fail closed: only an unreadable body is refused.
+    expect(names('default')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'clientintents.netfence.io:Ignore']);
+    expect(names('audit')).toEqual(['networkpolicies.netfence.io:Ignore', 'namespaces.netfence.io:Ignore', 'clientintents.netfence.io:Ignore']);
+    expect(names('cert-manager, gate, ServiceMonitor')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'clientintents.netfence.io:Ignore', 'pods.netfence.io:Ignore']);
     // The gate asked for in netfence's config (not the chart value) is registered all the same.
-    expect(names('remediation and gate through config')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'pods.netfence.io:Ignore']);
+    expect(names('remediation and gate through config')).toEqual(['networkpolicies.netfence.io:Fail', 'namespaces.netfence.io:Fail', 'clientintents.netfence.io:Ignore', 'pods.netfence.io:Ignore']);
+    expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[2], 'rules', 0)).toEqual({ apiGroups: ['k8s.otterize.com'], apiVersions: ['v2beta1', 'v2alpha1'], operations: ['CREATE', 'UPDATE'], resources: ['clientintents'], scope: 'Namespaced' });
     expect(webhooksOf('default', 'MutatingWebhookConfiguration').map((webhook) => webhook['failurePolicy'])).toEqual(['Ignore']);
     expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'rules', 0, 'operations')).toEqual(['CREATE', 'UPDATE', 'DELETE']);
     expect(at(webhooksOf('default', 'ValidatingWebhookConfiguration')[0], 'matchConditions', 0, 'name')).toBe('not-namespace-controller');
