@@ -72,3 +72,19 @@ describe('netfence intents generate', () => {
     expect(err).toMatch(/NOT PROVEN: .*which no policy can tell apart from it\): the generated policies open 80\/TCP that no intent declares/);
   });
 });
+
+describe('netfence audit: the least-privilege gap of the servers ClientIntents protect', () => {
+  it('lists what still opens into them that no intent declares, with the policies that open it', async () => {
+    const state = mkdtempSync(join(tmpdir(), 'netfence-intents-gap-'));
+    for (const file of ['namespaces.yaml', 'kube-system.yaml', 'tutorial.yaml', 'client-intents.yaml']) writeFileSync(join(state, file), readFileSync(join(STATE, file), 'utf8'));
+    const before = await run('audit', '--state', state, '--json');
+    expect(JSON.parse(before.out).intentsGap).toBeUndefined(); // server's ingress is the intents' alone: no gap
+    writeFileSync(join(state, 'same-namespace.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-same-namespace, namespace: otterize-tutorial-npol}\nspec: {podSelector: {}, policyTypes: [Ingress], ingress: [{from: [{podSelector: {}}]}]}\n');
+    const { out } = await run('audit', '--state', state);
+    expect(out).toContain('Least-privilege gap (connections into servers ClientIntents protect that no intent declares):\n- otterize-tutorial-npol/Deployment/client-other -> otterize-tutorial-npol/Deployment/server on every port, opened by otterize-tutorial-npol/allow-same-namespace, Egress not isolated');
+    // client's egress is the intents' alone: 80/TCP is declared, nothing else opens.
+    expect(out).not.toContain('Deployment/client -> ');
+    const json = JSON.parse((await run('audit', '--state', state, '--json')).out) as { intentsGap: unknown[] };
+    expect(json.intentsGap).toEqual([{ server: 'otterize-tutorial-npol/Deployment/server', from: 'otterize-tutorial-npol/Deployment/client-other', ports: 'every port', openedBy: ['otterize-tutorial-npol/allow-same-namespace', 'Egress not isolated'] }]);
+  });
+});

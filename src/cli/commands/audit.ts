@@ -11,6 +11,10 @@ import { findingJson } from '../../guardrails/finding-json.js';
 import { formatLabels } from '../../model/labels.js';
 import { resolveEssentialServices } from '../../guardrails/resolve-essential-services.js';
 import { loadState } from '../../state/load-state.js';
+import { generateIntentPolicies } from '../../intents/generate.js';
+import { intentsGap } from '../../intents/gap.js';
+import type { GapEntry } from '../../intents/gap.js';
+import type { ClientIntents } from '../../model/client-intents.js';
 import type { Command } from '../command.js';
 import { junitXml, outputFormat, sarifLog } from '../format/ci-report.js';
 import type { ReportEntry } from '../format/ci-report.js';
@@ -60,6 +64,13 @@ function adoptionNotes(findings: readonly Finding[]): string {
   return notAdopted.length === 0 ? '' : `\n\nNot adopted yet (netfence writes nothing there):\n${notAdopted.map((finding) => `- ${finding.message}`).join('\n')}`;
 }
 
+/** gapText lists the least-privilege gap: each undeclared access into a server ClientIntents protect. */
+function gapText(gap: readonly GapEntry[]): string {
+  if (gap.length === 0) return '';
+  const lines = gap.map((entry) => `- ${entry.from} -> ${entry.server} on ${entry.ports}, opened by ${entry.openedBy.join(', ')}`);
+  return `\n\nLeast-privilege gap (connections into servers ClientIntents protect that no intent declares):\n${lines.join('\n')}`;
+}
+
 /**
  * auditCommand scans a cluster with the same rules as admission: namespaces without default-deny,
  * pods cut off from DNS or another essential service, policies that break a rule. A table for
@@ -89,13 +100,18 @@ export const auditCommand: Command = {
     // The Kubernetes client is loaded only for a live cluster: an audit of files never loads it.
     const live = values.state === undefined ? await (await import('../input/live-cluster-state.js')).readLiveCluster(values.kubeconfig, config, io, 'audit', notAdopted(config)) : undefined;
     let state: ClusterState;
+    let intents: readonly ClientIntents[] = [];
     if (live !== undefined) state = live.state;
     else {
       const loaded = await loadState(values.state ?? '', { listSkipped: values.verbose });
       for (const notice of loaded.notices) io.stderr(notice);
       state = loaded.state;
+      intents = loaded.intents;
     }
-    const findings = auditCluster({ state, config, essentials: resolveEssentialServices(state, config) });
+    const essentials = resolveEssentialServices(state, config);
+    const findings = auditCluster({ state, config, essentials });
+    // The least-privilege gap of the servers ClientIntents protect: what still opens into them that no intent declares.
+    const gap = intents.length === 0 ? [] : intentsGap(state, generateIntentPolicies(state, intents, essentials));
     if (live !== undefined && !values['dry-run']) {
       const written = await writePolicyReports(live.client, auditedNamespaces(state, config), findings);
       if (written > 0) io.stderr(`netfence audit: wrote ${written} PolicyReport(s) (wgpolicyk8s.io/v1alpha2)`);
@@ -103,10 +119,10 @@ export const auditCommand: Command = {
     const entries = (): ReportEntry[] => auditedNamespaces(state, config).map((namespace) => namespaceEntry(namespace.name, findings));
     switch (format) {
       case 'text':
-        io.stdout(findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).${adoptionNotes(findings)}`);
+        io.stdout(`${findings.length === 0 ? 'No broken guardrail found.' : `${table(findings)}\n\n${findings.length} finding(s).${adoptionNotes(findings)}`}${gapText(gap)}`);
         break;
       case 'json':
-        io.stdout(JSON.stringify({ findings: findings.map(findingJson) }));
+        io.stdout(JSON.stringify({ findings: findings.map(findingJson), ...(gap.length === 0 ? {} : { intentsGap: gap }) }));
         break;
       case 'sarif':
         io.stdout(JSON.stringify(sarifLog(entries()), null, 2));
