@@ -242,7 +242,7 @@ describe('netfence test with ClientIntents among the manifests', () => {
     const { code, out, err } = await run(['test', dir]);
     expect(err).toBe('');
     expect(code).toBe(1);
-    expect(rowOf(out, `ClientIntents ${NS}/client-other`)?.slice(3)).toEqual(['denied', 'denied (not proven: 2 failure(s))']);
+    expect(rowOf(out, `ClientIntents ${NS}/client-other`)?.slice(3)).toEqual(['denied', 'denied (not proven: 1 failure(s))']);
     expect(rowOf(out, `ClientIntents ${NS}/client-other`)?.[0]).toBe('PASS');
     // The policy an expectation names is not in the manifests' outcome: nothing was written.
     const policyRow = rowOf(out, `NetworkPolicy ${NS}/netfence-intents-client-other`);
