@@ -1,10 +1,11 @@
 // npm run bench: every benchmark, each against its same-run baseline.
-// `npm run bench -- cli`, `-- engine`, `-- diff`, `-- report`, `-- webhook` or `-- memory` runs one of them; `-- cost` runs the
+// `npm run bench -- cli`, `-- engine`, `-- diff`, `-- report`, `-- intents`, `-- webhook` or `-- memory` runs one of them; `-- cost` runs the
 // cost ladder (webhook.mjs), which is not part of the full run.
 import { spawnSync } from 'node:child_process';
 import { runCliStartBenchmarks } from './cli-start.mjs';
 import { runDiffBenchmarks } from './diff.mjs';
 import { runEngineBenchmarks } from './engine.mjs';
+import { runIntentsBenchmarks } from './intents.mjs';
 import { IMAGE_RUNTIME } from './measure.mjs';
 import { runReportBenchmarks } from './report.mjs';
 import { runCostLadder, runWebhookBenchmarks } from './webhook.mjs';
@@ -15,6 +16,7 @@ if (only === undefined || only === 'cli') await runCliStartBenchmarks();
 if (only === undefined || only === 'engine') await runEngineBenchmarks();
 if (only === undefined || only === 'diff') await runDiffBenchmarks();
 if (only === undefined || only === 'report') await runReportBenchmarks();
+if (only === undefined || only === 'intents') await runIntentsBenchmarks();
 if (only === undefined || only === 'webhook') await runWebhookBenchmarks();
 if (only === 'cost') await runCostLadder(); // on demand: where netfence's cost over bare goes
 if (only === undefined || only === 'memory') {
