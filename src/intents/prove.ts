@@ -54,14 +54,16 @@ export function proveIntentPolicies(state: ClusterState, generated: GeneratedPol
   const classes = classifyPods(governed, full.policies());
   const classOf = new Map<Pod, number>();
   classes.forEach((podClass, index) => podClass.pods.forEach((pod) => classOf.set(pod, index)));
+  const generatedIn = new Map<string, NetworkPolicy[]>();
+  for (const policy of generated.policies) generatedIn.set(policy.namespace, [...(generatedIn.get(policy.namespace) ?? []), policy]);
   const onlyGenerated: PolicyLookup = {
-    policiesIn: (namespace) => generated.policies.filter((policy) => policy.namespace === namespace),
+    policiesIn: (namespace) => generatedIn.get(namespace) ?? [],
     namespaceLabels: (namespace) => state.namespaceLabels(namespace),
   };
   const generatedMap = new ReachabilityMap(onlyGenerated, classes);
   const fullMap = new ReachabilityMap(full, classes);
   const generatedIds = new Set(generated.policies.map(policyId));
-  const declared = declaredPorts(generated.connections, classes, (index) => fullMap.endpoint(index));
+  const declared = declaredPorts(generated.connections, classes, classOf, (index) => fullMap.endpoint(index));
   const openedElsewhere: OpenedElsewhere[] = [];
   let pairs = 0;
   // Sources: every client, and every pod a generated egress policy selects (a pod with a client's labels is one).
@@ -69,27 +71,32 @@ export function proveIntentPolicies(state: ClusterState, generated: GeneratedPol
   const sources = new Set([...generated.connections.flatMap((connection) => connection.client.pods), ...egressSelected].map((pod) => classOf.get(pod) ?? -1));
   for (const source of sources) {
     if (source < 0) continue;
+    const from = (): string => classNameOf(classes[source]);
+    // Where only generated policies isolate the source's egress, what the cluster opens from it is at most
+    // what they open (checked just below), and a declared server's generated ingress keeps the declared
+    // ports open: the cluster's policies need no second look. Otherwise every pair is looked at again.
+    const handWrittenEgress = fullMap.isolatedBy('Egress', source).some((policy) => !generatedIds.has(policyId(policy)));
     for (let target = 0; target < classes.length; target++) {
       if (source === target && (classes[source]?.pods.length ?? 0) < 2) continue; // a pod to itself is always open
       pairs++;
-      const wanted = declared[source]?.[target] ?? PortSet.NONE;
-      const from = classNameOf(classes[source]);
-      const to = classNameOf(classes[target]);
+      const wanted = declared.get(source)?.get(target) ?? PortSet.NONE;
+      const to = (): string => classNameOf(classes[target]);
       const byGenerated = generatedMap.ports(source, target);
       if (!byGenerated.equals(wanted)) {
         const more = byGenerated.subtract(wanted);
         const less = wanted.subtract(byGenerated);
-        failures.push(`${from} -> ${to}: the generated policies open ${more.isEmpty() ? '' : `${more.format()} that no intent declares`}${!more.isEmpty() && !less.isEmpty() ? ' and ' : ''}${less.isEmpty() ? '' : `not the declared ${less.format()}`}`);
+        failures.push(`${from()} -> ${to()}: the generated policies open ${more.isEmpty() ? '' : `${more.format()} that no intent declares`}${!more.isEmpty() && !less.isEmpty() ? ' and ' : ''}${less.isEmpty() ? '' : `not the declared ${less.format()}`}`);
       }
+      if (!handWrittenEgress && wanted.isEmpty()) continue;
       const open = fullMap.ports(source, target);
       const closed = wanted.subtract(open);
-      if (!closed.isEmpty()) failures.push(`${from} -> ${to}: declared ${closed.format()} is not open`);
+      if (!closed.isEmpty()) failures.push(`${from()} -> ${to()}: declared ${closed.format()} is not open`);
       const extra = open.subtract(wanted);
       if (extra.isEmpty()) continue;
       const why = fullMap.explain(source, target);
       const policies = [...new Set([...why.egress.grants, ...why.ingress.grants].map((grant) => grant.rule.policy).filter((id) => !generatedIds.has(id)))];
       const unisolated = [why.egress, why.ingress].filter((side) => !side.isolated).map((side) => `${side.direction} not isolated`);
-      openedElsewhere.push({ from, to, ports: extra.format(), policies: [...policies, ...unisolated] });
+      openedElsewhere.push({ from: from(), to: to(), ports: extra.format(), policies: [...policies, ...unisolated] });
     }
   }
   failures.push(...essentialFailures(full, generated, essentials));
@@ -136,35 +143,48 @@ function governedPods(state: ClusterState, generated: GeneratedPolicies, essenti
  * declaredPorts is, per pair of classes, the ports the intents declare from every pod of the first
  * to every pod of the second: a server's ports resolved on its pods (named ports per pod), or an
  * address target's ports where a governed pod's address falls in its blocks. Policies cannot tell
- * the pods of one class apart, so a class counts as declared only where all its pods are.
+ * the pods of one class apart, so a class counts as declared only where all its pods are. Pairs
+ * no intent connects are absent (nothing declared).
  */
-function declaredPorts(connections: readonly DeclaredConnection[], classes: readonly PodClass[], endpoint: (index: number) => Endpoint): PortSet[][] {
-  const declaredFor = (source: Pod, target: Pod, targetEndpoint: Endpoint): PortSet => {
-    let ports = PortSet.NONE;
-    for (const connection of connections) {
-      if (!connection.client.pods.includes(source)) continue;
-      const reaches =
-        connection.to.kind === 'pods'
-          ? connection.to.server.pods.includes(target)
-          : peersAdmit({ peers: connection.to.peers, ports: null }, connection.client.namespace, { kind: 'pod', pod: target }, () => undefined);
-      if (reaches) ports = ports.union(rulePorts(connection.ports, targetEndpoint));
+function declaredPorts(connections: readonly DeclaredConnection[], classes: readonly PodClass[], classOf: ReadonlyMap<Pod, number>, endpoint: (index: number) => Endpoint): Map<number, Map<number, PortSet>> {
+  // Per pair of pods, what the connections declare (pods with an address, for address targets).
+  const addressed = [...classOf.keys()].filter((pod) => pod.ips.length > 0);
+  const byPods = new Map<Pod, Map<Pod, PortSet>>();
+  for (const connection of connections) {
+    const targets =
+      connection.to.kind === 'pods'
+        ? connection.to.server.pods
+        : addressed.filter((pod) => peersAdmit({ peers: connection.to.kind === 'addresses' ? connection.to.peers : [], ports: null }, connection.client.namespace, { kind: 'pod', pod }, () => undefined));
+    for (const source of connection.client.pods) {
+      let row = byPods.get(source);
+      if (row === undefined) byPods.set(source, (row = new Map()));
+      for (const target of targets) {
+        const index = classOf.get(target);
+        if (index === undefined) continue;
+        row.set(target, (row.get(target) ?? PortSet.NONE).union(rulePorts(connection.ports, endpoint(index))));
+      }
     }
-    return ports;
-  };
-  return classes.map((sourceClass) =>
-    classes.map((targetClass, target) => {
+  }
+  const declared = new Map<number, Map<number, PortSet>>();
+  for (const [sourcePod, row] of byPods) {
+    const source = classOf.get(sourcePod);
+    if (source === undefined || declared.has(source)) continue;
+    const sourceClass = classes[source];
+    const perTarget = new Map<number, PortSet>();
+    for (const target of new Set([...row.keys()].flatMap((pod) => classOf.get(pod) ?? []))) {
       let ports: PortSet | undefined;
-      for (const source of sourceClass.pods) {
-        for (const pod of targetClass.pods) {
-          if (source === pod) continue;
-          const pair = declaredFor(source, pod, endpoint(target));
+      for (const from of sourceClass?.pods ?? []) {
+        for (const to of classes[target]?.pods ?? []) {
+          if (from === to) continue;
+          const pair = byPods.get(from)?.get(to) ?? PortSet.NONE;
           ports = ports === undefined ? pair : ports.intersect(pair);
-          if (ports.isEmpty()) return ports;
         }
       }
-      return ports ?? PortSet.NONE;
-    }),
-  );
+      if (ports !== undefined && !ports.isEmpty()) perTarget.set(target, ports);
+    }
+    declared.set(source, perTarget);
+  }
+  return declared;
 }
 
 /** essentialFailures: a client that cannot use an essential egress service with the policies in place. */
