@@ -21,6 +21,7 @@ export function ruleAllowsEverything(rule: PolicyRule): boolean {
 export function peersAdmitEverything(peers: readonly Peer[] | null): boolean {
   if (peers === null) return true;
   const blocks = peers.flatMap((peer) => (peer.kind === 'ipBlock' ? [peer.block] : []));
+  if (blocks.length === 0) return false; // pods and namespaces only: no address outside the cluster
   return ([4, 6] as const).some((family) => coversFamily(family, blocks.filter((block) => block.cidr.family === family).flatMap((block) => rangesOf(block.cidr, block.except))));
 }
 

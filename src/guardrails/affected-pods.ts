@@ -54,6 +54,7 @@ export function selectsOnlyHostNetworkPods(state: Pick<ClusterState, 'podsIn'>, 
 const withHostNetwork = new WeakMap<readonly Pod[], boolean>();
 
 function hasHostNetworkPod(pods: readonly Pod[]): boolean {
+  if (pods.length === 0) return false;
   let known = withHostNetwork.get(pods);
   if (known === undefined) {
     known = pods.some(isHostNetworkPod);
