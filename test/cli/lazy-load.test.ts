@@ -14,9 +14,13 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const STATE = join(ROOT, 'examples/cluster');
-/** TRACE registers a resolve hook that writes each resolved module's URL to stderr, one a line. */
+/**
+ * TRACE registers a resolve hook that writes each resolved module's URL to stderr, one a line. The
+ * hooks run on a thread of their own: it writes synchronously (writeSync), as an asynchronous write
+ * from there can be lost when the process exits at once (Node 24, serve refusing its port).
+ */
 const TRACE = `data:text/javascript,${encodeURIComponent(
-  `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("export async function resolve(s, c, n) { const r = await n(s, c); process.stderr.write('netfence-trace ' + r.url + '\\\\n'); return r; }"));`,
+  `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("import { writeSync } from 'node:fs'; export async function resolve(s, c, n) { const r = await n(s, c); writeSync(2, 'netfence-trace ' + r.url + '\\\\n'); return r; }"));`,
 )}`;
 /** ONLINE_PACKAGES are what serving and reading a live cluster need, and the offline commands must not load. */
 const ONLINE_PACKAGES = ['@kubernetes/client-node', 'fastify', 'pino', 'prom-client'];
