@@ -88,13 +88,14 @@ function policyFindings(change: PolicyChange, context: RuleContext, note: string
 }
 
 /**
- * intentsWithdrawal says, for netfence (a privileged requester) deleting a policy it kept for
- * ClientIntents that no longer call for it, that this is no change to judge: whoever deleted or
- * changed the ClientIntents asked for it, and the webhook must not stop netfence carrying it out.
+ * intentsWithdrawal says, for netfence (or another privileged requester) deleting a policy netfence
+ * keeps for ClientIntents, that this is no change to judge: when the ClientIntents no longer call for
+ * it, whoever changed them asked for it, and the webhook must not stop netfence carrying it out;
+ * while they still do, netfence writes it again.
  */
 function intentsWithdrawal(change: PolicyChange, config: RuleContext['config']): string | undefined {
   if (change.operation !== 'DELETE' || change.oldPolicy === undefined || !isIntentsPolicy(change.oldPolicy.labels) || !isMember(config.privileged, change.requester)) return undefined;
-  return `netfence: ${change.namespace}/${change.name} is deleted because the ClientIntents that called for it no longer do`;
+  return `netfence: ${change.namespace}/${change.name} is a policy netfence keeps for ClientIntents: deleting it is judged by no rule (netfence writes it again while ClientIntents call for it)`;
 }
 
 function findingsOf(change: Change, context: RuleContext, note: string | undefined): Finding[] {

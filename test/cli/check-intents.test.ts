@@ -135,7 +135,7 @@ describe('check puts a ClientIntents of the manifests in force', () => {
       `NetworkPolicy ${NS}/netfence-intents-client (DELETE, from ClientIntents ${NS}/client): ok`,
       `NetworkPolicy ${NS}/netfence-intents-to-server (DELETE, from ClientIntents ${NS}/client): ok`,
     ]);
-    expect(out).toContain(`  NOTE ${NS}/netfence-intents-client is deleted because the ClientIntents that called for it no longer do`);
+    expect(out).toContain(`  NOTE ${NS}/netfence-intents-client is a policy netfence keeps for ClientIntents: deleting it is judged by no rule (netfence writes it again while ClientIntents call for it)`);
     // A tenant deleting it is another matter: managed-policy-change (the webhook test holds that).
   });
 
