@@ -68,7 +68,16 @@ export function generateIntentPolicies(state: ClusterState, intents: readonly Cl
     for (const target of object.targets) connections.push(...connectionsOf(state, object, where, client, target, notices));
   }
   const essentialEgress = essentials.services.filter((service) => service.direction === 'Egress').map((service) => service.fixRule);
-  const policies = [...egressPolicies(connections, essentialEgress), ...ingressPolicies(connections)].sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
+  // A server that provides an essential service (CoreDNS) gets no ingress policy: it would admit only the
+  // clients that name it and cut every other pod of the cluster off. Its clients' egress is written as usual.
+  const essentialPods = new Set(essentials.services.flatMap((service) => service.alternatives.flat().flatMap((requirement) => (requirement.peer.kind === 'pod' ? [requirement.peer.pod] : []))));
+  const protectedServers = connections.filter((connection) => connection.to.kind !== 'pods' || !connection.to.server.pods.some((pod) => essentialPods.has(pod)));
+  for (const connection of connections) {
+    if (protectedServers.includes(connection) || connection.to.kind !== 'pods') continue;
+    const notice = `ClientIntents ${connection.intents} ${connection.field}: ${connection.to.server.namespace}/${connection.to.server.name} provides an essential service: no ingress policy is written for it (it would cut every other pod off); its clients' egress is`;
+    if (!notices.includes(notice)) notices.push(notice);
+  }
+  const policies = [...egressPolicies(connections, essentialEgress), ...ingressPolicies(protectedServers)].sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name));
   return { policies, connections, notices };
 }
 

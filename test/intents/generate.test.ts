@@ -187,4 +187,14 @@ describe('the proof', () => {
     const { proof } = generate(state, [intents('shop', 'client', [workloadTarget('server', 'shop')])]);
     expect(proof.failures).toEqual(['shop/Deployment/client-other -> shop/Deployment/server: the generated policies open 80/TCP that no intent declares']);
   });
+
+  it('writes no ingress policy on a server that provides an essential service (CoreDNS): every other pod keeps DNS', async () => {
+    const state = await stateOf([namespace('shop'), deployment('shop', 'web'), deployment('shop', 'other')]);
+    const { generated, proof, after } = generate(state, [intents('shop', 'web', [serviceTarget('kube-dns', 'kube-system')])]);
+    expect(proof.failures).toEqual([]);
+    expect(generated.policies.map((policy) => `${policy.namespace}/${policy.name}`)).toEqual(['shop/netfence-intents-web']);
+    expect(generated.notices).toEqual([expect.stringContaining('provides an essential service: no ingress policy is written for it')]);
+    expect(allowed(after, template(after, 'shop', 'other'), coredns(after), 53, 'UDP')).toBe(true);
+    expect(allowed(after, template(after, 'shop', 'web'), coredns(after), 53, 'UDP')).toBe(true);
+  });
 });
