@@ -23,6 +23,11 @@ export function affectedPod(state: Pick<ClusterState, 'podsIn'>, namespace: stri
   return state.podsIn(namespace).find((pod) => !isHostNetworkPod(pod) && affected(pod.labels));
 }
 
+/** labelsText is a label set as a one-line headline says it: `app=web`, or `with no labels` (never `<none>`). */
+export function labelsText(labels: Labels): string {
+  return labels.size === 0 ? 'with no labels' : formatLabels(labels);
+}
+
 /**
  * describePod says which pod a finding is about: `team-a/Deployment/web (app=web)` for a real one,
  * else `a pod with labels app=web`, or for the empty label set `a pod with no labels (any pod no

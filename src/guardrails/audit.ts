@@ -1,10 +1,10 @@
 import { adoptionOf, previewAdoption } from './adoption.js';
-import { affectedPod, describePod, podName } from './affected-pods.js';
+import { affectedPod, describePod, labelsText, podName } from './affected-pods.js';
 import { BASELINE_LABEL, essentialsPolicy } from './baseline.js';
 import type { ClusterState } from '../model/cluster-state.js';
 import type { Config } from './config.js';
 import type { Finding, RuleId } from './finding.js';
-import { NO_LABELS, formatLabels } from '../model/labels.js';
+import { NO_LABELS } from '../model/labels.js';
 import type { Labels } from '../model/labels.js';
 import { networkPolicyManifest } from '../model/manifest.js';
 import type { Namespace } from '../model/namespace.js';
@@ -105,11 +105,6 @@ export function auditNamespace(namespace: Namespace, context: AuditContext): Fin
 function shapeFindings(policy: NetworkPolicy, context: AuditContext): Finding[] {
   const change = { kind: 'NetworkPolicy' as const, operation: 'CREATE' as const, namespace: policy.namespace, name: policy.name, policy, oldPolicy: undefined, requester: { username: '', groups: [] } };
   return [...allowAllFindings(change, context), ...namespaceSelectorAllFindings(change), ...peerSplitFindings(change)];
-}
-
-/** labelsText is a label set as a headline says it: `app=web`, or `with no labels`. */
-function labelsText(labels: Labels): string {
-  return labels.size === 0 ? 'with no labels' : formatLabels(labels);
 }
 
 /** isCutOffNow says whether a pod with these labels is isolated in the service's direction and not served by the policies that isolate it. */

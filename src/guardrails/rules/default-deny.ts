@@ -1,7 +1,6 @@
 import { essentialsPolicy } from '../baseline.js';
 import { coversSelector } from '../../engine/coverage.js';
 import type { Finding } from '../finding.js';
-import { formatLabels } from '../../model/labels.js';
 import type { Labels } from '../../model/labels.js';
 import { networkPolicyManifest } from '../../model/manifest.js';
 import { policyId } from '../../model/network-policy.js';
@@ -12,7 +11,7 @@ import type { PolicyChange } from './change.js';
 import type { RuleContext } from './essential-access.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
-import { affectedPod, describePod, podName } from '../affected-pods.js';
+import { affectedPod, describePod, labelsText, podName } from '../affected-pods.js';
 
 function selectorsIsolating(policies: readonly NetworkPolicy[], direction: Direction): NetworkPolicy[] {
   return policies.filter((policy) => policy.policyTypes.has(direction));
@@ -115,11 +114,6 @@ function groupedBy<T>(items: readonly T[], key: (item: T) => string): Map<string
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
   return groups;
-}
-
-/** labelsText is a label set as a headline says it: `app=web`, or `with no labels`. */
-function labelsText(labels: Labels): string {
-  return labels.size === 0 ? 'with no labels' : formatLabels(labels);
 }
 
 function gapFinding(change: PolicyChange, object: string, gaps: readonly Gap[], predates: boolean, before: readonly NetworkPolicy[], context: RuleContext, fix: NetworkPolicy): Finding {

@@ -5,7 +5,6 @@ import { containsSelector, coversWith } from '../../engine/coverage.js';
 import type { EssentialService } from '../essential-service.js';
 import { policyAllowsRequirement } from '../essential-service.js';
 import type { Finding, RuleId } from '../finding.js';
-import { formatLabels } from '../../model/labels.js';
 import type { Labels } from '../../model/labels.js';
 import { networkPolicyManifest, ruleManifest } from '../../model/manifest.js';
 import { policyId } from '../../model/network-policy.js';
@@ -17,7 +16,7 @@ import type { EssentialServices } from '../resolve-essential-services.js';
 import type { PolicyChange } from './change.js';
 import { policiesAfter } from './namespace-policies.js';
 import { summaryLine } from './summary.js';
-import { affectedPod, describePod, podName } from '../affected-pods.js';
+import { affectedPod, describePod, labelsText, podName } from '../affected-pods.js';
 import { WeakPairCache } from '../../engine/weak-pair-cache.js';
 
 /** RuleContext is what every rule may consult besides the change. */
@@ -279,7 +278,7 @@ export function dnsTcpMissingFinding(namespace: string, object: string, tcp: Ess
     object,
     service: tcp.name,
     counterexample: { namespace, labels: cut.labels },
-    summary: summaryLine('dns-tcp-missing', `pods ${cut.labels.size === 0 ? 'with no labels' : formatLabels(cut.labels)} in ${namespace} get DNS over UDP but not TCP 53`),
+    summary: summaryLine('dns-tcp-missing', `pods ${labelsText(cut.labels)} in ${namespace} get DNS over UDP but not TCP 53`),
     message:
       `In ${namespace}, ${describePod(undefined, cut.labels)} can reach cluster DNS on 53/UDP but not on 53/TCP ` +
       `(isolated for Egress by ${cut.isolatedBy.map(policyId).join(', ')}). Large answers and some resolvers need TCP: ` +
@@ -324,7 +323,7 @@ function cutFinding(
   const side = service.direction === 'Egress' ? 'egress' : 'ingress';
   const peerSide = service.direction === 'Egress' ? 'to' : 'from';
   const deleted = change.operation === 'DELETE' ? `deleting ${object}` : 'this change';
-  const headlinePod = pod === undefined ? (labels.size === 0 ? 'pods with no labels' : `pods ${formatLabels(labels)}`) : podName(pod);
+  const headlinePod = pod === undefined ? `pods ${labelsText(labels)}` : podName(pod);
   return {
     rule,
     severity: 'deny',
